@@ -1,0 +1,146 @@
+"""The one file-access seam: safe relative paths, bounded reads and atomic writes.
+
+Every loader and extractor goes through here, so the rules (no absolute paths, no '..',
+no links, no devices, no control characters; never a half-written output) are enforced
+in one place rather than re-implemented per feature.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+from typing import IO
+
+from glyphserpack.errors import InputError, InputTooLargeError, UnsafePathError
+
+__all__ = [
+    "atomic_write",
+    "atomic_writer",
+    "check_relative_name",
+    "read_bounded",
+    "resolve_inside",
+    "source_date_epoch",
+]
+
+
+def check_relative_name(name: str, *, what: str = "path") -> PurePosixPath:
+    """Validate a POSIX relative name from untrusted input and return it normalised.
+
+    Rejects empty names, absolute paths, '..' and '.' components, backslashes, NUL and other
+    control characters (C0, C1, and Unicode format characters such as bidi overrides, which
+    can make a listing lie about a name).
+    """
+    if not name:
+        raise UnsafePathError(f"{what}: empty name")
+    for ch in name:
+        cat = unicodedata.category(ch)
+        if cat in ("Cc", "Cf", "Cs") or ch == "\\":
+            raise UnsafePathError(f"{what} {name!r}: contains control or format character U+{ord(ch):04X}")
+    if name.startswith("/"):
+        raise UnsafePathError(f"{what} {name!r}: absolute paths are not allowed")
+    parts = name.split("/")
+    for part in parts:
+        if part in ("", ".", ".."):
+            raise UnsafePathError(f"{what} {name!r}: empty, '.' or '..' component")
+    return PurePosixPath(name)
+
+
+def resolve_inside(root: Path, name: str, *, what: str = "path") -> Path:
+    """Map a relative name to a regular file under ``root``; refuse links and special files.
+
+    Each component is checked with lstat so a symlinked directory in the middle is caught too.
+    """
+    rel = check_relative_name(name, what=what)
+    current = root
+    for i, part in enumerate(rel.parts):
+        current = current / part
+        try:
+            st = os.lstat(current)
+        except FileNotFoundError:
+            raise InputError(f"{what} {name!r}: no such file under {root}") from None
+        if stat.S_ISLNK(st.st_mode):
+            raise UnsafePathError(f"{what} {name!r}: {current} is a symbolic link")
+        last = i == len(rel.parts) - 1
+        if not last and not stat.S_ISDIR(st.st_mode):
+            raise InputError(f"{what} {name!r}: {current} is not a directory")
+        if last and not stat.S_ISREG(st.st_mode):
+            raise UnsafePathError(f"{what} {name!r}: {current} is not a regular file")
+    return current
+
+
+def read_bounded(path: Path, limit: int, *, what: str = "file") -> bytes:
+    """Read a regular file, refusing it before reading if it is larger than ``limit`` bytes."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise InputError(f"{what} {path}: not found") from None
+    except OSError as exc:
+        raise InputError(f"{what} {path}: cannot open ({exc.strerror})") from None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise UnsafePathError(f"{what} {path}: not a regular file")
+        if st.st_size > limit:
+            raise InputTooLargeError(
+                f"{what} {path}: {st.st_size} bytes, more than the {limit}-byte limit for this kind of file"
+            )
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise InputTooLargeError(f"{what} {path}: grew past the {limit}-byte limit while being read")
+    return data
+
+
+@contextlib.contextmanager
+def atomic_writer(path: Path, *, mode: int = 0o644) -> Iterator[IO[bytes]]:
+    """Write to a temp file beside ``path`` and rename it into place only on success.
+
+    On any exception the temp file is removed and ``path`` is left exactly as it was.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):
+        dfd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+
+
+def atomic_write(path: Path, data: bytes, *, mode: int = 0o644) -> None:
+    """Write ``data`` to ``path`` atomically (temp file, fsync, rename)."""
+    with atomic_writer(path, mode=mode) as fh:
+        fh.write(data)
+
+
+def source_date_epoch(default: int | None = None) -> int | None:
+    """The pinned build time from ``SOURCE_DATE_EPOCH``; never the wall clock.
+
+    Returns ``default`` when the variable is unset; raises on a malformed value so a typo
+    cannot silently make builds non-reproducible.
+    """
+    raw = os.environ.get("SOURCE_DATE_EPOCH")
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InputError(f"SOURCE_DATE_EPOCH={raw!r}: expected a whole number of seconds since 1970") from None
+    if value < 0:
+        raise InputError(f"SOURCE_DATE_EPOCH={raw!r}: must not be negative")
+    return value

@@ -1,0 +1,281 @@
+"""Canonical CBOR: the byte-exact encoding every hash and signature is computed over.
+
+The profile is the one in CONTRACTS.md §1. It is RFC 8949 deterministic encoding with two
+deliberate departures that common libraries get "wrong" for us: every float is binary64
+(cbor2's canonical mode shortens floats to half/single) and map keys must be text. Because a
+third party must recompute our hashes byte for byte, the encoder and the strict decoder are
+written out here rather than delegated; cbor2 serves the tests as an independent cross-check.
+
+Supported value types: ``None``, ``bool``, ``int`` (64-bit range), ``float``, ``str``,
+``bytes``, ``list``/``tuple`` and ``dict`` with ``str`` keys. Everything else is rejected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import math
+import struct
+from collections.abc import Mapping, Sequence
+from typing import Any, TypedDict
+
+from glyphserpack.errors import CanonicalError
+
+__all__ = [
+    "ValidationResult",
+    "commit_hash",
+    "dumps",
+    "loads",
+    "object_digest",
+    "validate",
+]
+
+_MAX_DEPTH = 256
+_UINT64_MAX = 2**64 - 1
+_CANONICAL_NAN = b"\xfb\x7f\xf8\x00\x00\x00\x00\x00\x00"
+
+# Major types.
+_UINT, _NINT, _BYTES, _TEXT, _ARRAY, _MAP, _TAG, _SIMPLE = range(8)
+
+
+class ValidationResult(TypedDict):
+    """Outcome of :func:`validate`: errors are sorted so the result itself is deterministic."""
+
+    valid: bool
+    errors: list[str]
+
+
+def _head(major: int, value: int) -> bytes:
+    """Shortest-form head for a major type and argument (RFC 8949 §4.2.1)."""
+    mt = major << 5
+    if value < 24:
+        return bytes((mt | value,))
+    if value <= 0xFF:
+        return bytes((mt | 24, value))
+    if value <= 0xFFFF:
+        return bytes((mt | 25,)) + value.to_bytes(2, "big")
+    if value <= 0xFFFFFFFF:
+        return bytes((mt | 26,)) + value.to_bytes(4, "big")
+    return bytes((mt | 27,)) + value.to_bytes(8, "big")
+
+
+def _encode(obj: object, out: list[bytes], path: str, depth: int) -> None:
+    if depth > _MAX_DEPTH:
+        raise CanonicalError(f"{path}: nesting deeper than {_MAX_DEPTH} levels")
+    # bool before int: bool is a subclass of int in Python.
+    if obj is None:
+        out.append(b"\xf6")
+    elif obj is True:
+        out.append(b"\xf5")
+    elif obj is False:
+        out.append(b"\xf4")
+    elif type(obj) is int:
+        if obj >= 0:
+            if obj > _UINT64_MAX:
+                raise CanonicalError(f"{path}: integer {obj} needs a bignum, which the profile rejects")
+            out.append(_head(_UINT, obj))
+        else:
+            n = -1 - obj
+            if n > _UINT64_MAX:
+                raise CanonicalError(f"{path}: integer {obj} needs a bignum, which the profile rejects")
+            out.append(_head(_NINT, n))
+    elif type(obj) is float:
+        encoded = b"\xfb" + struct.pack(">d", obj)
+        if math.isnan(obj) and encoded != _CANONICAL_NAN:
+            # A NaN with a sign bit or payload would hash differently from the one NaN the
+            # profile allows; silently rewriting it would change what the caller meant.
+            raise CanonicalError(f"{path}: non-canonical NaN {encoded[1:].hex()} (only 7ff8000000000000 is allowed)")
+        out.append(encoded)
+    elif type(obj) is str:
+        try:
+            raw = obj.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise CanonicalError(f"{path}: text is not valid UTF-8 (lone surrogate at index {exc.start})") from None
+        out.append(_head(_TEXT, len(raw)))
+        out.append(raw)
+    elif type(obj) is bytes or type(obj) is bytearray or type(obj) is memoryview:
+        raw = bytes(obj)
+        out.append(_head(_BYTES, len(raw)))
+        out.append(raw)
+    elif type(obj) is list or type(obj) is tuple:
+        seq: Sequence[object] = obj
+        out.append(_head(_ARRAY, len(seq)))
+        for i, item in enumerate(seq):
+            _encode(item, out, f"{path}[{i}]", depth + 1)
+    elif isinstance(obj, Mapping):
+        items: list[tuple[bytes, object, str]] = []
+        for key, value in obj.items():
+            if type(key) is not str:
+                raise CanonicalError(
+                    f"{path}: map key {key!r} is {type(key).__name__}; the profile allows text keys only"
+                )
+            key_out: list[bytes] = []
+            _encode(key, key_out, f"{path}.<key>", depth + 1)
+            items.append((b"".join(key_out), value, key))
+        items.sort(key=lambda t: t[0])
+        for a, b in itertools.pairwise(items):
+            if a[0] == b[0]:
+                raise CanonicalError(f"{path}: duplicate map key {a[2]!r}")
+        out.append(_head(_MAP, len(items)))
+        for key_bytes, value, key in items:
+            out.append(key_bytes)
+            _encode(value, out, f"{path}.{key}", depth + 1)
+    else:
+        raise CanonicalError(
+            f"{path}: {type(obj).__name__} is outside the canonical CBOR profile "
+            "(allowed: null, bool, int, float, str, bytes, list, map with text keys)"
+        )
+
+
+def dumps(obj: object) -> bytes:
+    """Encode ``obj`` as canonical CBOR, or raise :class:`CanonicalError` naming the offending path."""
+    out: list[bytes] = []
+    _encode(obj, out, "$", 0)
+    return b"".join(out)
+
+
+class _Decoder:
+    """Strict decoder: any byte sequence that :func:`dumps` would not produce is rejected."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.pos = 0
+
+    def fail(self, at: int, msg: str) -> CanonicalError:
+        return CanonicalError(f"offset {at}: {msg}")
+
+    def take(self, n: int, at: int) -> bytes:
+        end = self.pos + n
+        if end > len(self.data):
+            raise self.fail(at, f"truncated: need {n} bytes, {len(self.data) - self.pos} left")
+        chunk = self.data[self.pos : end]
+        self.pos = end
+        return chunk
+
+    def head(self) -> tuple[int, int, int, int]:
+        at = self.pos
+        ib = self.take(1, at)[0]
+        major, info = ib >> 5, ib & 0x1F
+        if info < 24:
+            return at, major, info, info
+        if info == 31:
+            raise self.fail(at, "indefinite-length item (the profile requires definite lengths)")
+        if info > 27:
+            raise self.fail(at, f"reserved additional information {info}")
+        size = 1 << (info - 24)
+        value = int.from_bytes(self.take(size, at), "big")
+        if major == _SIMPLE:
+            return at, major, info, value
+        shortest = {24: 24, 25: 0x100, 26: 0x10000, 27: 0x100000000}[info]
+        if value < shortest:
+            raise self.fail(at, f"argument {value} not in shortest form")
+        return at, major, info, value
+
+    def item(self, depth: int) -> object:
+        if depth > _MAX_DEPTH:
+            raise self.fail(self.pos, f"nesting deeper than {_MAX_DEPTH} levels")
+        at, major, info, value = self.head()
+        if major == _UINT:
+            return value
+        if major == _NINT:
+            return -1 - value
+        if major == _BYTES:
+            return self.take(value, at)
+        if major == _TEXT:
+            raw = self.take(value, at)
+            try:
+                return raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise self.fail(at, "text string is not valid UTF-8") from None
+        if major == _ARRAY:
+            # Bound the claimed length by the bytes left: every element needs at least one.
+            if value > len(self.data) - self.pos:
+                raise self.fail(at, f"array claims {value} items but only {len(self.data) - self.pos} bytes remain")
+            return [self.item(depth + 1) for _ in range(value)]
+        if major == _MAP:
+            if value * 2 > len(self.data) - self.pos:
+                raise self.fail(at, f"map claims {value} pairs but only {len(self.data) - self.pos} bytes remain")
+            result: dict[str, object] = {}
+            prev: bytes | None = None
+            for _ in range(value):
+                key_at = self.pos
+                key = self.item(depth + 1)
+                if type(key) is not str:
+                    raise self.fail(key_at, "map key is not a text string")
+                key_bytes = self.data[key_at : self.pos]
+                if prev is not None:
+                    if key_bytes == prev:
+                        raise self.fail(key_at, f"duplicate map key {key!r}")
+                    if key_bytes < prev:
+                        raise self.fail(key_at, f"map key {key!r} out of canonical order")
+                prev = key_bytes
+                result[key] = self.item(depth + 1)
+            return result
+        if major == _TAG:
+            raise self.fail(at, f"tag {value} (tags are outside the profile)")
+        # Major type 7: simple values and floats.
+        if info == 20:
+            return False
+        if info == 21:
+            return True
+        if info == 22:
+            return None
+        if info == 27:
+            raw = self.data[at + 1 : at + 9]
+            f: float = struct.unpack(">d", raw)[0]
+            if math.isnan(f) and self.data[at : at + 9] != _CANONICAL_NAN:
+                raise self.fail(at, "non-canonical NaN (only 7ff8000000000000 is allowed)")
+            return f
+        if info in (25, 26):
+            raise self.fail(at, "half/single-precision float (the profile requires binary64)")
+        raise self.fail(at, f"simple value {value} is outside the profile")
+
+
+def loads(data: bytes) -> Any:
+    """Decode canonical CBOR; anything :func:`dumps` would not have produced is rejected."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise CanonicalError(f"expected bytes, got {type(data).__name__}")
+    dec = _Decoder(bytes(data))
+    if not dec.data:
+        raise CanonicalError("offset 0: empty input")
+    obj = dec.item(0)
+    if dec.pos != len(dec.data):
+        raise CanonicalError(f"offset {dec.pos}: {len(dec.data) - dec.pos} trailing bytes after the item")
+    return obj
+
+
+def validate(obj: object, data: bytes) -> ValidationResult:
+    """Check that ``data`` is the canonical encoding of ``obj``.
+
+    Every problem found is returned (sorted), not just the first, so a report can show all.
+    """
+    errors: list[str] = []
+    expected: bytes | None = None
+    try:
+        expected = dumps(obj)
+    except CanonicalError as exc:
+        errors.append(f"object: {exc}")
+    try:
+        loads(data)
+    except CanonicalError as exc:
+        errors.append(f"bytes: {exc}")
+    if expected is not None and expected != bytes(data):
+        offset = next(
+            (i for i, (a, b) in enumerate(zip(expected, data, strict=False)) if a != b),
+            min(len(expected), len(data)),
+        )
+        errors.append(f"bytes: differ from the canonical encoding of the object at offset {offset}")
+    errors.sort()
+    return {"valid": not errors, "errors": errors}
+
+
+def object_digest(obj: object) -> bytes:
+    """``ObjectDigest(x) = SHA-256(CBOR_CANONICAL(x))`` (CONTRACTS.md §1)."""
+    return hashlib.sha256(dumps(obj)).digest()
+
+
+def commit_hash(tag: str, obj: object) -> bytes:
+    """``CommitHash(tag, x) = SHA-256(CBOR_CANONICAL([tag, x]))``: the tag separates domains."""
+    if type(tag) is not str or not tag:
+        raise CanonicalError("commit tag must be a non-empty text string")
+    return hashlib.sha256(dumps([tag, obj])).digest()

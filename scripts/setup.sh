@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Idempotent set-up used by both Quickstart commands: system tools the tests drive for real
+# (zstd, OpenSSL, Chromium) and a project virtualenv with the package and its test extra.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+want_system=${1:-all}
+need=()
+command -v zstd >/dev/null 2>&1 || need+=(zstd)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+if [ "$want_system" = all ]; then
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing ${need[*]} with apt-get" >&2
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  else
+    echo "setup: please install these system packages first: ${need[*]}" >&2
+    exit 2
+  fi
+fi
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+stamp=.venv/.glyphserpack-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
+  .venv/bin/python -m pip install -q -e '.[test]'
+  touch "$stamp"
+fi
