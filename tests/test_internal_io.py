@@ -1,0 +1,110 @@
+"""The file seam (fsio) and the strict document loader (docload)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from glyphserpack._internal import docload, fsio
+from glyphserpack.errors import InputError, InputTooLargeError, UnsafePathError
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["", "/etc/passwd", "../x", "a/../../x", "a//b", "./a", "a/.", "a\\b", "a\x00b", "a\nb", "a\u202eb", "a\x85b"],
+)
+def test_check_relative_name_rejects(name: str) -> None:
+    with pytest.raises(UnsafePathError):
+        fsio.check_relative_name(name)
+
+
+def test_check_relative_name_accepts_unicode() -> None:
+    assert str(fsio.check_relative_name("données/été.txt")) == "données/été.txt"
+
+
+def test_resolve_inside_refuses_links_and_specials(tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "f.txt").write_text("x")
+    (tmp_path / "outside.txt").write_text("secret")
+    os.symlink(tmp_path / "outside.txt", tmp_path / "d" / "link.txt")
+    os.symlink(tmp_path / "d", tmp_path / "dirlink")
+    os.mkfifo(tmp_path / "d" / "fifo")
+    assert fsio.resolve_inside(tmp_path, "d/f.txt") == tmp_path / "d" / "f.txt"
+    with pytest.raises(UnsafePathError, match="symbolic link"):
+        fsio.resolve_inside(tmp_path, "d/link.txt")
+    with pytest.raises(UnsafePathError, match="symbolic link"):
+        fsio.resolve_inside(tmp_path, "dirlink/f.txt")
+    with pytest.raises(UnsafePathError, match="not a regular file"):
+        fsio.resolve_inside(tmp_path, "d/fifo")
+    with pytest.raises(InputError, match="no such file"):
+        fsio.resolve_inside(tmp_path, "d/missing")
+
+
+def test_read_bounded_refuses_before_reading(tmp_path: Path) -> None:
+    big = tmp_path / "big.json"
+    with big.open("wb") as fh:  # sparse: 2 GiB claimed, nothing really written
+        fh.truncate(2 * 1024**3)
+    with pytest.raises(InputTooLargeError, match="2147483648 bytes"):
+        fsio.read_bounded(big, 1024)
+
+
+def test_atomic_write_leaves_old_content_on_failure(tmp_path: Path) -> None:
+    target = tmp_path / "out.bin"
+    fsio.atomic_write(target, b"old")
+
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom), fsio.atomic_writer(target) as fh:
+        fh.write(b"half")
+        raise Boom
+    assert target.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.bin"]
+
+
+def test_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    assert fsio.source_date_epoch(7) == 7
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert fsio.source_date_epoch() == 1700000000
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(InputError, match="SOURCE_DATE_EPOCH"):
+        fsio.source_date_epoch()
+
+
+def test_yaml_is_strict() -> None:
+    doc = docload.parse_document(b"a: yes\nb: 2026-01-01\nc: true\nd: 1.5\ne: off\n", name="x.yaml")
+    assert doc == {"a": "yes", "b": "2026-01-01", "c": True, "d": 1.5, "e": "off"}
+    with pytest.raises(InputError, match=r"x.yaml:3:1: invalid YAML: duplicate key 'a'"):
+        docload.parse_document(b"a: 1\nb: 2\na: 3\n", name="x.yaml")
+    with pytest.raises(InputError, match=r"x.yaml:2:"):
+        docload.parse_document(b"a: [1\nb: 2\n", name="x.yaml")
+    with pytest.raises(InputError, match="non-finite"):
+        docload.parse_document(b"a: .inf\n", name="x.yaml")
+    with pytest.raises(InputError, match="not text"):
+        docload.parse_document(b"1: a\n", name="x.yaml")
+
+
+def test_json_is_strict() -> None:
+    assert docload.parse_document(b'{"a": [1, 2.5]}', name="x.json") == {"a": [1, 2.5]}
+    with pytest.raises(InputError, match="duplicate key 'a'"):
+        docload.parse_document(b'{"a": 1, "a": 2}', name="x.json")
+    with pytest.raises(InputError, match=r"x.json:1:\d+: invalid JSON"):
+        docload.parse_document(b'{"a": }', name="x.json")
+    with pytest.raises(InputError, match="NaN is not valid JSON"):
+        docload.parse_document(b'{"a": NaN}', name="x.json")
+    with pytest.raises(InputError, match="not UTF-8"):
+        docload.parse_document(b'{"a": "\xff"}', name="x.json")
+
+
+def test_cbor_document_must_be_canonical() -> None:
+    assert docload.parse_document(bytes.fromhex("a1616101"), name="x.cbor") == {"a": 1}
+    with pytest.raises(InputError, match="not canonical CBOR"):
+        docload.parse_document(bytes.fromhex("a161611801"), name="x.cbor")
+
+
+def test_unknown_format() -> None:
+    with pytest.raises(InputError, match="unknown document format"):
+        docload.parse_document(b"x", name="x.toml")
