@@ -1,0 +1,134 @@
+"""Derive each certificate's state from the log: issued -> superseded / expired / revoked.
+
+States are never typed in: they are a fold over the entries in log order, so anyone with
+the log reaches the same answer, and an event that makes no sense (revoking an unknown
+certificate, superseding a revoked one) becomes a finding instead of silently winning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from glyphserpack.findings import Finding, finding
+
+__all__ = ["CertificateState", "LifecycleReport", "State", "derive_states"]
+
+State = Literal["issued", "superseded", "expired", "revoked"]
+#: Later states win over earlier ones only in this order; revocation is final.
+_RANK: dict[str, int] = {"issued": 0, "expired": 1, "superseded": 2, "revoked": 3}
+
+
+@dataclass
+class CertificateState:
+    """Where one certificate stands, with the log indexes that put it there."""
+
+    certificate_hash: bytes
+    certificate_id: str
+    state: State = "issued"
+    issued_at: str = ""
+    changed_at: str = ""
+    not_after_utc: str | None = None
+    superseded_by: bytes | None = None
+    revocation_reason: str | None = None
+    revocation_reason_code: int | None = None
+    packs: list[bytes] = field(default_factory=list)
+    history: list[int] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "certificate_hash": self.certificate_hash.hex(),
+            "certificate_id": self.certificate_id,
+            "state": self.state,
+            "issued_at": self.issued_at,
+            "changed_at": self.changed_at,
+            "not_after_utc": self.not_after_utc,
+            "superseded_by": self.superseded_by.hex() if self.superseded_by else None,
+            "revocation_reason": self.revocation_reason,
+            "revocation_reason_code": self.revocation_reason_code,
+            "packs": [p.hex() for p in self.packs],
+            "log_indexes": self.history,
+        }
+
+
+@dataclass
+class LifecycleReport:
+    """All certificates by hash, plus findings for events the fold had to refuse."""
+
+    certificates: dict[bytes, CertificateState]
+    findings: list[Finding]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "certificates": [self.certificates[h].to_json() for h in sorted(self.certificates)],
+            "findings": [f.to_dict() for f in sorted(self.findings)],
+        }
+
+
+def _move(cert: CertificateState, new: State, when: str, index: int, findings: list[Finding]) -> bool:
+    if cert.state == "superseded" and new == "expired":
+        cert.history.append(index)  # a replaced certificate running out is history, not a change
+        return False
+    if cert.state == "revoked" or _RANK[new] < _RANK[cert.state]:
+        findings.append(
+            finding(
+                "GSP-E413",
+                f"entry {index}",
+                f"certificate {cert.certificate_hash.hex()[:16]} is {cert.state}; a {new} event cannot follow",
+            )
+        )
+        return False
+    cert.state = new
+    cert.changed_at = when
+    cert.history.append(index)
+    return True
+
+
+def derive_states(entries: Iterable[tuple[int, dict[str, Any]]], *, at: str | None = None) -> LifecycleReport:
+    """Fold ``(index, entry)`` pairs in log order; with ``at`` (UTC text), past not_after counts as expired."""
+    certs: dict[bytes, CertificateState] = {}
+    findings: list[Finding] = []
+    for index, e in entries:
+        kind, when = e["type"], e["time_utc"]
+        if kind == "pack_published":
+            ch = e.get("certificate_hash")
+            if ch is not None and ch in certs:
+                certs[ch].packs.append(e["pack_hash"])
+            continue
+        h = e["certificate_hash"]
+        if kind in ("certificate_issued", "certificate_renewed"):
+            if h in certs:
+                findings.append(finding("GSP-E413", f"entry {index}", f"certificate {h.hex()[:16]} issued twice"))
+                continue
+            certs[h] = CertificateState(
+                h, e["certificate_id"], issued_at=when, changed_at=when, not_after_utc=e.get("not_after_utc")
+            )
+            certs[h].history.append(index)
+            if kind == "certificate_renewed":
+                old = certs.get(e["renews_hash"])
+                if old is None:
+                    findings.append(finding("GSP-E413", f"entry {index}", "renews a certificate not in the log"))
+                elif _move(old, "superseded", when, index, findings):
+                    old.superseded_by = h
+            continue
+        cert = certs.get(h)
+        if cert is None:
+            findings.append(
+                finding("GSP-E413", f"entry {index}", f"{kind} for certificate {h.hex()[:16]} not issued in the log")
+            )
+            continue
+        if kind == "certificate_superseded":
+            if e["superseded_by_hash"] not in certs:
+                findings.append(finding("GSP-E413", f"entry {index}", "superseded by a certificate not in the log"))
+            if _move(cert, "superseded", when, index, findings):
+                cert.superseded_by = e["superseded_by_hash"]
+        elif kind == "certificate_expired":
+            _move(cert, "expired", when, index, findings)
+        elif kind == "certificate_revoked" and _move(cert, "revoked", when, index, findings):
+            cert.revocation_reason, cert.revocation_reason_code = e["reason"], e["reason_code"]
+    if at is not None:
+        for cert in certs.values():
+            if cert.state == "issued" and cert.not_after_utc is not None and cert.not_after_utc < at:
+                cert.state, cert.changed_at = "expired", cert.not_after_utc
+    return LifecycleReport(certs, findings)
