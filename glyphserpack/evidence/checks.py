@@ -1,0 +1,353 @@
+"""``check(tree, profile)``: everything that decides a verdict, numbered like the seed's procedure.
+
+1. Resolve the target profile and its mandatory set (``profiles``).
+2–9. Run the content rules of every present document (``rules``), in section order.
+10. Verify signatures against the tree's trust store, apply revocations, classify the
+    certification registry, check certificates against the release bindings.
+11. Evaluate roadmap readiness (workstreams 12–40) against this release's gate.
+12. Reduce fail-dominantly to workstream verdicts and ``upgrade_gate_verdict``; build reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from glyphserpack.errors import EXIT_FAIL, EXIT_OK
+from glyphserpack.evidence.certificates import SIGNED_KINDS
+from glyphserpack.evidence.loader import Document, EvidenceTree
+from glyphserpack.evidence.productization import CertificationBundle
+from glyphserpack.evidence.profiles import ItemStatus, profile_rank, resolve_items
+from glyphserpack.evidence.readiness import ROADMAP_WORKSTREAMS, WorkstreamReadiness
+from glyphserpack.evidence.rules import RULES
+from glyphserpack.evidence.verdicts import WorkstreamVerdict, reduce_verdicts, workstream_for_path
+from glyphserpack.findings import Finding, finding
+
+__all__ = ["CheckResult", "ReadinessRow", "RegistryEntry", "check"]
+
+
+@dataclass(frozen=True)
+class RegistryEntry:
+    """One certification record as a registry would list it."""
+
+    record_id: str
+    path: str
+    certificate_class: str
+    adapter_id: str
+    adapter_kind: str
+    status: Literal["active", "revoked", "expired", "not_yet_valid", "failed", "invalid"]
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        d = {
+            k: getattr(self, k)
+            for k in ("record_id", "path", "certificate_class", "adapter_id", "adapter_kind", "status")
+        }
+        if self.reason:
+            d["reason"] = self.reason
+        return d
+
+
+@dataclass(frozen=True)
+class ReadinessRow:
+    """Readiness of one roadmap workstream for this release and profile."""
+
+    workstream_id: str
+    roadmap_section: str
+    title: str
+    status: str
+    readiness: Literal["READY", "NOT_READY", "MISSING"]
+    gating: bool
+    blockers_open: int
+    release_blockers: tuple[tuple[str, str, str], ...]
+    evidence_hash: str
+
+    def to_dict(self) -> dict[str, object]:
+        d: dict[str, object] = {
+            "workstream_id": self.workstream_id,
+            "roadmap_section": self.roadmap_section,
+            "title": self.title,
+            "status": self.status,
+            "readiness": self.readiness,
+            "gating": self.gating,
+            "blockers_open": self.blockers_open,
+        }
+        if self.evidence_hash:
+            d["evidence_hash"] = self.evidence_hash
+        return d
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The complete outcome of checking one tree against one profile."""
+
+    profile: str
+    tree: EvidenceTree = field(repr=False, compare=False)
+    findings: tuple[Finding, ...]
+    workstreams: tuple[WorkstreamVerdict, ...]
+    upgrade_gate_verdict: Literal["PASS", "FAIL"]
+    first_failing_workstream: str | None
+    items: tuple[ItemStatus, ...]
+    registry: tuple[RegistryEntry, ...]
+    readiness: tuple[ReadinessRow, ...]
+    signatures_ok: int
+    signatures_total: int
+    productization_report: dict[str, Any] = field(default_factory=dict, repr=False)
+    expansion_report: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when the gate passes, 1 when it fails (invalid input never gets this far: exit 2)."""
+        return EXIT_OK if self.upgrade_gate_verdict == "PASS" else EXIT_FAIL
+
+    def mandatory_files(self) -> list[str]:
+        """Every file the profile's mandatory set rests on, including the manifest and trust store."""
+        files = {self.tree.manifest_path, self.tree.manifest.trust_store.path}
+        for st in self.items:
+            files.update(st.files)
+        return sorted(files)
+
+
+#: kind -> the field that must be unique across documents of that kind ("" = one document only)
+_IDENTITY = {
+    "profile_bundle": "",
+    "observability_mapping": "",
+    "certification_bundle": "",
+    "reference_stack": "",
+    "external_interfaces": "",
+    "evolution_policy": "",
+    "performance_tiers": "",
+    "chaos_proof_pack": "",
+    "security_case": "profile_id",
+    "run_evidence": "run_id",
+    "execution_certificate": "run_id",
+    "certification_record": "record_id",
+    "revocation": "revocation_id",
+}
+
+
+def _duplicates(tree: EvidenceTree, out: list[tuple[str, Finding]]) -> None:
+    """One identity, one document: otherwise which one a report hashes would be arbitrary."""
+    for kind, key in _IDENTITY.items():
+        first: dict[object, str] = {}
+        for doc in tree.by_kind(kind):
+            ident = doc.obj.get(key) if key else kind
+            if ident in first:
+                what = f"{key} {ident}" if key else f"a second {kind}"
+                detail = f"{what} (first in {first[ident]})"
+                out.append((workstream_for_path(tree, doc.path), finding("GSP-E010", doc.path, detail)))
+            else:
+                first[ident] = doc.path
+
+
+def _verify_signatures(tree: EvidenceTree, out: list[tuple[str, Finding]]) -> dict[str, bool]:
+    ok: dict[str, bool] = {}
+    for doc in sorted((d for d in tree.documents.values() if d.envelope is not None), key=lambda d: d.path):
+        assert doc.envelope is not None
+        _, time_field, purpose = SIGNED_KINDS[doc.kind]
+        model: Any = doc.model
+        when = getattr(model, time_field)
+        status = tree.trust.check(
+            model.key_id, doc.envelope.signature, doc.envelope.signed_payload, when=when, purpose=purpose
+        )
+        ws = workstream_for_path(tree, doc.path)
+        if status == "bad_signature":
+            out.append((ws, finding("GSP-E007", doc.path, f"signature by key {model.key_id[:16]}… does not verify")))
+        elif status != "ok":
+            out.append(
+                (
+                    ws,
+                    finding(
+                        "GSP-E008",
+                        doc.path,
+                        f"key {model.key_id[:16]}… is {status} for {purpose} at {time_field} {when}",
+                    ),
+                )
+            )
+        ok[doc.path] = status == "ok"
+    return ok
+
+
+def _revocations(
+    tree: EvidenceTree, sig_ok: dict[str, bool], out: list[tuple[str, Finding]]
+) -> dict[tuple[str, str], Any]:
+    revoked: dict[tuple[str, str], Any] = {}
+    for doc in tree.by_kind("revocation"):
+        rev: Any = doc.model
+        target = tree.documents.get(rev.target.path)
+        if target is not None and target.kind != rev.target_kind:
+            out.append(
+                (
+                    "I.C",
+                    finding(
+                        "GSP-E015", doc.path, f"target: {rev.target.path} is a {target.kind}, not {rev.target_kind}"
+                    ),
+                )
+            )
+        if sig_ok.get(doc.path):
+            revoked[(rev.target.path, rev.target.sha256)] = rev
+    return revoked
+
+
+def _registry(
+    tree: EvidenceTree, sig_ok: dict[str, bool], revoked: dict[tuple[str, str], Any]
+) -> tuple[list[RegistryEntry], dict[str, list[Document]]]:
+    now = tree.manifest.release_time_utc
+    bundled = {
+        link.path
+        for b in tree.by_kind("certification_bundle")
+        for link in b.as_(CertificationBundle).certification_records
+    }
+    entries: list[RegistryEntry] = []
+    active: dict[str, list[Document]] = {}
+    for doc in tree.by_kind("certification_record"):
+        r: Any = doc.model
+        rev = revoked.get((doc.path, doc.sha256))
+        status: Literal["active", "revoked", "expired", "not_yet_valid", "failed", "invalid"]
+        reason = ""
+        if rev is not None:
+            status, reason = "revoked", f"{rev.reason_code} ({rev.revocation_id}, {rev.revoked_utc})"
+        elif not sig_ok.get(doc.path):
+            status, reason = "invalid", "signature not verified"
+        elif r.verdict != "PASS":
+            status = "failed"
+        elif now < r.issued_utc:
+            status = "not_yet_valid"
+        elif now > r.valid_until_utc or now > r.sunset_utc:
+            status, reason = "expired", f"valid until {min(r.valid_until_utc, r.sunset_utc)}"
+        else:
+            status = "active"
+        if status == "active" and doc.path in bundled:
+            active.setdefault(r.subject.adapter_kind, []).append(doc)
+        entries.append(
+            RegistryEntry(
+                r.record_id, doc.path, r.certificate_class, r.subject.adapter_id, r.subject.adapter_kind, status, reason
+            )
+        )
+    return sorted(entries, key=lambda e: e.record_id), active
+
+
+def _certificates(tree: EvidenceTree, revoked: dict[tuple[str, str], Any], out: list[tuple[str, Finding]]) -> None:
+    want_dp = tree.manifest.determinism_profile.sha256
+    for doc in tree.by_kind("execution_certificate"):
+        c: Any = doc.model
+        if c.verification_time_utc > c.valid_until_utc:
+            out.append(
+                (
+                    "R.1",
+                    finding(
+                        "GSP-E014",
+                        doc.path,
+                        f"valid_until_utc {c.valid_until_utc} < verification_time_utc {c.verification_time_utc}",
+                    ),
+                )
+            )
+        if c.step_start > c.step_end:
+            out.append(("R.1", finding("GSP-E015", doc.path, "step_start: after step_end")))
+        if c.determinism_profile_hash.hex() != want_dp:
+            out.append(
+                (
+                    "R.1",
+                    finding(
+                        "GSP-E015", doc.path, "determinism_profile_hash: differs from the release's determinism profile"
+                    ),
+                )
+            )
+        rev = revoked.get((doc.path, doc.sha256))
+        if rev is not None:
+            out.append(("R.1", finding("GSP-E013", doc.path, f"revoked by {rev.revocation_id}: {rev.reason_code}")))
+
+
+def _readiness(tree: EvidenceTree, profile: str, out: list[tuple[str, Finding]]) -> list[ReadinessRow]:
+    from glyphserpack import canonical
+
+    docs: dict[str, Document] = {}
+    for doc in tree.by_kind("workstream_readiness"):
+        wid = doc.as_(WorkstreamReadiness).workstream_id
+        if wid in docs:
+            out.append((wid, finding("GSP-E010", doc.path, f"workstream_id {wid} also in {docs[wid].path}")))
+            continue
+        docs[wid] = doc
+    rows: list[ReadinessRow] = []
+    for wid, (section, title) in sorted(ROADMAP_WORKSTREAMS.items()):
+        found = docs.get(wid)
+        if found is None:
+            rows.append(ReadinessRow(wid, section, title, "missing", "MISSING", True, 0, (), ""))
+            continue
+        doc, w = found, found.as_(WorkstreamReadiness)
+        if (w.roadmap_section, w.title) != (section, title):
+            out.append((wid, finding("GSP-E015", doc.path, f"roadmap_section/title: expected {section} {title!r}")))
+        gate = w.release_gate_binding
+        gating = (
+            gate.enforcement == "blocking" and profile in gate.profiles and gate.target_release == tree.manifest.version
+        )
+        reasons = []
+        if w.status != "ready":
+            reasons.append(f"status is {w.status}")
+        reasons += [f"criterion {c.criterion_id} not met" for c in w.success_criteria if not c.met]
+        open_blockers = [b for b in w.blockers if b.state == "open"]
+        blocking = tuple((wid, b.blocker_id, b.description) for b in open_blockers if b.severity == "release_blocking")
+        reasons += [f"blocker {b[1]} open" for b in blocking]
+        arts = w.evidence_artifact_format.artifacts
+        if not arts:
+            reasons.append("no evidence artifacts")
+        reasons += [f"artifact {a.path} not verified" for a in arts if not tree.link_ok(a)]
+        if gating and reasons:
+            out.append(
+                (wid, finding("GSP-E011", doc.path, f"gates {gate.gate_id} for {profile}: {'; '.join(reasons)}"))
+            )
+        rows.append(
+            ReadinessRow(
+                wid,
+                section,
+                title,
+                w.status,
+                "NOT_READY" if reasons else "READY",
+                gating,
+                len(open_blockers),
+                blocking if gating else (),
+                canonical.object_digest(doc.obj).hex(),
+            )
+        )
+    return rows
+
+
+def check(tree: EvidenceTree, profile: str) -> CheckResult:
+    """Check a loaded tree against ``profile`` (core, enterprise or regulated); never raises on content."""
+    from glyphserpack.evidence import reports
+
+    profile_rank(profile)  # 1: refuse unknown profiles before doing any work
+    attributed: list[tuple[str, Finding]] = [(workstream_for_path(tree, f.where), f) for f in tree.findings]
+    for doc in sorted(tree.documents.values(), key=lambda d: d.path):  # 2-9
+        rule = RULES.get(doc.kind)
+        if rule is not None:
+            ws = workstream_for_path(tree, doc.path)
+            attributed.extend((ws, f) for f in rule(tree, doc, profile))
+    _duplicates(tree, attributed)
+    sig_ok = _verify_signatures(tree, attributed)  # 10
+    revoked = _revocations(tree, sig_ok, attributed)
+    registry, active = _registry(tree, sig_ok, revoked)
+    _certificates(tree, revoked, attributed)
+    readiness = _readiness(tree, profile, attributed)  # 11
+    items = resolve_items(tree, profile, active)
+    for st in items:
+        if not st.present:
+            detail = f"{st.item.description} is mandatory for profile {profile} (e.g. {st.item.example_path})"
+            attributed.append((st.item.workstream_id, finding("GSP-E003", st.item.item_id, detail)))
+    required = {st.item.workstream_id for st in items}
+    present = {workstream_for_path(tree, p) for p in tree.documents}
+    workstreams, verdict, first_fail = reduce_verdicts(attributed, required, present)  # 12
+    result = CheckResult(
+        profile=profile,
+        tree=tree,
+        findings=tuple(sorted({f for _, f in attributed})),
+        workstreams=tuple(workstreams),
+        upgrade_gate_verdict=verdict,
+        first_failing_workstream=first_fail,
+        items=tuple(items),
+        registry=tuple(registry),
+        readiness=tuple(readiness),
+        signatures_ok=sum(sig_ok.values()),
+        signatures_total=len(sig_ok),
+    )
+    return reports.attach_reports(result)

@@ -1,0 +1,172 @@
+"""``productization_report`` and ``expansion_report``: canonical, byte-identical, location-free.
+
+Both reports are plain canonical-profile maps (text, ints, binary64 floats, bools, lists, maps;
+hashes as lower-case hex) written twice: canonical CBOR (the bytes third parties hash) and JSON
+(sorted keys, two-space indent, UTF-8, trailing newline). Nothing in them depends on the clock,
+dict order or where the tree lives: paths are tree-relative, times come from the evidence.
+
+Metric formulas (binary64, rounded to 4 decimals):
+
+* ``interop_pass_rate`` = (Σ SDK ``tests_passed`` + Σ conformance ``cases_passed``) /
+  (Σ SDK ``tests_total`` + Σ conformance ``cases_total``); 0.0 when nothing was run.
+* ``third_party_verifiability_score`` = (hash links verified + signatures verified +
+  mandatory items present) / (hash links + signed documents + mandatory items); in [0, 1].
+* ``adoption_days_estimate`` = BASE_DAYS[profile] × (2 − interop_pass_rate)
+  + 2 × mandatory items missing + 1 × open release blockers;
+  BASE_DAYS = core 2, enterprise 10, regulated 20.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from glyphserpack import canonical
+from glyphserpack._internal.fsio import atomic_write
+from glyphserpack.evidence.productization import CertificationBundle, ExternalInterfaces
+
+if TYPE_CHECKING:
+    from glyphserpack.evidence.checks import CheckResult
+
+__all__ = ["BASE_DAYS", "REPORT_NAMES", "attach_reports", "metrics", "to_json_bytes", "write_reports"]
+
+BASE_DAYS = {"core": 2.0, "enterprise": 10.0, "regulated": 20.0}
+REPORT_NAMES = ("productization_report", "expansion_report")
+
+
+def to_json_bytes(obj: object) -> bytes:
+    """The JSON form every report uses (sorted keys, so dict order never leaks into bytes)."""
+    return (json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+
+
+def metrics(result: CheckResult) -> dict[str, float]:
+    """The three productization metrics; formulas in the module docstring and docs/evidence.md."""
+    tree = result.tree
+    passed = total = 0
+    for doc in tree.by_kind("external_interfaces"):
+        for sdk in doc.as_(ExternalInterfaces).sdks:
+            passed, total = passed + sdk.tests_passed, total + sdk.tests_total
+    for doc in tree.by_kind("certification_bundle"):
+        for rep in doc.as_(CertificationBundle).conformance_reports:
+            passed, total = passed + rep.cases_passed, total + rep.cases_total
+    interop = passed / total if total else 0.0
+    links_ok = sum(1 for lc in tree.links if lc.ok)
+    present = sum(1 for st in result.items if st.present)
+    num = links_ok + result.signatures_ok + present
+    den = len(tree.links) + result.signatures_total + len(result.items)
+    score = num / den if den else 0.0
+    missing = len(result.items) - present
+    blockers = sum(len(r.release_blockers) for r in result.readiness)
+    days = BASE_DAYS[result.profile] * (2.0 - interop) + 2.0 * missing + 1.0 * blockers
+    return {
+        "adoption_days_estimate": round(days, 4),
+        "interop_pass_rate": round(interop, 4),
+        "third_party_verifiability_score": round(score, 4),
+    }
+
+
+def _named_hashes(result: CheckResult) -> dict[str, str]:
+    """CONTRACTS.md §2 named hashes of the documents this report rests on (absent ones omitted)."""
+    tree = result.tree
+    out: dict[str, str] = {}
+    spec: list[tuple[str, str, str | None]] = [
+        ("profile_bundle_hash", "profile_bundle", None),
+        ("certification_evidence_bundle_hash", "certification_bundle", None),
+        ("observability_mapping_hash", "observability_mapping", None),
+        ("security_case_hash", "security_case", "security_case"),
+        ("performance_tier_report_hash", "performance_tiers", None),
+        ("chaos_proof_pack_hash", "chaos_proof_pack", None),
+    ]
+    for name, kind, tag in spec:
+        docs = tree.by_kind(kind)
+        if kind == "security_case":  # the case of the profile being checked
+            docs = [d for d in docs if d.obj.get("profile_id") == result.profile]
+        if docs:
+            obj = docs[0].obj
+            out[name] = (canonical.commit_hash(tag, obj) if tag else canonical.object_digest(obj)).hex()
+    revocations = sorted((d.obj for d in tree.by_kind("revocation")), key=lambda o: str(o["revocation_id"]))
+    out["revocation_bundle_hash"] = canonical.object_digest(revocations).hex()
+    out["trust_store_hash"] = tree.trust.hash().hex()
+    entries = sorted(
+        {
+            (lc.path, lc.actual, tree.documents[lc.path].kind if lc.path in tree.documents else "attachment")
+            for lc in tree.links
+            if lc.ok
+        }
+    )
+    catalog = [{"path": p, "sha256": str(s), "kind": k} for p, s, k in entries]
+    out["evidence_catalog_hash"] = canonical.commit_hash("evidence_catalog", catalog).hex()
+    return out
+
+
+def _binding(result: CheckResult) -> dict[str, Any]:
+    m = result.tree.manifest
+    return {
+        "release_id": m.release_id,
+        "product": m.product,
+        "product_version": m.version,
+        "release_time_utc": m.release_time_utc,
+        "profile_id": result.profile,
+        "env_manifest_hash": m.env_manifest.sha256,
+        "determinism_profile_hash": m.determinism_profile.sha256,
+    }
+
+
+def attach_reports(result: CheckResult) -> CheckResult:
+    """Return ``result`` with both report maps filled in (called by :func:`check`)."""
+    from glyphserpack.evidence.profiles import MIN_EXECUTION_MODE
+
+    prod: dict[str, Any] = {"report_kind": "productization_report", "report_version": 1, **_binding(result)}
+    prod["execution_mode"] = MIN_EXECUTION_MODE[result.profile]
+    prod.update(_named_hashes(result))
+    prod["metrics"] = metrics(result)
+    prod["workstreams"] = [w.to_dict() for w in result.workstreams if not w.workstream_id.startswith("ws")]
+    prod["mandatory_items"] = [st.to_dict() for st in result.items]
+    prod["certification_registry"] = [e.to_dict() for e in result.registry]
+    prod["findings"] = [f.to_dict() for f in result.findings]
+    prod["upgrade_gate_verdict"] = result.upgrade_gate_verdict
+    if result.first_failing_workstream is not None:
+        prod["first_failing_workstream"] = result.first_failing_workstream
+
+    exp: dict[str, Any] = {"report_kind": "expansion_report", "report_version": 1, **_binding(result)}
+    ws_verdicts = {w.workstream_id: w.verdict for w in result.workstreams}
+    exp["readiness_by_workstream"] = [dict(r.to_dict(), verdict=ws_verdicts[r.workstream_id]) for r in result.readiness]
+    blockers = sorted(b for r in result.readiness for b in r.release_blockers)
+    exp["release_blockers"] = [{"workstream_id": w, "blocker_id": b, "description": d} for w, b, d in blockers]
+    exp["expansion_evidence_hash"] = canonical.commit_hash(
+        "expansion_evidence", [[r.workstream_id, r.evidence_hash] for r in result.readiness if r.evidence_hash]
+    ).hex()
+    exp["workstreams_total"] = len(result.readiness)
+    exp["workstreams_ready"] = sum(1 for r in result.readiness if r.readiness == "READY")
+    exp["blockers_open"] = sum(r.blockers_open for r in result.readiness)
+    exp["readiness_verdict"] = (
+        "FAIL" if any(ws_verdicts[r.workstream_id] == "FAIL" for r in result.readiness) else "PASS"
+    )
+    canonical.dumps(prod)  # both must be inside the canonical profile; fail loudly here, not in a writer
+    canonical.dumps(exp)
+    return dataclasses.replace(result, productization_report=prod, expansion_report=exp)
+
+
+def report_files(result: CheckResult) -> dict[str, bytes]:
+    """File name -> exact bytes of the four report files."""
+    out: dict[str, bytes] = {}
+    for name, obj in (
+        ("productization_report", result.productization_report),
+        ("expansion_report", result.expansion_report),
+    ):
+        out[f"{name}.cbor"] = canonical.dumps(obj)
+        out[f"{name}.json"] = to_json_bytes(obj)
+    return out
+
+
+def write_reports(result: CheckResult, out_dir: Path) -> list[Path]:
+    """Write ``{productization,expansion}_report.{cbor,json}`` atomically into ``out_dir``."""
+    files = report_files(result)  # encode everything before the first write
+    written = []
+    for name, data in sorted(files.items()):
+        path = Path(out_dir) / name
+        atomic_write(path, data)
+        written.append(path)
+    return written
