@@ -1,0 +1,222 @@
+"""Time-stamping a ``.glyphserpack``: stamp its root hash, attach the evidence, verify it later.
+
+Tokens, TSA chains and the chain index are attached under ``timestamps/`` with
+``glyphserpack.pack.attach``, which rewrites the pack atomically without changing its root
+hash, so the pack stays self-contained and a failed stamp leaves it byte-for-byte as it
+was (nothing is written until every TSA in the quorum has answered and been checked).
+The pack module is imported lazily: this module is usable (and testable) on plain
+``(root_hash, members)`` pairs as well.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from cryptography import x509
+
+from glyphserpack.errors import UsageError
+from glyphserpack.findings import Finding, finding
+from glyphserpack.timestamp.client import StampResult, stamp_quorum
+from glyphserpack.timestamp.renewal import PREFIX, ChainReport, add_link, load_index, verify_chain
+from glyphserpack.timestamp.verify import load_certificates
+
+
+class PackReader(Protocol):
+    """The part of ``glyphserpack.pack.PackReader`` this module needs."""
+
+    @property
+    def root_hash(self) -> bytes: ...
+
+    def attachments(self) -> dict[str, bytes]: ...
+
+
+__all__ = [
+    "PackReader",
+    "StampOutcome",
+    "openssl_commands",
+    "stamp_members",
+    "stamp_pack",
+    "verify_members",
+    "verify_pack_timestamps",
+]
+
+
+@dataclass(frozen=True)
+class StampOutcome:
+    """What a stamping run added: the link number and one line per TSA token."""
+
+    link: int
+    hash_alg: str
+    tokens: tuple[StampResult, ...]
+
+    def lines(self) -> list[str]:
+        kind = "time-stamp" if self.link == 0 else "archive time-stamp (renewal)"
+        out = [f"added {kind} link {self.link} ({self.hash_alg}, {len(self.tokens)} TSA(s))"]
+        out.extend(f"  {t.url}: genTime {t.gen_time}, serial {t.serial}" for t in self.tokens)
+        return out
+
+
+def stamp_members(
+    root_hash: bytes,
+    existing: Mapping[str, bytes],
+    tsa_urls: Sequence[str],
+    *,
+    quorum: int = 1,
+    hash_alg: str = "sha256",
+    renew: bool = False,
+    timeout: float = 10.0,
+    retries: int = 2,
+    trust: Sequence[x509.Certificate] = (),
+) -> tuple[dict[str, bytes], StampOutcome]:
+    """Stamp ``root_hash`` (plus, on renewal, the existing chain); return the new ``timestamps/`` tree."""
+    current = {k: v for k, v in existing.items() if k.startswith(PREFIX)}
+    index = load_index(current)
+    if index is not None and not renew:
+        raise UsageError(
+            "the pack already carries time-stamps; stamping again needs --renew",
+            remedy="use --renew to add an archive time-stamp over the root and the existing tokens",
+        )
+    if index is None and renew:
+        raise UsageError("--renew needs an existing time-stamp", remedy="stamp the pack once without --renew")
+    got: list[StampResult] = []
+
+    def stamp(digest: bytes) -> list[StampResult]:
+        got.extend(
+            stamp_quorum(
+                tsa_urls, digest, quorum=quorum, hash_alg=hash_alg, timeout=timeout, retries=retries, trust=trust
+            )
+        )
+        return got
+
+    new = add_link(root_hash, current, hash_alg=hash_alg, quorum=quorum, stamp=stamp)
+    new[OPENSSL_TXT] = _openssl_text(new)
+    link = 0 if index is None else len(index["links"])
+    return new, StampOutcome(link, hash_alg, tuple(got))
+
+
+def stamp_pack(
+    path: Path,
+    tsa_urls: Sequence[str],
+    *,
+    quorum: int = 1,
+    hash_alg: str = "sha256",
+    renew: bool = False,
+    timeout: float = 10.0,
+    retries: int = 2,
+    trust: Sequence[x509.Certificate] = (),
+) -> StampOutcome:
+    """Time-stamp the pack at ``path`` in place (atomic; unchanged on any failure)."""
+    from glyphserpack.pack import attach, open_pack  # late: pack verification imports this module
+
+    with open_pack(path) as reader:
+        root_hash = reader.root_hash
+        existing = reader.attachments()
+    members, outcome = stamp_members(
+        root_hash,
+        existing,
+        tsa_urls,
+        quorum=quorum,
+        hash_alg=hash_alg,
+        renew=renew,
+        timeout=timeout,
+        retries=retries,
+        trust=trust,
+    )
+    attach(path, members, replace_prefix=PREFIX)
+    return outcome
+
+
+def verify_members(
+    root_hash: bytes,
+    members: Mapping[str, bytes],
+    *,
+    trust_roots: Sequence[x509.Certificate] | None,
+    allowed_policies: Sequence[str] | None = None,
+    min_quorum: int = 1,
+) -> ChainReport:
+    """Verify the chain in ``members``; without trust roots say so (E215) and check the rest."""
+    current = {k: v for k, v in members.items() if k.startswith(PREFIX)}
+    report = verify_chain(
+        root_hash, current, trust_roots=trust_roots or [], allowed_policies=allowed_policies, min_quorum=min_quorum
+    )
+    if trust_roots is None and report.links:
+        # Without roots every path check fails; keep only what does not depend on trust.
+        trust_codes = {"GSP-E208", "GSP-E210", "GSP-E214", "GSP-E217", "GSP-E218"}
+        report.findings = [f for f in report.findings if f.code not in trust_codes]
+        report.findings.append(
+            finding("GSP-E215", PREFIX.rstrip("/"), "pass --tsa-trust roots.pem to check the TSA certificates")
+        )
+        report.findings.sort()
+    return report
+
+
+def verify_pack_timestamps(
+    reader: PackReader,
+    *,
+    tsa_trust: Path | None,
+    allowed_policies: Sequence[str] | None = None,
+    min_quorum: int = 1,
+) -> list[Finding]:
+    """Findings for the pack's time-stamp chain (empty list when it has none); for ``verify``.
+
+    ``min_quorum`` lets a profile demand more independent TSAs than the pack's index records.
+    """
+    roots = load_certificates(tsa_trust, what="--tsa-trust") if tsa_trust is not None else None
+    report = verify_members(
+        reader.root_hash,
+        reader.attachments(),
+        trust_roots=roots,
+        allowed_policies=allowed_policies,
+        min_quorum=min_quorum,
+    )
+    return sorted(report.findings)
+
+
+OPENSSL_TXT = "timestamps/verify-openssl.txt"
+
+
+def _openssl_text(members: Mapping[str, bytes]) -> bytes:
+    head = [
+        "# Check every RFC 3161 token of this pack with OpenSSL, from the extracted pack's top directory.",
+        "# TSA-ROOTS.pem holds the TSA trust roots you accept (never take them from the pack itself).",
+        "# Each token stamps the hash of its link's input.cbor; input.cbor names the pack root hash",
+        "# and, for renewals, the hashes of every earlier time-stamp file (see docs/timestamping.md).",
+    ]
+    return ("\n".join([*head, *openssl_commands(members)]) + "\n").encode()
+
+
+def _epoch(gen_time: str) -> int:
+    return int(dt.datetime.fromisoformat(gen_time).timestamp())
+
+
+def openssl_commands(members: Mapping[str, bytes], *, ca_file: str = "TSA-ROOTS.pem") -> list[str]:
+    """One ``openssl ts -verify`` line per token, run from the extracted pack's top directory.
+
+    ``-attime genTime`` makes OpenSSL judge the TSA chain as of the stamp, so the command
+    keeps working after the TSA certificate expires (as our verifier does).
+    """
+    try:
+        index = load_index(members)
+    except ValueError:
+        return []
+    if index is None:
+        return []
+    lines: list[str] = []
+    for link in index["links"]:
+        for tok in link["tokens"]:
+            cmd = [
+                "openssl ts -verify",
+                f"-in {tok['tst']}",
+                "-token_in",
+                f"-data {link['input']}",
+                f"-CAfile {ca_file}",
+            ]
+            if members.get(str(tok["chain"])):
+                cmd.append(f"-untrusted {tok['chain']}")
+            cmd.append(f"-attime {_epoch(str(tok['gen_time']))}")
+            lines.append(" ".join(cmd))
+    return lines

@@ -1,0 +1,56 @@
+"""Shared fixtures: the real-token corpus beside the repo, and embedded TSAs in temp dirs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from glyphserpack.timestamp.ca import TsaMaterial, init_tsa
+from glyphserpack.timestamp.server import TsaServer
+
+REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "interop" / "tsa-real"
+
+#: The nine real tokens of ../shared/interop/tsa-real (see its INDEX.md).
+REAL_NAMES = [
+    "digicert-2018",
+    "symantec-2018",
+    "identrust-2025",
+    "freetsa-2025-certs",
+    "freetsa-2025-nocerts",
+    "sigstage-2025-sha384",
+    "sigstage-2025-nocerts",
+    "sigstore-prod-2026",
+    "github-staging-2023",
+]
+
+
+@pytest.fixture(scope="session")
+def real_dir() -> Path:
+    """The held-out corpus; its absence is a failure, never a skip."""
+    if not (REAL / "INDEX.md").is_file():
+        pytest.fail(f"{REAL} is missing: these tests need the ../shared checkout beside the repository")
+    return REAL
+
+
+@pytest.fixture(scope="session")
+def ec_tsa(tmp_path_factory: pytest.TempPathFactory) -> TsaMaterial:
+    return init_tsa(tmp_path_factory.mktemp("tsa-ec"), key_type="ec")
+
+
+@pytest.fixture(scope="session")
+def rsa_tsa(tmp_path_factory: pytest.TempPathFactory) -> TsaMaterial:
+    return init_tsa(tmp_path_factory.mktemp("tsa-rsa"), key_type="rsa")
+
+
+@pytest.fixture
+def ec_server(ec_tsa: TsaMaterial) -> Iterator[TsaServer]:
+    with TsaServer(ec_tsa.directory) as server:
+        yield server
+
+
+@pytest.fixture
+def rsa_server(rsa_tsa: TsaMaterial) -> Iterator[TsaServer]:
+    with TsaServer(rsa_tsa.directory) as server:
+        yield server
