@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Build the reference pack of the current format version into archive/corpus/v<major>.<minor>/.
+
+Released corpus entries are never rebuilt (tests pin them forever); run this only when a new
+format version is released, e.g. ``.venv/bin/python archive/corpus/regenerate.py``. The
+signing key is generated fresh and thrown away: no private key is ever stored in the repo.
+The payload is a small, fixed, evidence-like tree created by this script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1]))
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
+
+from glyphserpack import canonical  # noqa: E402
+from glyphserpack.pack import FORMAT_MAJOR, FORMAT_MINOR, verify, write  # noqa: E402
+from glyphserpack.signing import key_id, public_key_raw  # noqa: E402
+from glyphserpack.trust import TrustedKey, TrustStore  # noqa: E402
+
+CREATED = "2026-01-01T00:00:00Z"
+
+
+def payload(root: Path) -> None:
+    files = {
+        "README.md": b"# Reference evidence\n\nSynthetic release evidence for the glyphserpack format corpus.\n",
+        "certificates/run-0001.cbor": canonical.dumps(
+            {"certificate_version": 1, "run_id": "run-0001", "verification_time_utc": CREATED}
+        ),
+        "evidence_manifest.json": json.dumps({"profile": "core", "items": ["certificates/run-0001.cbor"]}).encode(),
+        "traces/trace.jsonl": b"".join(b'{"step": %d, "op": "matmul"}\n' % i for i in range(200)),
+        "policy/transcript.yaml": b"policy: baseline\nverdict: PASS\n",
+        "unicode/r\u00e9sum\u00e9.txt": b"accented name\n",
+        "blob/random.bin": bytes((i * 7919 + 13) % 251 for i in range(70_000)),
+    }
+    for name, data in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--force", action="store_true", help="overwrite an existing corpus entry (never for released ones)")
+    args = ap.parse_args()
+    out = HERE / f"v{FORMAT_MAJOR}.{FORMAT_MINOR}"
+    if out.exists() and not args.force:
+        print(f"{out} exists; released corpus entries are never rebuilt (use --force only before release)")
+        return 1
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    key = Ed25519PrivateKey.generate()
+    trust = TrustStore.from_keys(
+        [TrustedKey(key_id(key), public_key_raw(key), "glyphserpack corpus (key discarded)", ("pack",), CREATED)]
+    )
+    trust.save(out / "trust")
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "src"
+        payload(src)
+        write(src, out / "reference.glyphserpack", sign_keys=[key], trust=trust, created=CREATED, threads=1)
+    report = verify(out / "reference.glyphserpack", trust=TrustStore.load(out / "trust"))
+    assert report.valid, report.to_json()
+    (out / "expected_report.json").write_text(report.to_json())
+    print(f"wrote {out} (root hash {report.root_hash})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

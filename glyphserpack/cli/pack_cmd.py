@@ -1,0 +1,141 @@
+"""``glyphserpack pack | verify | ls | extract``: thin wrappers over :mod:`glyphserpack.pack`."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import click
+
+from glyphserpack import pack as packlib
+
+__all__ = ["extract", "ls", "pack", "verify"]
+
+_THREADS = max(1, min(8, os.cpu_count() or 1))
+
+
+@click.command("pack")
+@click.argument("src_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "-o", "--output", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Pack file."
+)
+@click.option(
+    "--sign-key",
+    "sign_keys",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Ed25519 private key file (repeat for several signers).",
+)
+@click.option(
+    "--trust",
+    "trust_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Trust directory to embed as trust/trust.json (informational for readers).",
+)
+@click.option("--created", help="Creation time YYYY-MM-DDTHH:MM:SSZ (default: SOURCE_DATE_EPOCH, else newest mtime).")
+@click.option("--level", default=3, show_default=True, type=int, help="zstd level 1..22.")
+@click.option("--threads", default=_THREADS, show_default=True, type=int, help="Compression threads.")
+def pack(
+    src_dir: Path,
+    out: Path,
+    sign_keys: tuple[Path, ...],
+    trust_dir: Path | None,
+    created: str | None,
+    level: int,
+    threads: int,
+) -> int:
+    """Pack SRC_DIR into a signed, self-verifying .glyphserpack archive.
+
+    \b
+    Example:
+      glyphserpack pack evidence/ -o release.glyphserpack --sign-key release.key.pem
+    """
+    from glyphserpack.cli.keys_cmd import passphrase_for
+    from glyphserpack.keys import load_private_key
+    from glyphserpack.trust import TrustStore
+
+    keys = [load_private_key(p, passphrase=passphrase_for(p)) for p in sign_keys]
+    trust = TrustStore.load(trust_dir) if trust_dir is not None else None
+    root = packlib.write(src_dir, out, sign_keys=keys, trust=trust, created=created, level=level, threads=threads)
+    click.echo(f"{out.name}: root hash {root.hex()}")
+    return 0
+
+
+@click.command("verify")
+@click.argument("pack_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--trust",
+    "trust_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Trust directory whose 'pack' keys must have signed the pack.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--cbor-out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the canonical CBOR report."
+)
+@click.option("--threads", default=_THREADS, show_default=True, type=int, help="Decompression threads.")
+def verify(pack_file: Path, trust_dir: Path | None, as_json: bool, cbor_out: Path | None, threads: int) -> int:
+    """Check every frame, member, manifest and signature of a pack.
+
+    \b
+    Exit status: 0 valid, 1 invalid (findings listed), 2 unreadable or usage error.
+    Example:
+      glyphserpack verify release.glyphserpack --trust trust/
+    """
+    from glyphserpack.trust import TrustStore
+
+    trust = TrustStore.load(trust_dir) if trust_dir is not None else None
+    report = packlib.verify(pack_file, trust=trust, threads=threads)
+    if cbor_out is not None:
+        from glyphserpack._internal.fsio import atomic_write
+
+        atomic_write(cbor_out, report.to_cbor())
+    if as_json:
+        click.echo(report.to_json(), nl=False)
+    else:
+        for f in sorted(report.findings):
+            click.echo(f.line())
+        verdict = "VALID" if report.valid else "INVALID"
+        click.echo(f"{pack_file.name}: {verdict} (root hash {report.root_hash or 'unknown'})")
+    return report.exit_code
+
+
+@click.command("ls")
+@click.argument("pack_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+def ls(pack_file: Path, as_json: bool) -> int:
+    """List the members of a pack (reads only the index and the manifest).
+
+    \b
+    Example:
+      glyphserpack ls release.glyphserpack --json
+    """
+    members = packlib.ls(pack_file)
+    if as_json:
+        click.echo(json.dumps([m.to_obj() for m in members], indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        for m in members:
+            kind = "root    " if m.name == "manifest.cbor" else "signed  " if m.covered else "unsigned"
+            click.echo(f"{m.size:>12}  {kind}  {m.name}")
+    return 0
+
+
+@click.command("extract")
+@click.argument("pack_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("dest", type=click.Path(path_type=Path))
+@click.argument("members", nargs=-1)
+@click.option("--salvage", is_flag=True, help="Write every undamaged member even if others are damaged (exit 1).")
+@click.option("--threads", default=_THREADS, show_default=True, type=int, help="Decompression threads.")
+def extract(pack_file: Path, dest: Path, members: tuple[str, ...], salvage: bool, threads: int) -> int:
+    """Extract a pack (or only MEMBER ...) into the new directory DEST, atomically.
+
+    \b
+    Example:
+      glyphserpack extract release.glyphserpack out/ data/certificate.cbor
+    """
+    result = packlib.extract(pack_file, dest, members, salvage=salvage, threads=threads)
+    for name in result.damaged:
+        click.echo(f"damaged, not extracted: {name}", err=True)
+    click.echo(f"{len(result.written)} members extracted to {dest}")
+    return 1 if result.damaged or (result.report is not None and not result.report.valid) else 0

@@ -1,0 +1,196 @@
+"""Opening a pack for random access: manifest, root hash, members, attachments."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from glyphserpack import canonical
+from glyphserpack._internal.pack import bag
+from glyphserpack._internal.pack.frames import TrailerProblem
+from glyphserpack._internal.pack.reader import FrameDamage, Limits, RawPack
+from glyphserpack._internal.pack.tarfmt import HeaderProblem, member_header
+from glyphserpack.errors import CanonicalError, DigestMismatch, PackError
+
+__all__ = ["MemberInfo", "PackReader", "check_manifest", "open_pack", "tail_files"]
+
+MANIFEST_LIMIT = 64 * 1024 * 1024
+TAIL_LIMIT = 256 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class MemberInfo:
+    """One member as ``ls`` shows it; ``sha256`` and ``media_type`` only for signed members."""
+
+    name: str
+    size: int
+    covered: bool
+    sha256: str | None = None
+    media_type: str | None = None
+
+    def to_obj(self) -> dict[str, Any]:
+        obj: dict[str, Any] = {"name": self.name, "size": self.size, "signed": self.covered}
+        if self.sha256 is not None:
+            obj["sha256"] = self.sha256
+        if self.media_type is not None:
+            obj["media_type"] = self.media_type
+        return obj
+
+
+def check_manifest(obj: Any, where: str) -> dict[str, Any]:
+    """Schema of the signed manifest (FORMAT.md §5.3); unknown major versions are refused."""
+    if not isinstance(obj, dict):
+        raise PackError(f"{where}: manifest is not a map")
+    version = obj.get("format_version")
+    if not (isinstance(version, list) and len(version) == 2 and all(type(v) is int for v in version)):
+        raise PackError(f"{where}: manifest has no [major, minor] format_version")
+    if version[0] != bag.FORMAT_MAJOR:
+        raise PackError(
+            f"{where}: format version {version[0]}.{version[1]} is not supported (this reader knows major "
+            f"version {bag.FORMAT_MAJOR})",
+            remedy="use a glyphserpack release that supports this format version",
+        )
+    expected = {"format", "format_version", "created", "root_hash_tag", "members", "signers"}
+    if set(obj) != expected or obj["format"] != "glyphserpack" or obj["root_hash_tag"] != bag.ROOT_TAG:
+        raise PackError(f"{where}: manifest fields are not those of format {bag.FORMAT_MAJOR}")
+    members = obj["members"]
+    if not isinstance(members, list) or not isinstance(obj["signers"], list) or not isinstance(obj["created"], str):
+        raise PackError(f"{where}: manifest members/signers/created malformed")
+    for i, m in enumerate(members):
+        if not (
+            isinstance(m, dict)
+            and set(m) == {"name", "size", "sha256", "media_type"}
+            and isinstance(m["name"], str)
+            and type(m["size"]) is int
+            and isinstance(m["sha256"], str)
+            and len(m["sha256"]) == 64
+        ):
+            raise PackError(f"{where}: manifest members[{i}] malformed")
+    for i, s in enumerate(obj["signers"]):
+        if not (
+            isinstance(s, dict)
+            and set(s) == {"key_id", "public_key", "algorithm", "key_file"}
+            and s["algorithm"] == "ed25519"
+            and all(isinstance(v, str) for v in s.values())
+        ):
+            raise PackError(f"{where}: manifest signers[{i}] malformed")
+    return obj
+
+
+def tail_files(raw: RawPack) -> tuple[dict[str, bytes], int]:
+    """All tag files of the tail (hash-checked frames) and the members' mtime."""
+    index = raw.index
+    tail_start = index.frames[index.tail_frame].d_offset
+    files: dict[str, bytes] = {}
+    total = 0
+    mtime = 0
+    for m in index.members:
+        if m.header_offset < tail_start:
+            continue
+        total += m.size
+        if total > TAIL_LIMIT:
+            raise PackError(f"pack {raw.path.name}: tag files exceed {TAIL_LIMIT} bytes")
+        files[m.name] = _read(raw, m.name)
+        mtime = _mtime(raw, m.name)
+    return files, mtime
+
+
+def _read(raw: RawPack, name: str) -> bytes:
+    m = raw.index.member(name)
+    if m is None:
+        raise PackError(f"pack {raw.path.name}: no member {name!r}")
+    try:
+        header = raw.read_range(m.header_offset, m.data_offset - m.header_offset)
+        data = raw.read_range(m.data_offset, m.size)
+    except FrameDamage as exc:
+        raise PackError(f"pack {raw.path.name}: member {name!r} lies in a damaged frame ({exc.detail})") from None
+    try:
+        mtime = int(header[-512 + 136 : -512 + 147], 8)
+    except ValueError:
+        mtime = -1
+    if mtime < 0 or header != member_header(name, m.size, mtime):
+        raise PackError(f"pack {raw.path.name}: header of member {name!r} does not match the index")
+    return data
+
+
+def _mtime(raw: RawPack, name: str) -> int:
+    m = raw.index.member(name)
+    assert m is not None
+    header = raw.read_range(m.data_offset - 512, 512)
+    try:
+        return int(header[136:147], 8)
+    except ValueError:
+        raise PackError(f"pack {raw.path.name}: header of member {name!r} has no valid mtime") from None
+
+
+class PackReader:
+    """An open pack: signed manifest, root hash, members and attachments, read on demand."""
+
+    def __init__(self, path: Path, *, limits: Limits | None = None) -> None:
+        try:
+            # Random access trusts the index only as far as every frame read is hash-checked;
+            # full canonical re-encoding of the index is left to verify().
+            self._raw = RawPack(path, limits=limits, strict=False)
+        except TrailerProblem as exc:
+            raise PackError(f"pack {path.name}: {exc.detail} [{exc.code}]") from None
+        try:
+            data = _read(self._raw, "manifest.cbor")
+            if len(data) > MANIFEST_LIMIT:
+                raise PackError(f"pack {path.name}: manifest.cbor is over {MANIFEST_LIMIT} bytes")
+            try:
+                obj = canonical.loads(data)
+            except CanonicalError as exc:
+                raise PackError(f"pack {path.name}: manifest.cbor is not canonical CBOR ({exc.message})") from None
+            self.manifest: dict[str, Any] = check_manifest(obj, f"pack {path.name}")
+        except (PackError, HeaderProblem):
+            self._raw.close()
+            raise
+        self.root_hash: bytes = bag.root_hash_of_bytes(data)
+        self._signed = {m["name"]: m for m in self.manifest["members"]}
+
+    @property
+    def path(self) -> Path:
+        return self._raw.path
+
+    def close(self) -> None:
+        self._raw.close()
+
+    def __enter__(self) -> PackReader:
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def members(self) -> list[MemberInfo]:
+        """Every member in stream order, with its signed hash where the manifest covers it."""
+        out = []
+        for m in self._raw.index.members:
+            s = self._signed.get(m.name)
+            out.append(
+                MemberInfo(m.name, m.size, s is not None, s["sha256"] if s else None, s["media_type"] if s else None)
+            )
+        return out
+
+    def read_member(self, name: str) -> bytes:
+        """Member content; for signed members the SHA-256 and size are checked against the manifest."""
+        data = _read(self._raw, name)
+        signed = self._signed.get(name)
+        if signed is not None and (len(data) != signed["size"] or hashlib.sha256(data).hexdigest() != signed["sha256"]):
+            raise DigestMismatch(f"pack {self.path.name}: member {name!r} does not match its manifest entry")
+        return data
+
+    def attachments(self) -> dict[str, bytes]:
+        """Unsigned members under ``timestamps/`` and ``proofs/`` (not covered by the root hash)."""
+        return {
+            m.name: _read(self._raw, m.name)
+            for m in self._raw.index.members
+            if m.name.startswith(bag.ATTACHMENT_PREFIXES)
+        }
+
+
+def open_pack(path: Path, *, limits: Limits | None = None) -> PackReader:
+    """Open ``path`` for random access; raises :class:`PackError` if it is not a readable pack."""
+    return PackReader(Path(path), limits=limits)

@@ -1,0 +1,84 @@
+"""The verification report: every check with its result, every finding, deterministic bytes.
+
+Later stages (time-stamps, transparency-log proofs) add their own checks to the same report
+with :meth:`PackReport.add_check` / :meth:`PackReport.merge`, so a pack has one verdict.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from glyphserpack import canonical
+from glyphserpack.findings import Finding, finding
+
+__all__ = ["REPORT_VERSION", "Check", "CheckResult", "PackReport"]
+
+REPORT_VERSION = 1
+CheckResult = Literal["pass", "fail", "skip"]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One numbered step of FORMAT.md §7 (or of a later stage) and how it came out."""
+
+    check_id: str
+    result: CheckResult
+    detail: str
+
+    def to_obj(self) -> dict[str, str]:
+        return {"id": self.check_id, "result": self.result, "detail": self.detail}
+
+
+@dataclass
+class PackReport:
+    """Outcome of verifying one pack; ``valid`` is False as soon as any error finding exists."""
+
+    pack: str
+    root_hash: str | None = None
+    format_version: str | None = None
+    created: str | None = None
+    checks: list[Check] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    damaged_members: list[str] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not any(f.severity == "error" for f in self.findings) and all(c.result != "fail" for c in self.checks)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.valid else 1
+
+    def add_check(self, check_id: str, result: CheckResult, detail: str = "") -> None:
+        self.checks.append(Check(check_id, result, detail))
+
+    def add_finding(self, code: str, where: str, detail: str) -> None:
+        self.findings.append(finding(code, where, detail))
+
+    def merge(self, other_checks: list[Check], other_findings: list[Finding]) -> None:
+        """Append checks and findings produced elsewhere (e.g. time-stamp verification)."""
+        self.checks.extend(other_checks)
+        self.findings.extend(other_findings)
+
+    def to_obj(self) -> dict[str, Any]:
+        obj: dict[str, Any] = {
+            "report_version": REPORT_VERSION,
+            "pack": self.pack,
+            "valid": self.valid,
+            "checks": [c.to_obj() for c in self.checks],
+            "findings": [f.to_dict() for f in sorted(set(self.findings))],
+            "damaged_members": sorted(set(self.damaged_members)),
+        }
+        for key in ("root_hash", "format_version", "created"):
+            value = getattr(self, key)
+            if value is not None:
+                obj[key] = value
+        return obj
+
+    def to_cbor(self) -> bytes:
+        return canonical.dumps(self.to_obj())
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_obj(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

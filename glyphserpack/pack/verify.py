@@ -1,0 +1,227 @@
+"""Verification: the numbered procedure of FORMAT.md §7, collected into one report.
+
+Step numbers in comments match the specification. Nothing stops at the first problem except
+where the rest cannot be checked at all (no readable seek table or index).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from glyphserpack import canonical
+from glyphserpack._internal.pack import bag
+from glyphserpack._internal.pack.frames import TrailerProblem
+from glyphserpack._internal.pack.reader import Limits, RawPack
+from glyphserpack._internal.pack.scan import Opener, Scanned, ScanResult, scan
+from glyphserpack.errors import CanonicalError, PackError
+from glyphserpack.pack.read import MANIFEST_LIMIT, check_manifest
+from glyphserpack.pack.report import PackReport
+from glyphserpack.signing import key_id as compute_key_id
+from glyphserpack.signing import load_public_key, verify_signature
+from glyphserpack.trust import TrustStore
+
+__all__ = ["verify", "verify_or_raise"]
+
+_TRUST_CODES = {"revoked": "GSP-E116"}
+
+
+def _capture(name: str) -> bool:
+    return not name.startswith("data/")
+
+
+def verify(
+    path: Path, *, trust: TrustStore | None = None, threads: int = 2, limits: Limits | None = None
+) -> PackReport:
+    """Check a pack completely; raise :class:`PackError` only if it is not a pack at all."""
+    return run_verification(Path(path), trust=trust, threads=threads, limits=limits)[0]
+
+
+def run_verification(
+    path: Path,
+    *,
+    trust: TrustStore | None = None,
+    threads: int = 2,
+    limits: Limits | None = None,
+    opener: Opener | None = None,
+) -> tuple[PackReport, ScanResult | None]:
+    """:func:`verify`, optionally streaming each member's content to ``opener`` (extraction)."""
+    report = PackReport(pack=path.name)
+    # 1-2. Seek table and index.
+    try:
+        raw = RawPack(path, limits=limits)
+    except TrailerProblem as exc:
+        report.add_check("1-2.trailer", "fail", exc.detail)
+        report.add_finding(exc.code, "trailer", exc.detail)
+        # 2a. Recover the frame layout from the frames themselves so undamaged members are still
+        # checked against the signed manifest (and can be salvaged).
+        raw = RawPack.recover(path, limits=limits)
+        if not raw.index.frames:
+            raw.close()
+            return report, None
+        report.add_check("2a.recovered", "pass", f"{len(raw.index.frames)} frames found by walking frame headers")
+    else:
+        report.add_check("1-2.trailer", "pass", f"{len(raw.index.frames)} frames, {len(raw.index.members)} members")
+    with raw:
+        # 3. Decompression limits.
+        why = raw.check_limits()
+        if why is not None:
+            report.add_check("3.limits", "fail", why)
+            report.add_finding("GSP-E121", "pack", why)
+            return report, None
+        report.add_check("3.limits", "pass", f"{raw.index.d_total} bytes declared")
+        # 4-5. Frames and tar stream.
+        result = scan(raw, threads=threads, capture=_capture, opener=opener)
+    for code, where, detail in result.problems:
+        report.add_finding(code, where, detail)
+    report.add_check(
+        "4.frames",
+        "fail" if result.damaged_frames else "pass",
+        f"damaged frames: {result.damaged_frames}" if result.damaged_frames else "all frame hashes match",
+    )
+    stream_ok = not any(p[0] != "GSP-E104" for p in result.problems)
+    report.add_check("5.tar", "pass" if stream_ok else "fail", "strict tar parse of the whole stream")
+    _check_contents(report, result, trust)
+    return report, result
+
+
+def _check_contents(report: PackReport, result: ScanResult, trust: TrustStore | None) -> None:
+    by_name: dict[str, Scanned] = {}
+    for s in result.members:
+        by_name.setdefault(s.name, s)
+    for s in result.members:
+        for lo, hi in s.damaged:
+            report.add_finding("GSP-E105", s.name, f"content bytes {lo}-{hi} lie in a damaged frame")
+            report.damaged_members.append(s.name)
+    # 6. Manifest.
+    mf = by_name.get("manifest.cbor")
+    manifest: dict[str, Any] | None = None
+    manifest_bytes = b""
+    if mf is None or mf.data is None:
+        detail = "manifest.cbor missing" if mf is None else "manifest.cbor lies in a damaged frame"
+        report.add_finding("GSP-E112", "manifest.cbor", detail)
+    elif mf.size > MANIFEST_LIMIT:
+        report.add_finding("GSP-E112", "manifest.cbor", "over the size cap")
+    else:
+        manifest_bytes = mf.data
+        try:
+            manifest = check_manifest(canonical.loads(manifest_bytes), "manifest.cbor")
+        except CanonicalError as exc:
+            report.add_finding("GSP-E112", "manifest.cbor", f"not canonical CBOR: {exc.message}")
+        except PackError as exc:
+            code = "GSP-E113" if "not supported" in exc.message else "GSP-E112"
+            if code == "GSP-E113":
+                raise
+            report.add_finding(code, "manifest.cbor", exc.message)
+    if manifest is None:
+        report.add_check("6.manifest", "fail", "no usable signed manifest")
+        return
+    root = bag.root_hash_of_bytes(manifest_bytes)
+    report.root_hash = root.hex()
+    report.format_version = f"{manifest['format_version'][0]}.{manifest['format_version'][1]}"
+    report.created = manifest["created"]
+    report.add_check("6.manifest", "pass", f"root hash {root.hex()}")
+    # 7. Members against the manifest.
+    signed = {m["name"]: m for m in manifest["members"]}
+    before = len(report.findings)
+    for name, m in sorted(signed.items()):
+        got = by_name.get(name)
+        if got is None:
+            lost = " (lost in a damaged frame?)" if result.damaged_frames else ""
+            report.add_finding("GSP-E108", name, f"listed in the manifest but not in the stream{lost}")
+            if result.damaged_frames:
+                report.damaged_members.append(name)
+        elif got.size != m["size"]:
+            report.add_finding("GSP-E106", name, f"stream has {got.size} bytes, manifest declares {m['size']}")
+            report.damaged_members.append(name)
+        elif got.sha256 is not None and got.sha256 != m["sha256"]:
+            report.add_finding("GSP-E105", name, f"SHA-256 {got.sha256} differs from the manifest's {m['sha256']}")
+            report.damaged_members.append(name)
+    for name in sorted(by_name):
+        if name not in signed and bag.is_covered(name):
+            report.add_finding("GSP-E107", name, "not listed in the signed manifest")
+    ok7 = len(report.findings) == before
+    report.add_check("7.members", "pass" if ok7 else "fail", f"{len(signed)} signed members")
+    # 8. Mirrors and BagIt files.
+    _check_mirrors(report, manifest, by_name)
+    # 9. Signatures.
+    _check_signatures(report, manifest, root, by_name, trust)
+    # 10. Attachments are listed, not judged here.
+    att = sorted(n for n in by_name if n.startswith(bag.ATTACHMENT_PREFIXES))
+    report.add_check("10.attachments", "skip" if not att else "pass", f"unsigned attachments: {att}")
+
+
+def _check_mirrors(report: PackReport, manifest: dict[str, Any], by_name: dict[str, Scanned]) -> None:
+    before = len(report.findings)
+    js = by_name.get("manifest.json")
+    if js is None or js.data != bag.manifest_json(manifest):
+        report.add_finding("GSP-E123", "manifest.json", "missing or not the mirror of manifest.cbor")
+    payload = [(m["name"], m["sha256"]) for m in manifest["members"] if m["name"].startswith("data/")]
+    pm = by_name.get("manifest-sha256.txt")
+    if pm is not None and pm.data is not None and pm.data != bag.payload_manifest(payload):
+        report.add_finding("GSP-E122", "manifest-sha256.txt", "does not list exactly the manifest's data/ members")
+    tman = by_name.get("tagmanifest-sha256.txt")
+    tags = {n: s.data for n, s in by_name.items() if not n.startswith("data/") and n != "tagmanifest-sha256.txt"}
+    if tman is None or any(v is None for v in tags.values()):
+        report.add_finding("GSP-E122", "tagmanifest-sha256.txt", "missing, or tag files unreadable")
+    elif tman.data != bag.tag_manifest({n: v for n, v in tags.items() if v is not None}):
+        report.add_finding("GSP-E122", "tagmanifest-sha256.txt", "does not match the tag files")
+    ok = len(report.findings) == before
+    report.add_check("8.mirrors", "pass" if ok else "fail", "manifest.json, manifest-sha256.txt, tagmanifest")
+
+
+def _check_signatures(
+    report: PackReport,
+    manifest: dict[str, Any],
+    root: bytes,
+    by_name: dict[str, Scanned],
+    trust: TrustStore | None,
+) -> None:
+    before = len(report.findings)
+    signers = manifest["signers"]
+    trusted_ok = 0
+    for s in signers:
+        kid = s["key_id"]
+        where = f"signatures/{kid}.sig"
+        sig = by_name.get(where)
+        try:
+            pub_raw = bytes.fromhex(s["public_key"])
+            pub = load_public_key(pub_raw, where=f"signer {kid}")
+            if compute_key_id(pub_raw) != kid:
+                raise ValueError("key_id is not the SHA-256 of public_key")
+        except Exception as exc:  # noqa: BLE001 - any malformed key is one finding
+            report.add_finding("GSP-E114", where, f"signer entry unusable: {exc}")
+            continue
+        if sig is None or sig.data is None or not verify_signature(pub, sig.data, root):
+            report.add_finding("GSP-E114", where, "missing, or not a valid Ed25519 signature of the root hash")
+            continue
+        if trust is None:
+            continue
+        status = trust.check(kid, sig.data, root, when=manifest["created"], purpose="pack")
+        if status == "ok":
+            trusted_ok += 1
+        else:
+            code = _TRUST_CODES.get(str(status), "GSP-E115")
+            report.add_finding(code, where, f"key {kid}: {status} at {manifest['created']} for purpose pack")
+    if not signers:
+        report.add_finding("GSP-E125", "signatures", "the pack carries no signature")
+        if trust is not None:
+            report.add_finding("GSP-E117", "signatures", "a trust store was given but the pack is unsigned")
+    elif trust is None:
+        report.add_finding("GSP-E118", "signatures", "verified against the keys inside the pack only; pass --trust")
+    elif trusted_ok == 0:
+        report.add_finding("GSP-E117", "signatures", f"none of {len(signers)} signatures is by a trusted key")
+    errors = [f for f in report.findings[before:] if f.severity == "error"]
+    detail = f"{len(signers)} signer(s); trusted: {trusted_ok if trust is not None else 'not checked'}"
+    report.add_check("9.signatures", "fail" if errors else "pass", detail)
+
+
+def verify_or_raise(path: Path, *, trust: TrustStore | None = None) -> PackReport:
+    """Like :func:`verify` but raise :class:`VerificationError` when the pack is not valid."""
+    from glyphserpack.errors import VerificationError
+
+    report = verify(path, trust=trust)
+    if not report.valid:
+        first = sorted(f for f in report.findings if f.severity == "error")
+        raise VerificationError(f"pack {path.name}: {first[0].line() if first else 'invalid'}")
+    return report

@@ -1,0 +1,216 @@
+"""Writing packs and adding unsigned attachments (FORMAT.md §3–§5, §8)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import stat
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from glyphserpack import canonical
+from glyphserpack._internal.fsio import atomic_writer, check_relative_name, source_date_epoch
+from glyphserpack._internal.pack import bag
+from glyphserpack._internal.pack.instructions import instructions
+from glyphserpack._internal.pack.reader import RawPack
+from glyphserpack._internal.pack.writer import FrameSink
+from glyphserpack.errors import InputError, PackError, UnsafePathError, UsageError
+from glyphserpack.signing import key_id, public_key_raw, sign
+from glyphserpack.trust import TrustStore, is_utc_timestamp
+
+__all__ = ["attach", "write"]
+
+_CHUNK = 1024 * 1024
+
+
+def _utc(epoch: int) -> str:
+    return dt.datetime.fromtimestamp(epoch, tz=dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _epoch(text: str) -> int:
+    return int(dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC).timestamp())
+
+
+def _collect(src: Path) -> list[tuple[str, Path, int, int]]:
+    """(member name, path, size, mtime) of every regular file under ``src``; links are refused."""
+    if not src.is_dir():
+        raise InputError(f"source {src}: not a directory")
+    found: list[tuple[str, Path, int, int]] = []
+    for dirpath, dirnames, filenames in os.walk(src, followlinks=False):
+        base = Path(dirpath)
+        for d in list(dirnames):
+            if os.path.islink(base / d):
+                raise UnsafePathError(f"source {base / d}: is a symbolic link; packs hold regular files only")
+        for fname in filenames:
+            p = base / fname
+            st = os.lstat(p)
+            rel = p.relative_to(src).as_posix()
+            if not stat.S_ISREG(st.st_mode):
+                raise UnsafePathError(f"source {rel}: is not a regular file (links, devices and FIFOs are refused)")
+            check_relative_name(rel, what="source file")
+            found.append((f"data/{rel}", p, st.st_size, int(st.st_mtime)))
+    if not found:
+        raise InputError(f"source {src}: contains no files", remedy="a pack needs at least one payload file")
+    found.sort(key=lambda t: t[0].encode())
+    return found
+
+
+def _stream(path: Path, size: int, digest: Any) -> Iterator[bytes]:
+    got = 0
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as fh:
+        while True:
+            chunk = fh.read(min(_CHUNK, size - got + 1))
+            if not chunk:
+                break
+            got += len(chunk)
+            if got > size:
+                raise PackError(f"source {path}: grew while being packed")
+            digest.update(chunk)
+            yield chunk
+    if got != size:
+        raise PackError(f"source {path}: shrank while being packed ({got} of {size} bytes)")
+
+
+def _created(created: str | int | None, files: Sequence[tuple[str, Path, int, int]]) -> int:
+    if isinstance(created, str):
+        if not is_utc_timestamp(created):
+            raise UsageError(f"created {created!r}: expected YYYY-MM-DDTHH:MM:SSZ")
+        return _epoch(created)
+    if isinstance(created, int):
+        return created
+    sde = source_date_epoch()
+    return sde if sde is not None else max(f[3] for f in files)
+
+
+def write(
+    src: Path,
+    out: Path,
+    *,
+    sign_keys: Sequence[Ed25519PrivateKey] = (),
+    trust: TrustStore | None = None,
+    created: str | int | None = None,
+    level: int = 3,
+    threads: int = 2,
+) -> bytes:
+    """Pack every regular file under ``src`` into ``out`` atomically; return the root hash.
+
+    ``created`` (UTC text or epoch seconds) defaults to ``SOURCE_DATE_EPOCH``, then to the
+    newest file's mtime, so the same tree packs to the same bytes on any machine.
+    """
+    if not 1 <= level <= 22:
+        raise UsageError(f"--level {level}: expected 1..22")
+    if threads < 1:
+        raise UsageError(f"--threads {threads}: expected at least 1")
+    files = _collect(src)
+    mtime = _created(created, files)
+    created_text = _utc(mtime)
+    members: list[dict[str, Any]] = []
+    with atomic_writer(out) as fh:
+        sink = FrameSink(fh, level=level, threads=threads)
+        try:
+            for name, path, size, _ in files:
+                digest = hashlib.sha256()
+                sink.add_member(name, size, _stream(path, size, digest), mtime)
+                members.append(
+                    {"name": name, "size": size, "sha256": digest.hexdigest(), "media_type": bag.media_type(name)}
+                )
+            tail, root = _signed_tail(members, sign_keys, trust, created_text)
+            sink.write_tail(tail, mtime)
+        except BaseException:
+            sink.abort()
+            raise
+    return root
+
+
+def _signed_tail(
+    payload: list[dict[str, Any]],
+    sign_keys: Sequence[Ed25519PrivateKey],
+    trust: TrustStore | None,
+    created: str,
+) -> tuple[dict[str, bytes], bytes]:
+    """Tag files (FORMAT.md §5), the manifest over them and the payload, and its signatures."""
+    tags: dict[str, bytes] = {}
+    signers: list[dict[str, Any]] = []
+    keys = sorted(sign_keys, key=key_id)
+    ids = [key_id(k) for k in keys]
+    if len(set(ids)) != len(ids):
+        raise UsageError("the same signing key was given twice")
+    for k, kid in zip(keys, ids, strict=True):
+        pem = k.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        tags[f"keys/{kid}.pem"] = pem
+        signers.append(
+            {
+                "key_id": kid,
+                "public_key": public_key_raw(k).hex(),
+                "algorithm": "ed25519",
+                "key_file": f"keys/{kid}.pem",
+            }
+        )
+    if trust is not None:
+        tags["trust/trust.json"] = (json.dumps(trust.to_obj(), indent=2, sort_keys=True) + "\n").encode()
+    tags["bagit.txt"] = bag.bagit_txt()
+    tags["bag-info.txt"] = bag.bag_info(created, sum(m["size"] for m in payload), len(payload))
+    tags["manifest-sha256.txt"] = bag.payload_manifest((m["name"], m["sha256"]) for m in payload)
+    extra = sorted(n for n in tags if n.startswith(("keys/", "trust/")))
+    tags["verification_instructions.txt"] = instructions(bag.FORMAT_MAJOR, bag.FORMAT_MINOR, ids, extra)
+    covered = [
+        {"name": n, "size": len(b), "sha256": hashlib.sha256(b).hexdigest(), "media_type": bag.media_type(n)}
+        for n, b in tags.items()
+    ]
+    manifest = bag.manifest_object(created, payload + covered, signers)
+    root = bag.root_hash(manifest)
+    tags["manifest.cbor"] = canonical.dumps(manifest)
+    tags["manifest.json"] = bag.manifest_json(manifest)
+    for k, kid in zip(keys, ids, strict=True):
+        tags[f"signatures/{kid}.sig"] = sign(k, root)
+    tags["tagmanifest-sha256.txt"] = bag.tag_manifest(tags)
+    return tags, root
+
+
+def _check_attachment_name(name: str) -> None:
+    check_relative_name(name, what="attachment")
+    if not name.startswith(bag.ATTACHMENT_PREFIXES):
+        raise UsageError(f"attachment {name!r}: names must start with timestamps/ or proofs/")
+
+
+def attach(path: Path, members: Mapping[str, bytes], *, replace_prefix: str | None = None) -> None:
+    """Add unsigned attachments by rewriting the pack's tail atomically (FORMAT.md §8).
+
+    Data frames are copied verbatim, so the root hash and every signature stay valid. A name
+    already present is replaced; ``replace_prefix`` first drops every attachment under it.
+    """
+    for name in members:
+        _check_attachment_name(name)
+    if replace_prefix is not None and not replace_prefix.startswith(bag.ATTACHMENT_PREFIXES):
+        raise UsageError(f"replace_prefix {replace_prefix!r}: must start with timestamps/ or proofs/")
+    from glyphserpack.pack.read import tail_files
+
+    with RawPack(path) as raw:
+        tags, mtime = tail_files(raw)
+        if replace_prefix is not None:
+            tags = {n: b for n, b in tags.items() if not n.startswith(replace_prefix)}
+        tags.update(members)
+        tags.pop("tagmanifest-sha256.txt", None)
+        tags["tagmanifest-sha256.txt"] = bag.tag_manifest(tags)
+        index = raw.index
+        with atomic_writer(path) as fh:
+            sink = FrameSink(fh, level=3, threads=1)
+            for i in range(index.tail_frame):
+                f = index.frames[i]
+                comp = raw.compressed(i)
+                if hashlib.sha256(comp).digest() != f.sha256:
+                    raise PackError(
+                        f"pack {path.name}: frame {i} is damaged; refusing to rewrite it",
+                        remedy="run `glyphserpack verify` to see which members are affected",
+                    )
+                sink.copy_frame(comp, f.d_size, f.sha256)
+            tail_start = index.frames[index.tail_frame].d_offset
+            sink.members = [m for m in index.members if m.header_offset < tail_start]
+            sink.write_tail(tags, mtime)

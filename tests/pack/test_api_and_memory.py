@@ -1,0 +1,85 @@
+"""Pinned public API of glyphserpack.pack and glyphserpack.keys; constant-memory streaming."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import glyphserpack.keys
+import glyphserpack.pack
+from glyphserpack.cli import main
+
+
+def test_pack_public_api_is_pinned() -> None:
+    assert glyphserpack.pack.__all__ == [
+        "ATTACHMENT_PREFIXES",
+        "FORMAT_MAJOR",
+        "FORMAT_MINOR",
+        "ROOT_TAG",
+        "Check",
+        "ExtractResult",
+        "Limits",
+        "MemberInfo",
+        "PackReader",
+        "PackReport",
+        "attach",
+        "extract",
+        "ls",
+        "open_pack",
+        "verify",
+        "verify_or_raise",
+        "write",
+    ]
+    assert glyphserpack.keys.__all__ == [
+        "PASSPHRASE_ENV",
+        "KeyInfo",
+        "generate",
+        "load_private_key",
+        "load_trust_dir",
+        "revoke",
+        "rotate",
+        "show",
+    ]
+
+
+@pytest.mark.parametrize("command", ["pack", "verify", "ls", "extract", "keys"])
+def test_help_shows_an_example(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([command, "--help"]) == 0
+    assert "Example" in capsys.readouterr().out
+
+
+_PROBE = """
+import json, resource, sys
+from pathlib import Path
+from glyphserpack.pack import verify, write
+src, out = Path(sys.argv[1]), Path(sys.argv[2])
+write(src, out, created="2026-01-01T00:00:00Z", threads=2)
+after_pack = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+report = verify(out, threads=2)
+print(json.dumps({"valid": report.valid, "pack_kib": after_pack,
+                  "verify_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+
+@pytest.mark.slow
+def test_pack_and_verify_stream_in_bounded_memory(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    size = 400 * 1024 * 1024
+    with open(src / "sparse.bin", "wb") as fh:  # sparse: cheap to create, 400 MiB to read
+        fh.truncate(size)
+    (src / "small.txt").write_text("x")
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(src), str(tmp_path / "p.glyphserpack")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(out.stdout)
+    assert result["valid"]
+    assert result["pack_kib"] < 150 * 1024, result
+    assert result["verify_kib"] < 150 * 1024, result
