@@ -89,6 +89,33 @@ def _created(created: str | int | None, files: Sequence[tuple[str, Path, int, in
     return sde if sde is not None else max(f[3] for f in files)
 
 
+def _check_signers(sign_keys: Sequence[Ed25519PrivateKey], trust: TrustStore, created: str) -> None:
+    """Refuse to write a pack that the embedded trust store would itself reject.
+
+    Signatures are judged at the pack's signed ``created`` time, so a key generated after
+    the newest file's mtime would produce a pack that never verifies; say so before writing.
+    """
+    for key in sign_keys:
+        kid = key_id(key)
+        entry = trust.get(kid)
+        if entry is None:
+            raise PackError(
+                f"signing key {kid} is not in the trust store {trust.source}",
+                remedy="add it with `glyphserpack keys generate --trust DIR` or pass the matching --trust",
+            )
+        status = entry.status_at(created, "pack")
+        if status != "ok":
+            raise PackError(
+                f"signing key {kid} is {status.replace('_', ' ')} at the pack's created time {created} "
+                f"(key valid from {entry.not_before}"
+                + (f" to {entry.not_after}" if entry.not_after else "")
+                + (f", revoked at {entry.revoked_at}" if entry.revoked_at else "")
+                + ")",
+                remedy="pass --created inside the key's window, set SOURCE_DATE_EPOCH, "
+                "or generate the key with an earlier --not-before",
+            )
+
+
 def write(
     src: Path,
     out: Path,
@@ -111,6 +138,8 @@ def write(
     files = _collect(src)
     mtime = _created(created, files)
     created_text = _utc(mtime)
+    if trust is not None:
+        _check_signers(sign_keys, trust, created_text)
     members: list[dict[str, Any]] = []
     with atomic_writer(out) as fh:
         sink = FrameSink(fh, level=level, threads=threads)
