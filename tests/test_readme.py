@@ -1,0 +1,42 @@
+"""The README's examples are run, so the documentation cannot drift from the code."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def readme_block(heading: str) -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    section = text.split(f"## {heading}", 1)[1]
+    block = re.search(r"```sh\n(.*?)```", section, re.S)
+    assert block, f"no sh block under {heading}"
+    return [line for line in block.group(1).splitlines() if line.strip()]
+
+
+def test_five_line_example_runs(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "evidence", tmp_path / "evidence")
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    lines = readme_block("Pack and verify in five lines")
+    assert len(lines) == 5
+    for line in lines:
+        result = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", line], cwd=tmp_path, env=env, capture_output=True, text=True
+        )
+        assert result.returncode == 0, f"{line}\n{result.stdout}\n{result.stderr}"
+    assert (tmp_path / "out" / "bagit.txt").is_file()
+    assert (tmp_path / "out" / "verification_instructions.txt").is_file()
+    assert not list((tmp_path / "out").rglob("*.key")), "a private key landed in the pack"
+
+
+def test_quickstart_has_exactly_two_commands() -> None:
+    lines = [line.split("#")[0].strip() for line in readme_block("Quickstart")]
+    assert lines == ["make demo", "make test"]
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make test" in ci
