@@ -1,0 +1,162 @@
+"""``glyphserpack site``: build, preview and verify the static evidence site."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from glyphserpack.errors import EXIT_FAIL, EXIT_OK
+
+__all__ = ["site"]
+
+
+@click.group("site")
+def site() -> None:
+    """Build, preview and verify the static, hash-linked evidence site.
+
+    \b
+    Example:
+      glyphserpack site build evidence/ -o site/
+      glyphserpack site verify site/ --trust trust/
+    """
+
+
+@site.command("build")
+@click.argument("evidence", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "-o", "--out", "out", required=True, type=click.Path(path_type=Path), help="Output directory (replaced atomically)."
+)
+@click.option(
+    "--packs",
+    "packs",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory of .glyphserpack files to publish.",
+)
+@click.option("--base-url", default="", help="Public URL of the site (canonical links and sitemap.xml).")
+@click.option(
+    "--sign-key", type=click.Path(dir_okay=False, path_type=Path), help="Ed25519 PEM key that signs the site root."
+)
+@click.option(
+    "--previous-manifest",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Previous release's site-manifest.json (hash chain).",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Page cache for fast rebuilds (default: none).",
+)
+@click.option(
+    "--tsa", "tsa_urls", multiple=True, metavar="URL", help="RFC 3161 TSA to time-stamp the site root (repeatable)."
+)
+@click.option(
+    "--tsa-roots",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="PEM TSA roots to check the packs' time-stamps.",
+)
+def build(
+    evidence: Path,
+    out: Path,
+    packs: Path | None,
+    base_url: str,
+    sign_key: Path | None,
+    previous_manifest: Path | None,
+    cache_dir: Path | None,
+    tsa_urls: tuple[str, ...],
+    tsa_roots: Path | None,
+) -> int:
+    """Build the site for an EVIDENCE tree into OUT.
+
+    \b
+    Example:
+      glyphserpack site build evidence/ -o site/ --packs dist/ --sign-key site.pem
+    """
+    from glyphserpack.site.builder import build_site
+    from glyphserpack.site.manifest import Timestamper
+
+    passphrase = None
+    if sign_key is not None:
+        from glyphserpack.cli.keys_cmd import passphrase_for
+
+        passphrase = passphrase_for(sign_key)
+    stamper: Timestamper | None = None
+    if tsa_urls:
+        from glyphserpack.timestamp.client import stamp_quorum
+
+        def stamper(root: bytes) -> bytes:
+            return stamp_quorum(list(tsa_urls), root)[0].token
+
+    roots = None
+    if tsa_roots is not None:
+        from glyphserpack.timestamp.verify import load_certificates
+
+        roots = load_certificates(tsa_roots, what="--tsa-roots")
+    result = build_site(
+        evidence,
+        out,
+        packs_dir=packs,
+        base_url=base_url,
+        passphrase=passphrase,
+        sign_key=sign_key,
+        previous_manifest=previous_manifest,
+        cache_dir=cache_dir,
+        timestamper=stamper,
+        tsa_roots=roots,
+    )
+    click.echo(
+        f"site: {result.files} files in {out}, root {result.root}, "
+        f"{result.pages_rendered} pages rendered, {result.pages_cached} from cache, "
+        f"mkdocs {'ran' if result.mkdocs_ran else 'skipped (cached)'}"
+    )
+    return EXIT_OK
+
+
+@site.command("serve")
+@click.argument("site_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port on 127.0.0.1.")
+def serve(site_dir: Path, port: int) -> int:
+    """Preview a built site on http://127.0.0.1:PORT/ (loopback only; Ctrl-C stops)."""
+    from glyphserpack.site.serve import serve_forever
+
+    serve_forever(site_dir, port=port, announce=click.echo)
+    return EXIT_OK
+
+
+@site.command("verify")
+@click.argument("site_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--trust",
+    "trust_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Trust store with a key for purpose 'site'.",
+)
+@click.option("--tsa-roots", type=click.Path(dir_okay=False, path_type=Path), help="PEM file of TSA trust roots.")
+@click.option(
+    "--previous", type=click.Path(dir_okay=False, path_type=Path), help="The previous release's site-manifest.json."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def verify(site_dir: Path, trust_dir: Path | None, tsa_roots: Path | None, previous: Path | None, as_json: bool) -> int:
+    """Check every file, the root, signatures, the chain and time-stamps of a built site.
+
+    \b
+    Exit codes: 0 valid, 1 a problem was found, 2 unusable input.
+    Example:
+      glyphserpack site verify site/ --trust trust/
+    """
+    from glyphserpack.site.verify import verify_site
+    from glyphserpack.trust import TrustStore
+
+    trust = TrustStore.load(trust_dir) if trust_dir is not None else None
+    roots = None
+    if tsa_roots is not None:
+        from glyphserpack.timestamp.verify import load_certificates
+
+        roots = load_certificates(tsa_roots, what="--tsa-roots")
+    report = verify_site(site_dir, trust=trust, tsa_roots=roots, previous=previous)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2, sort_keys=True))
+    else:
+        click.echo("\n".join(report.lines()))
+    return EXIT_OK if report.valid else EXIT_FAIL

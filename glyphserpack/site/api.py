@@ -1,0 +1,215 @@
+"""The machine-readable twin of the site: static JSON under ``api/`` with a published schema.
+
+The documents are pydantic models, so ``api/schemas/site-api.json`` is generated from the same
+classes that produce the files and cannot drift from them. Scripts and registries read these
+instead of scraping HTML; every record names the hash it describes and the page that shows it.
+
+``api/registry.json``            every certificate and certification record with its status
+``api/certificates/H16.json``    one certificate: signed fields, verification results, links
+``api/guarantees.json``          compatibility guarantees, deprecations, breaking changes, matrix
+``api/packs.json``               archive packs: file hash, root hash, signers, time-stamps
+``api/schemas/KIND.json``        JSON Schemas of the evidence kinds
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from glyphserpack.evidence.kinds import schema_for
+from glyphserpack.site.context import PREFIX, CertRecord, Link, SiteContext
+
+__all__ = ["API_VERSION", "api_schema", "write_api"]
+
+API_VERSION = 1
+Status = Literal["valid", "expired", "revoked", "superseded"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ApiLink(_Model):
+    label: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    href: str = Field(description="site-relative URL of the object's page or anchor (carries the hash prefix)")
+    ok: bool = Field(description="target present with this SHA-256 in the evidence tree")
+
+
+class RegistryEntry(_Model):
+    kind: Literal["execution_certificate", "certification_record"]
+    id: str
+    cert_class: str
+    subject: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the certificate file")
+    issued_utc: str
+    valid_until_utc: str
+    status: Status
+    status_reason: str
+    signature: str = Field(description="'ok' or why the signature does not count (trust store check)")
+    key_id: str
+    page: str
+    api: str
+
+
+class Registry(_Model):
+    api_version: Literal[1]
+    release_id: str
+    release_time_utc: str
+    certificates: list[RegistryEntry]
+
+
+class CertificateDoc(_Model):
+    api_version: Literal[1]
+    entry: RegistryEntry
+    fields: dict[str, str] = Field(description="signed payload, flattened to dotted names; hashes in hex")
+    unsigned_metadata: dict[str, str]
+    related: list[ApiLink]
+    packs: list[str] = Field(description="SHA-256 of the pack files containing this certificate")
+    trust_store_hash: str
+    revoked_by: str | None = None
+    superseded_by: ApiLink | None = None
+
+
+class Guarantee(_Model):
+    profile: str
+    support_months_after_deprecation: int
+    lts_years: int
+    statement: str
+
+
+class Guarantees(_Model):
+    api_version: Literal[1]
+    source: ApiLink | None
+    guarantees: list[Guarantee]
+    deprecations: list[list[str]]
+    breaking_changes: list[list[str]]
+    matrix: dict[str, list[str]] = Field(description="version -> one cell per profile (core, enterprise, regulated)")
+
+
+class Pack(_Model):
+    name: str
+    sha256: str
+    size: int
+    download: str
+    root_hash: str | None
+    signers: list[str]
+    timestamps: list[str]
+
+
+class Packs(_Model):
+    api_version: Literal[1]
+    packs: list[Pack]
+
+
+def _link(link: Link) -> ApiLink:
+    return ApiLink(label=link.label, sha256=link.sha256, href=link.href, ok=link.ok)
+
+
+def _entry(c: CertRecord) -> RegistryEntry:
+    return RegistryEntry(
+        kind=c.kind,
+        id=c.ident,
+        cert_class=c.cert_class,
+        subject=c.subject,
+        sha256=c.sha256,
+        issued_utc=c.issued_utc,
+        valid_until_utc=c.valid_until_utc,
+        status=c.status,
+        status_reason=c.status_reason,
+        signature=c.signature,
+        key_id=c.key_id,
+        page=c.page,
+        api=f"api/certificates/{c.sha256[:PREFIX]}.json",
+    )
+
+
+def api_schema() -> dict[str, Any]:
+    """One JSON Schema (draft 2020-12) whose ``$defs`` describe every api/ document."""
+    defs: dict[str, Any] = {}
+    for model in (Registry, CertificateDoc, Guarantees, Packs):
+        schema = model.model_json_schema(ref_template="#/$defs/{model}")
+        defs.update(schema.pop("$defs", {}))
+        defs[model.__name__] = schema
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://glyphser.dev/schemas/glyphserpack/site-api-v1.json",
+        "title": "glyphserpack site api/ documents",
+        "description": "api/registry.json is a Registry, api/certificates/*.json a CertificateDoc, "
+        "api/guarantees.json Guarantees, api/packs.json Packs.",
+        "$defs": defs,
+    }
+
+
+def _dump(path: Path, obj: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(obj, BaseModel):  # pydantic's serializer: field order is fixed, so output is stable
+        path.write_bytes(obj.model_dump_json(indent=1).encode() + b"\n")
+    else:
+        path.write_text(json.dumps(obj, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def write_api(ctx: SiteContext, site: Path) -> None:
+    """Write every api/ document into ``site`` (called on the temp build tree)."""
+    api = site / "api"
+    entries = [_entry(c) for c in ctx.certificates]
+    _dump(
+        api / "registry.json",
+        Registry(api_version=1, release_id=ctx.release_id, release_time_utc=ctx.release_time_utc, certificates=entries),
+    )
+    for c, e in zip(ctx.certificates, entries, strict=True):
+        doc = CertificateDoc(
+            api_version=1,
+            entry=e,
+            fields={f.name: f.value for f in c.fields},
+            unsigned_metadata={f.name: f.value for f in c.unsigned_metadata},
+            related=[_link(x) for x in c.related],
+            packs=[p.sha256 for p in c.packs],
+            trust_store_hash=c.trust_store_hash,
+            revoked_by=c.revocation.sha256 if c.revocation else None,
+            superseded_by=_link(c.superseded_by) if c.superseded_by else None,
+        )
+        _dump(api / "certificates" / f"{c.sha256[:PREFIX]}.json", doc)
+    _dump(
+        api / "guarantees.json",
+        Guarantees(
+            api_version=1,
+            source=_link(ctx.evolution_document) if ctx.evolution_document else None,
+            guarantees=[
+                Guarantee(
+                    profile=g.profile,
+                    support_months_after_deprecation=g.support_months,
+                    lts_years=g.lts_years,
+                    statement=g.statement,
+                )
+                for g in ctx.guarantees
+            ],
+            deprecations=[list(d) for d in ctx.deprecations],
+            breaking_changes=[list(b) for b in ctx.breaking_changes],
+            matrix={v: list(cells) for v, cells in ctx.compat_matrix},
+        ),
+    )
+    _dump(
+        api / "packs.json",
+        Packs(
+            api_version=1,
+            packs=[
+                Pack(
+                    name=p.name,
+                    sha256=p.sha256,
+                    size=p.size,
+                    download=p.download,
+                    root_hash=p.root_hash,
+                    signers=list(p.signers),
+                    timestamps=list(p.timestamps),
+                )
+                for p in ctx.packs
+            ],
+        ),
+    )
+    _dump(api / "schemas" / "site-api.json", api_schema())
+    for kind in ctx.schemas:
+        _dump(api / "schemas" / f"{kind}.json", schema_for(kind))

@@ -1,0 +1,318 @@
+"""The typed template context: everything a page shows, derived once from the evidence tree.
+
+Templates never touch raw evidence documents; they read these frozen records, whose fields
+are plain text (escaped by the template layer) or hashes and site-relative URLs we built
+ourselves. Every object that a claim can rest on carries its hash and the URL of its stable
+page or anchor, and that URL contains the hash prefix, so a link is also a commitment.
+
+The one place that knows the evidence model's shape is :mod:`glyphserpack.site.source`;
+this module only defines the records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from glyphserpack.site.escape import safe_filename
+
+__all__ = [
+    "PREFIX",
+    "CertRecord",
+    "ChaosScenarioRow",
+    "ControlRow",
+    "EvidenceFile",
+    "Field",
+    "GuaranteeRow",
+    "Link",
+    "PackRecord",
+    "ProfileRow",
+    "RevocationRow",
+    "SecurityCasePage",
+    "SiteContext",
+    "TierRow",
+    "VerdictRow",
+    "WorkstreamRow",
+    "cert_page",
+    "download_path",
+    "file_anchor",
+]
+
+#: Hex characters of a hash that go into a URL: 64 bits, unique across any realistic site.
+PREFIX = 16
+
+CertStatus = Literal["valid", "expired", "revoked", "superseded"]
+
+
+def cert_page(sha256: str) -> str:
+    """Site-relative page of a certificate or certification record."""
+    return f"certificates/{sha256[:PREFIX]}.html"
+
+
+def download_path(sha256: str, path: str, *, folder: str = "files") -> str:
+    """Where a published copy of a file lives: hash prefix + a sanitised name, one flat folder.
+
+    Flat on purpose: one directory per file made replacing a 10,000-certificate site spend
+    seconds in rmdir alone.
+    """
+    return f"{folder}/{sha256[:PREFIX]}-{safe_filename(path)}"
+
+
+def file_anchor(sha256: str) -> str:
+    """Site-relative anchor of an evidence file on the evidence index page."""
+    return f"evidence.html#f-{sha256[:PREFIX]}"
+
+
+@dataclass(frozen=True)
+class Link:
+    """A hash link shown to people: label, the hash it commits to, the URL of its target."""
+
+    label: str
+    sha256: str
+    href: str
+    ok: bool = True
+
+
+@dataclass(frozen=True)
+class Field:
+    """One labelled value on an object page; ``link`` when the value is itself a hash link."""
+
+    name: str
+    value: str
+    link: Link | None = None
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    """A file of the evidence tree published on the site (documents and attachments)."""
+
+    path: str
+    sha256: str
+    size: int
+    download: str
+    kind: str
+    referenced_by: tuple[str, ...] = ()
+
+    @property
+    def anchor(self) -> str:
+        return f"f-{self.sha256[:PREFIX]}"
+
+    @property
+    def href(self) -> str:
+        return file_anchor(self.sha256)
+
+
+@dataclass(frozen=True)
+class PackRecord:
+    """A ``.glyphserpack`` archive offered for download on the archive page."""
+
+    name: str
+    sha256: str
+    size: int
+    download: str
+    root_hash: str | None
+    signers: tuple[str, ...]
+    timestamps: tuple[str, ...]
+    members: frozenset[str] = field(default_factory=frozenset, repr=False)
+    verify_status: str = "not checked"
+
+    @property
+    def anchor(self) -> str:
+        return f"p-{self.sha256[:PREFIX]}"
+
+    @property
+    def href(self) -> str:
+        return f"archive.html#{self.anchor}"
+
+
+@dataclass(frozen=True)
+class RevocationRow:
+    revocation_id: str
+    sha256: str
+    target_kind: str
+    target: Link
+    reason_code: str
+    revoked_utc: str
+    issuer: str
+    signature: str
+    document: Link
+
+    @property
+    def anchor(self) -> str:
+        return f"r-{self.sha256[:PREFIX]}"
+
+
+@dataclass(frozen=True)
+class CertRecord:
+    """A row of the registry and the content of one certificate page."""
+
+    kind: Literal["execution_certificate", "certification_record"]
+    ident: str
+    title: str
+    cert_class: str
+    subject: str
+    sha256: str
+    path: str
+    issued_utc: str
+    valid_until_utc: str
+    status: CertStatus
+    status_reason: str
+    signature: str
+    key_id: str
+    key_owner: str
+    profile: str
+    fields: tuple[Field, ...]
+    unsigned_metadata: tuple[Field, ...]
+    related: tuple[Link, ...]
+    packs: tuple[PackRecord, ...]
+    timestamps: tuple[str, ...]
+    trust_store_path: str
+    trust_store_hash: str
+    revocation: RevocationRow | None = None
+    superseded_by: Link | None = None
+
+    @property
+    def page(self) -> str:
+        return cert_page(self.sha256)
+
+    @property
+    def download(self) -> str:
+        return download_path(self.sha256, self.path)
+
+
+@dataclass(frozen=True)
+class ControlRow:
+    control_id: str
+    digest: str
+    category: str
+    mitigation: str
+    evidence: tuple[Link, ...]
+    pointers: tuple[str, ...]
+    procedure: str
+    verdict: str
+
+    @property
+    def anchor(self) -> str:
+        return f"control-{self.digest[:PREFIX]}"
+
+
+@dataclass(frozen=True)
+class SecurityCasePage:
+    profile: str
+    sha256: str
+    security_case_hash: str
+    document: Link
+    assets: tuple[tuple[str, str], ...]
+    trust_boundaries: tuple[tuple[str, str], ...]
+    attacker_capabilities: tuple[tuple[str, str], ...]
+    controls: tuple[ControlRow, ...]
+    crosswalk: tuple[tuple[str, str, str, str, str], ...]
+    verdict: str
+
+    @property
+    def slug(self) -> str:
+        return f"security/{self.profile}-{self.security_case_hash[:PREFIX]}"
+
+
+@dataclass(frozen=True)
+class GuaranteeRow:
+    profile: str
+    support_months: int
+    lts_years: int
+    statement: str
+    source: Link
+
+
+@dataclass(frozen=True)
+class ProfileRow:
+    profile: str
+    execution_mode: str
+    topology: str
+    description: str
+    requirements: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class VerdictRow:
+    """A verdict and the evidence it rests on (overview, graduation gates, tiers)."""
+
+    name: str
+    verdict: str
+    detail: str
+    source: Link | None
+
+
+@dataclass(frozen=True)
+class TierRow:
+    tier: str
+    env_manifest_hash: str
+    workloads: tuple[str, ...]
+    metrics: tuple[tuple[str, str, str, str, str], ...]
+    verdict: str
+    baseline: Link
+    results: Link
+
+
+@dataclass(frozen=True)
+class ChaosScenarioRow:
+    scenario_id: str
+    category: str
+    variant: str
+    fault_injection: str
+    invariants: tuple[tuple[str, str], ...]
+    transcript: Link
+    verdict: str
+    verdict_hash: str
+
+
+@dataclass(frozen=True)
+class WorkstreamRow:
+    workstream_id: str
+    section: str
+    title: str
+    status: str
+    criteria_met: int
+    criteria_total: int
+    blockers_open: tuple[str, ...]
+    gate: str
+    document: Link
+
+
+@dataclass(frozen=True)
+class SiteContext:
+    """Everything the templates render; built by :func:`glyphserpack.site.source.build_context`."""
+
+    release_id: str
+    version: str
+    release_time_utc: str
+    base_url: str
+    manifest: Link
+    trust_store: Link
+    trust_keys: tuple[tuple[str, str, str, str], ...]
+    verdicts: tuple[VerdictRow, ...]
+    metrics: tuple[tuple[str, str, str], ...]
+    blockers: tuple[tuple[str, str, str], ...]
+    certificates: tuple[CertRecord, ...]
+    revocations: tuple[RevocationRow, ...]
+    security_cases: tuple[SecurityCasePage, ...]
+    guarantees: tuple[GuaranteeRow, ...]
+    deprecations: tuple[tuple[str, ...], ...]
+    breaking_changes: tuple[tuple[str, ...], ...]
+    compat_matrix: tuple[tuple[str, tuple[str, ...]], ...]
+    evolution_document: Link | None
+    profiles: tuple[ProfileRow, ...]
+    graduation: tuple[tuple[str, str, tuple[VerdictRow, ...]], ...]
+    observability: tuple[tuple[str, ...], ...]
+    observability_traces: tuple[tuple[str, str, str], ...]
+    observability_document: Link | None
+    interfaces: tuple[Link, ...]
+    sdks: tuple[tuple[str, ...], ...]
+    interfaces_document: Link | None
+    tiers: tuple[TierRow, ...]
+    chaos: tuple[ChaosScenarioRow, ...]
+    chaos_document: Link | None
+    workstreams: tuple[WorkstreamRow, ...]
+    packs: tuple[PackRecord, ...]
+    files: tuple[EvidenceFile, ...]
+    schemas: tuple[str, ...]
+    findings: tuple[str, ...]

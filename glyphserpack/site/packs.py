@@ -1,0 +1,90 @@
+"""What the archive page says about one ``.glyphserpack`` file, via the pack reader.
+
+A pack that the reader cannot open is still listed (with its SHA-256 and size) and marked
+unreadable: the archive page must show what was published, not hide a broken upload.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from glyphserpack.errors import GlyphserpackError
+from glyphserpack.site.context import PackRecord, download_path
+from glyphserpack.site.escape import safe_filename
+
+__all__ = ["describe", "file_sha256"]
+
+
+def file_sha256(path: Path) -> str:
+    """Streaming SHA-256 of a file (packs may be gigabytes)."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _timestamps(reader: Any, tsa_roots: Sequence[Any] | None) -> tuple[tuple[str, ...], str]:
+    """Each token as "genTime by TSA: valid/invalid", and the chain's overall result."""
+    from glyphserpack.timestamp.packstamp import verify_members
+
+    report = verify_members(reader.root_hash, reader.attachments(), trust_roots=tsa_roots)
+    if not report.links:
+        return (), "no time-stamp"
+    lines = tuple(
+        f"{r.gen_time or 'unknown time'} by {r.tsa_name or r.signer or 'unknown TSA'}: "
+        f"{'valid' if r.valid else 'INVALID'}"
+        for link in report.links
+        for r in link.reports
+    )
+    errors = sorted({f.code for f in report.findings if f.severity == "error"})
+    if errors:
+        return lines, "time-stamp chain INVALID (" + ", ".join(errors) + ")"
+    if tsa_roots is None:
+        return lines, "time-stamp chain well-formed; TSA certificates not checked (no TSA roots given)"
+    return lines, "time-stamp chain valid against the given TSA roots"
+
+
+def describe(path: Path, *, tsa_roots: Sequence[Any] | None = None) -> PackRecord:
+    """Root hash, signers, time-stamps (checked when TSA roots are given) and members of one pack."""
+    digest = file_sha256(path)
+    size = path.stat().st_size
+    download = download_path(digest, safe_filename(path.name, default="release.glyphserpack"), folder="packs")
+    try:
+        from glyphserpack.pack.read import open_pack
+
+        with open_pack(path) as reader:
+            manifest = reader.manifest
+            signers = tuple(sorted(str(s.get("key_id", "")) for s in manifest.get("signers", [])))
+            members = frozenset(
+                {str(m["name"]) for m in manifest.get("members", [])}
+                | {str(m["name"]).removeprefix("data/") for m in manifest.get("members", [])}
+                | {str(m["sha256"]) for m in manifest.get("members", [])}
+            )
+            stamps, status = _timestamps(reader, tsa_roots)
+            return PackRecord(
+                name=path.name,
+                sha256=digest,
+                size=size,
+                download=download,
+                root_hash=reader.root_hash.hex(),
+                signers=signers,
+                timestamps=stamps,
+                members=members,
+                verify_status=status,
+            )
+    except (GlyphserpackError, ImportError) as exc:
+        detail = exc.message if isinstance(exc, GlyphserpackError) else "pack reader unavailable"
+        return PackRecord(
+            name=path.name,
+            sha256=digest,
+            size=size,
+            download=download,
+            root_hash=None,
+            signers=(),
+            timestamps=(),
+            verify_status=f"unreadable: {detail}",
+        )

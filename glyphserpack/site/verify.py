@@ -1,0 +1,260 @@
+"""``glyphserpack site verify``: is this directory exactly the site that was signed?
+
+Steps (numbers appear in the code and in docs/site.md):
+
+1. read ``site-manifest.json`` (GSP-E301);
+2. recompute the root over its body (GSP-E305);
+3. every listed file: safe name (GSP-E311), present (GSP-E302), same size and SHA-256 (GSP-E303);
+4. no file on disk that the manifest does not list (GSP-E304);
+5. signatures over the root against a trust store, purpose ``site``, at ``build_time_utc``
+   (GSP-E306; unsigned: GSP-E307);
+6. the chain: ``previous_manifest_root`` matches the republished ``history/ROOT16.json``, and
+   the caller's copy of the previous manifest when one is given (GSP-E308);
+7. RFC 3161 tokens over the root against TSA trust roots (GSP-E309; not checked: GSP-E310).
+
+Every problem becomes a finding; the report lists all of them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from glyphserpack._internal.fsio import check_relative_name, read_bounded
+from glyphserpack.errors import GlyphserpackError, InputError, VerificationError
+from glyphserpack.findings import Finding, finding
+from glyphserpack.site.context import PREFIX
+from glyphserpack.site.manifest import MANIFEST_LIMIT, MANIFEST_NAME, compute_root, load_previous, parse_manifest
+from glyphserpack.trust import TrustStore, is_utc_timestamp
+
+__all__ = ["SiteReport", "verify_site", "verify_site_or_raise"]
+
+
+@dataclass
+class SiteReport:
+    """Outcome of verifying one site directory; ``valid`` when no finding is an error."""
+
+    root: str | None = None
+    files_checked: int = 0
+    signatures: list[dict[str, str]] = field(default_factory=list)
+    timestamps: list[dict[str, Any]] = field(default_factory=list)
+    previous_root: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not any(f.severity == "error" for f in self.findings)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid,
+            "root": self.root,
+            "files_checked": self.files_checked,
+            "previous_manifest_root": self.previous_root,
+            "signatures": self.signatures,
+            "timestamps": self.timestamps,
+            "findings": [f.to_dict() for f in sorted(self.findings)],
+        }
+
+    def lines(self) -> list[str]:
+        out = [
+            f"site: {'VALID' if self.valid else 'INVALID'}",
+            f"  root: {self.root}",
+            f"  files: {self.files_checked}",
+        ]
+        out += [f"  signature {s['key_id'][:PREFIX]}: {s['result']}" for s in self.signatures]
+        out += [f"  time-stamp: {t['result']}" for t in self.timestamps]
+        if self.previous_root:
+            out.append(f"  previous manifest root: {self.previous_root}")
+        out += [f"  {f.line()}" for f in sorted(self.findings)]
+        return out
+
+
+def _disk_files(site: Path) -> set[str]:
+    out: set[str] = set()
+    for dirpath, dirnames, filenames in os.walk(site):
+        dirnames.sort()
+        for name in filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
+            out.add((Path(dirpath) / name).relative_to(site).as_posix())
+    out.discard(MANIFEST_NAME)
+    return out
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _check_files(site: Path, files: list[Any], report: SiteReport) -> None:
+    listed: set[str] = set()
+    for i, f in enumerate(files):
+        if not (isinstance(f, dict) and isinstance(f.get("path"), str) and isinstance(f.get("sha256"), str)):
+            report.findings.append(finding("GSP-E301", MANIFEST_NAME, f"body.files[{i}] malformed"))
+            continue
+        name = f["path"]
+        try:
+            check_relative_name(name, what="manifest entry")
+        except GlyphserpackError as exc:
+            report.findings.append(finding("GSP-E311", name, exc.message))
+            continue
+        listed.add(name)
+        path = site / name
+        if path.is_symlink() or not path.is_file():
+            report.findings.append(
+                finding("GSP-E302", name, "listed in the manifest but missing (or not a regular file)")
+            )
+            continue
+        report.files_checked += 1
+        actual = _sha256(path)
+        if actual != f["sha256"] or path.stat().st_size != f.get("size"):
+            report.findings.append(finding("GSP-E303", name, f"sha256 {actual}, manifest says {f['sha256']}"))
+    for extra in sorted(_disk_files(site) - listed):
+        report.findings.append(finding("GSP-E304", extra, "present in the site but not listed in the manifest"))
+
+
+def _check_signatures(obj: dict[str, Any], root: str, trust: TrustStore | None, report: SiteReport) -> None:
+    sigs = obj.get("signatures") or []
+    when = obj["body"].get("build_time_utc")
+    if not sigs:
+        report.findings.append(finding("GSP-E307", MANIFEST_NAME, "the site manifest carries no signature"))
+        if trust is not None:
+            report.findings.append(finding("GSP-E306", MANIFEST_NAME, "no signature from a trusted site key"))
+        return
+    for i, s in enumerate(sigs):
+        kid = str(s.get("key_id", "")) if isinstance(s, dict) else ""
+        if trust is None:
+            report.signatures.append({"key_id": kid, "result": "not checked (no --trust)"})
+            continue
+        try:
+            sig = bytes.fromhex(str(s.get("signature", "")))
+        except ValueError:
+            sig = b""
+        result = trust.check(kid, sig, bytes.fromhex(root), when=str(when), purpose="site")
+        if not is_utc_timestamp(when):
+            result = "build_time_utc missing or malformed"
+        report.signatures.append({"key_id": kid, "result": str(result)})
+        if result != "ok":
+            report.findings.append(
+                finding("GSP-E306", f"{MANIFEST_NAME} signatures[{i}]", f"key {kid[:PREFIX]}: {result}")
+            )
+    if (
+        trust is not None
+        and not any(s["result"] == "ok" for s in report.signatures)
+        and not any(f.code == "GSP-E306" for f in report.findings)
+    ):
+        report.findings.append(finding("GSP-E306", MANIFEST_NAME, "no signature from a trusted site key"))
+
+
+def _check_chain(site: Path, body: dict[str, Any], previous: Path | None, report: SiteReport) -> None:
+    prev_root = body.get("previous_manifest_root")
+    report.previous_root = prev_root if isinstance(prev_root, str) else None
+    if prev_root is None:
+        if previous is not None:
+            report.findings.append(finding("GSP-E308", MANIFEST_NAME, "records no previous manifest, one was expected"))
+        return
+    if not isinstance(prev_root, str) or len(prev_root) != 64:
+        report.findings.append(finding("GSP-E308", MANIFEST_NAME, "previous_manifest_root malformed"))
+        return
+    history = f"history/{prev_root[:PREFIX]}.json"
+    try:
+        got = load_previous(site / history).root
+    except GlyphserpackError as exc:
+        report.findings.append(finding("GSP-E308", history, f"previous manifest unusable: {exc.message}"))
+        got = None
+    if got is not None and got != prev_root:
+        report.findings.append(finding("GSP-E308", history, f"root {got} differs from recorded {prev_root}"))
+    if previous is not None:
+        try:
+            theirs = load_previous(previous).root
+        except GlyphserpackError as exc:
+            report.findings.append(finding("GSP-E308", "--previous", exc.message))
+            return
+        if theirs != prev_root:
+            report.findings.append(
+                finding(
+                    "GSP-E308",
+                    MANIFEST_NAME,
+                    f"previous_manifest_root {prev_root} is not the given manifest's root {theirs}",
+                )
+            )
+
+
+def _check_timestamps(obj: dict[str, Any], root: str, tsa_roots: Sequence[Any] | None, report: SiteReport) -> None:
+    tokens = obj.get("timestamps") or []
+    if not tokens:
+        report.findings.append(finding("GSP-E310", MANIFEST_NAME, "no RFC 3161 time-stamp over the root"))
+        return
+    for i, t in enumerate(tokens):
+        where = f"{MANIFEST_NAME} timestamps[{i}]"
+        try:
+            token = base64.b64decode(str(t.get("token", "")), validate=True) if isinstance(t, dict) else b""
+        except (binascii.Error, ValueError):
+            token = b""
+        if tsa_roots is None:
+            report.timestamps.append({"result": "not checked (no --tsa-roots)"})
+            report.findings.append(
+                finding("GSP-E310", where, "time-stamp present but not checked (no TSA roots given)")
+            )
+            continue
+        from glyphserpack.timestamp.verify import verify_timestamp
+
+        rep = verify_timestamp(token, digest=bytes.fromhex(root), trust_roots=list(tsa_roots), where=where)
+        report.timestamps.append({"result": "valid" if rep.valid else "invalid", "gen_time": rep.gen_time or ""})
+        if not rep.valid:
+            detail = "; ".join(f.line() for f in sorted(rep.findings))
+            report.findings.append(finding("GSP-E309", where, detail))
+
+
+def verify_site(
+    site: Path,
+    *,
+    trust: TrustStore | None = None,
+    tsa_roots: Sequence[Any] | None = None,
+    previous: Path | None = None,
+) -> SiteReport:
+    """Verify a built site directory; never raises for problems in the site itself."""
+    site = Path(site)
+    report = SiteReport()
+    if not site.is_dir():
+        raise InputError(f"site {site}: not a directory")
+    # 1. the manifest
+    try:
+        raw = read_bounded(site / MANIFEST_NAME, MANIFEST_LIMIT, what="site manifest")
+        obj = parse_manifest(raw, name=MANIFEST_NAME)
+    except GlyphserpackError as exc:
+        report.findings.append(finding("GSP-E301", MANIFEST_NAME, exc.message))
+        return report
+    body = obj["body"]
+    # 2. the root
+    root = compute_root(body)
+    report.root = root
+    if root != obj["root"]:
+        report.findings.append(
+            finding("GSP-E305", MANIFEST_NAME, f"recorded root {obj['root']}, body hashes to {root}")
+        )
+    # 3.-4. the files
+    _check_files(site, body["files"], report)
+    # 5. signatures
+    _check_signatures(obj, root, trust, report)
+    # 6. chain
+    _check_chain(site, body, previous, report)
+    # 7. time-stamps
+    _check_timestamps(obj, root, tsa_roots, report)
+    report.findings.sort()
+    return report
+
+
+def verify_site_or_raise(site: Path, **kwargs: Any) -> SiteReport:
+    report = verify_site(site, **kwargs)
+    if not report.valid:
+        raise VerificationError("; ".join(f.line() for f in report.findings if f.severity == "error"))
+    return report
