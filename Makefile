@@ -1,5 +1,5 @@
 # The two Quickstart commands. Each does all of its own set-up (scripts/setup.sh).
-.PHONY: demo test lint bench
+.PHONY: demo test bench
 
 demo:
 	@scripts/setup.sh demo
@@ -7,8 +7,8 @@ demo:
 
 test:
 	@scripts/setup.sh all
-	.venv/bin/ruff check glyphserpack tests benchmarks
-	.venv/bin/ruff format --check glyphserpack tests benchmarks
+	.venv/bin/ruff check glyphserpack tests benchmarks scripts archive
+	.venv/bin/ruff format --check glyphserpack tests benchmarks scripts archive
 	.venv/bin/mypy
 	.venv/bin/python -m pytest -q -p no:cacheprovider
 

@@ -53,7 +53,7 @@ VECTORS: list[tuple[str, Any, str]] = [
     ("text IETF", "IETF", "6449455446"),
     ("text not normalised (e + combining acute)", "e\u0301", "6365cc81"),
     ("text precomposed é", "\u00e9", "62c3a9"),
-    ("text 24 chars", "abcdefghijklmnopqrstuvwx", "7818" + "abcdefghijklmnopqrstuvwx".encode().hex()),
+    ("text 24 chars", "abcdefghijklmnopqrstuvwx", "7818" + b"abcdefghijklmnopqrstuvwx".hex()),
     ("empty bytes", {"$bytes": ""}, "40"),
     ("bytes 01020304", {"$bytes": "01020304"}, "4401020304"),
     ("empty array", [], "80"),
