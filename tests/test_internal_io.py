@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -57,9 +58,13 @@ def test_atomic_write_leaves_old_content_on_failure(tmp_path: Path) -> None:
     class Boom(Exception):
         pass
 
-    with pytest.raises(Boom), fsio.atomic_writer(target) as fh:
-        fh.write(b"half")
-        raise Boom
+    def write_then_fail() -> None:
+        with fsio.atomic_writer(target) as fh:
+            fh.write(b"half")
+            raise Boom
+
+    with pytest.raises(Boom):
+        write_then_fail()
     assert target.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.bin"]
 
@@ -108,3 +113,14 @@ def test_cbor_document_must_be_canonical() -> None:
 def test_unknown_format() -> None:
     with pytest.raises(InputError, match="unknown document format"):
         docload.parse_document(b"x", name="x.toml")
+
+
+def test_staging_dir_takes_the_umask_mode_not_mkdtemps_0700(tmp_path: Path) -> None:
+    old = os.umask(0o027)
+    try:
+        made = fsio.staging_dir(tmp_path, prefix=".out.tmp-")
+    finally:
+        os.umask(old)
+    assert made.parent == tmp_path
+    assert made.name.startswith(".out.tmp-")
+    assert stat.S_IMODE(made.stat().st_mode) == 0o750

@@ -48,12 +48,16 @@ def test_trust_store_time_window_purpose_and_revocation(tmp_path: Path) -> None:
     msg = b"root hash"
     when = "2026-03-01T00:00:00Z"
     assert store.check(signing.key_id(good), signing.sign(good, msg), msg, when=when, purpose="pack") == "ok"
-    assert store.check(signing.key_id(good), signing.sign(good, b"x"), msg, when=when, purpose="pack") == "bad_signature"
+    assert (
+        store.check(signing.key_id(good), signing.sign(good, b"x"), msg, when=when, purpose="pack") == "bad_signature"
+    )
     assert store.check(signing.key_id(good), signing.sign(good, msg), msg, when=when, purpose="site") == "wrong_purpose"
     late = "2027-02-01T00:00:00Z"
     assert store.check(signing.key_id(good), signing.sign(good, msg), msg, when=late, purpose="pack") == "expired"
     early = "2025-12-31T23:59:59Z"
-    assert store.check(signing.key_id(good), signing.sign(good, msg), msg, when=early, purpose="pack") == "not_yet_valid"
+    assert (
+        store.check(signing.key_id(good), signing.sign(good, msg), msg, when=early, purpose="pack") == "not_yet_valid"
+    )
     rid = signing.key_id(revoked)
     assert store.check(rid, signing.sign(revoked, msg), msg, when=when, purpose="pack") == "ok"
     after = "2026-07-01T00:00:00Z"
@@ -87,7 +91,7 @@ def test_trust_store_rejects_bad_entries(tmp_path: Path, mutate: Any, fragment: 
 
 
 def test_trust_store_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="no trust.yaml"):
+    with pytest.raises(InputError, match=r"no trust\.yaml"):
         TrustStore.load(tmp_path)
 
 
