@@ -17,6 +17,7 @@ RUNS: list[list[str]] = [
     ["pack_bench.py", "--size", "1G", "--repeat", "3"],
     ["log_bench.py", "--entries", "100000"],
     ["site_bench.py", "100", "1000", "10000"],
+    ["parity_bench.py", "--size", "1G", "--repeat", "3"],
 ]
 
 

@@ -8,10 +8,21 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+#: Public modules, each with its own pinned ``__all__``; imported lazily so that
+#: ``import glyphserpack`` stays cheap for the CLI.
 __all__ = [
     "__version__",
+    "build",
     "canonical",
     "errors",
+    "evidence",
     "findings",
+    "keys",
+    "log",
+    "pack",
+    "parity",
     "signing",
+    "site",
+    "timestamp",
+    "trust",
 ]

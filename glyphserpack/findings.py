@@ -97,6 +97,10 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
     "GSP-E309": ("error", "time-stamp over the site root does not verify"),
     "GSP-E310": ("info", "no checked time-stamp over the site root"),
     "GSP-E311": ("error", "unsafe path in the site manifest"),
+    "GSP-E312": ("error", "site's transparency log missing, malformed or not the one it names"),
+    "GSP-E313": ("error", "certificate state in api/ differs from the state derived from the log"),
+    "GSP-E314": ("info", "certificate states are not log-backed"),
+    "GSP-E315": ("error", "no consistency proof from the previous release's checkpoint"),
     # --- GSP-E4xx: transparency log ---------------------------------------------------
     "GSP-E401": ("error", "checkpoint signature does not verify"),
     "GSP-E402": ("error", "checkpoint or note malformed"),
@@ -117,6 +121,20 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
     "GSP-E417": ("error", "history rewritten: entry removed"),
     "GSP-E418": ("error", "history rewritten: entries reordered"),
     "GSP-E419": ("warning", "witness cosignature does not verify"),
+    # --- GSP-E5xx: parity and audit -----------------------------------------------------
+    "GSP-E501": ("warning", "parity sidecar unreadable (no usable header copy)"),
+    "GSP-E502": ("warning", "one header copy of the parity sidecar is damaged"),
+    "GSP-E503": ("error", "pack blocks differ from their parity-recorded SHA-256"),
+    "GSP-E504": ("info", "damage is within the parity budget and can be repaired"),
+    "GSP-E505": ("error", "damage exceeds the parity budget"),
+    "GSP-E506": ("warning", "parity blocks damaged"),
+    "GSP-E507": ("info", "pack has no parity sidecar"),
+    "GSP-E508": ("error", "pack size differs from the size its parity protects"),
+    "GSP-E510": ("error", "audit log line malformed or not in canonical form"),
+    "GSP-E511": ("error", "audit log entry edited (hash mismatch)"),
+    "GSP-E512": ("error", "audit log chain broken (entry removed, inserted or reordered)"),
+    "GSP-E513": ("error", "audit log head differs from the expected head (entries cut off)"),
+    "GSP-E514": ("error", "pack could not be read during the audit"),
 }
 
 

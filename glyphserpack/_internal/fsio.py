@@ -25,6 +25,7 @@ __all__ = [
     "read_bounded",
     "resolve_inside",
     "source_date_epoch",
+    "staging_dir",
 ]
 
 
@@ -144,3 +145,17 @@ def source_date_epoch(default: int | None = None) -> int | None:
     if value < 0:
         raise InputError(f"SOURCE_DATE_EPOCH={raw!r}: must not be negative")
     return value
+
+
+def staging_dir(parent: Path, *, prefix: str, suffix: str = "") -> Path:
+    """Create a private scratch directory beside an output, to be renamed into place.
+
+    ``mkdtemp`` makes it 0700, which would survive the rename and leave a published site or
+    an extracted tree unreadable to the web server or other users; so once it exists we give
+    it the mode a plain ``mkdir`` would have had (0777 minus the process umask).
+    """
+    tmp = Path(tempfile.mkdtemp(prefix=prefix, suffix=suffix, dir=parent))
+    mask = os.umask(0o022)
+    os.umask(mask)
+    os.chmod(tmp, 0o777 & ~mask)
+    return tmp

@@ -29,9 +29,15 @@ COMMANDS: dict[str, str] = {
     "verify": "glyphserpack.cli.pack_cmd:verify",
     "ls": "glyphserpack.cli.pack_cmd:ls",
     "extract": "glyphserpack.cli.pack_cmd:extract",
+    "protect": "glyphserpack.cli.repair_cmd:protect",
+    "repair": "glyphserpack.cli.repair_cmd:repair",
+    "audit": "glyphserpack.cli.repair_cmd:audit",
     "keys": "glyphserpack.cli.keys_cmd:keys",
     "timestamp": "glyphserpack.cli.tsa_cmd:timestamp",
     "tsa": "glyphserpack.cli.tsa_cmd:tsa",
+    "site": "glyphserpack.cli.site_cmd:site",
+    "build": "glyphserpack.cli.build_cmd:build",
+    "demo": "glyphserpack.cli.build_cmd:demo",
 }
 
 EXIT_INTERRUPTED = 130

@@ -11,12 +11,11 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from glyphserpack._internal.fsio import check_relative_name
+from glyphserpack._internal.fsio import check_relative_name, staging_dir
 from glyphserpack._internal.pack.reader import Limits
 from glyphserpack.errors import InputError, PackError, UsageError, VerificationError
 from glyphserpack.pack.read import PackReader
@@ -58,7 +57,7 @@ def _prepare(dest: Path) -> Path:
     if dest.exists() and (not dest.is_dir() or dest.is_symlink() or any(dest.iterdir())):
         raise InputError(f"destination {dest}: exists and is not an empty directory", remedy="choose a new directory")
     dest.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent))
+    return staging_dir(dest.parent, prefix=f".{dest.name}.", suffix=".partial")
 
 
 def _commit(tmp: Path, dest: Path) -> None:

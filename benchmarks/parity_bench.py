@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""Benchmark parity: what ``--parity 5%`` adds to ``pack``, and repair of one damaged block.
+
+Targets (issue 6): parity adds <= 15% to pack time at 5% parity; repairing one damaged block
+of a large pack takes well under a full re-pack.
+
+    .venv/bin/python benchmarks/parity_bench.py --size 1G [--repeat 3] [--work DIR] [--keep]
+
+The tree is the one of ``pack_bench.py`` (seeded, ~1.4-fold compressible). Commands run as
+CLI subprocesses, interleaved, and the minimum of ``--repeat`` runs is reported. Also shown:
+the throughput of plain ``reedsolo.RSCodec`` on the same code shape, which is why the
+encoder evaluates the code with big-integer Horner sums instead (see _internal/parity/rs.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT))
+
+from pack_bench import generate, parse_size  # noqa: E402
+
+CLI = [str(Path(sys.executable).with_name("glyphserpack"))]
+CREATED = "2026-01-01T00:00:00Z"
+
+
+def timed(cmd: list[str]) -> float:
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    dt = time.perf_counter() - t
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr}")
+    return dt
+
+
+def reedsolo_rate() -> float:
+    """MB/s of data through pure-Python ``reedsolo`` with the same (42, 40) code shape."""
+    import reedsolo  # type: ignore[import-untyped]
+
+    codec = reedsolo.RSCodec(nsym=2, nsize=42)
+    data = os.urandom(200_000)
+    t = time.perf_counter()
+    codec.encode(data)
+    return len(data) / (time.perf_counter() - t) / 1e6
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--size", default="1G", help="tree size, e.g. 256M or 1G (default 1G)")
+    ap.add_argument("--work", type=Path, default=ROOT / "benchmarks" / ".work-parity", help="scratch directory")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per command, interleaved; the minimum is reported")
+    ap.add_argument("--keep", action="store_true", help="keep the generated tree for the next run")
+    args = ap.parse_args()
+    size = parse_size(args.size)
+    work: Path = args.work
+    tree = work / "tree"
+    marker = work / f"tree-{size}"
+    if not marker.exists():
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        generate(tree, size)
+        marker.touch()
+    plain, par_pack = work / "plain.glyphserpack", work / "parity.glyphserpack"
+    env_cli = [*CLI]
+    times: dict[str, list[float]] = {"pack": [], "pack_parity": [], "protect": [], "verify": [], "repair": []}
+    for _ in range(args.repeat):
+        times["pack"].append(timed([*env_cli, "pack", str(tree), "-o", str(plain), "--created", CREATED]))
+        times["pack_parity"].append(
+            timed([*env_cli, "pack", str(tree), "-o", str(par_pack), "--created", CREATED, "--parity", "5%"])
+        )
+        times["protect"].append(timed([*env_cli, "protect", str(plain), "--parity", "5%"]))
+    pack_size = plain.stat().st_size
+    par_size = (work / "plain.glyphserpack.par").stat().st_size
+    damaged = work / "damaged.glyphserpack"
+    shutil.copyfile(plain, damaged)
+    shutil.copyfile(work / "plain.glyphserpack.par", work / "damaged.glyphserpack.par")
+    with open(damaged, "r+b") as fh:
+        fh.seek(pack_size // 2)
+        byte = fh.read(1)
+        fh.seek(pack_size // 2)
+        fh.write(bytes([byte[0] ^ 0xFF]))
+    for _ in range(args.repeat):
+        times["verify"].append(timed([*env_cli, "verify", str(damaged)]))
+        times["repair"].append(timed([*env_cli, "repair", str(damaged), "-o", str(work / "fixed.glyphserpack")]))
+    identical = (work / "fixed.glyphserpack").read_bytes() == plain.read_bytes()
+    best = {k: min(v) for k, v in times.items()}
+    rs_rate = reedsolo_rate()
+    figures = {
+        "tree_bytes": size,
+        "pack_bytes": pack_size,
+        "parity_bytes": par_size,
+        "parity_share": round(par_size / pack_size, 4),
+        "seconds": {k: round(v, 3) for k, v in best.items()},
+        "parity_overhead": round(best["pack_parity"] / best["pack"] - 1, 4),
+        "protect_over_pack": round(best["protect"] / best["pack"], 4),
+        "repair_over_pack": round(best["repair"] / best["pack"], 4),
+        "repair_identical": identical,
+        "pure_reedsolo_MBps": round(rs_rate, 3),
+        "pure_reedsolo_est_seconds": round(pack_size / 1e6 / rs_rate, 1),
+    }
+    print(json.dumps(figures, indent=2, sort_keys=True))
+    ok = figures["parity_overhead"] <= 0.15 and figures["repair_over_pack"] < 0.5 and identical
+    print(
+        f"parity at 5% adds {figures['parity_overhead']:.1%} to pack (target <= 15%); "
+        f"repair of one block takes {figures['repair_over_pack']:.1%} of a pack; "
+        f"pure-Python reedsolo would need ~{figures['pure_reedsolo_est_seconds']} s for the parity alone"
+    )
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Internals of parity sidecars and fixity audits (see ``glyphserpack.parity``)."""

@@ -1,0 +1,89 @@
+"""The parity is exactly reedsolo's Reed–Solomon code, and erasure decoding inverts it."""
+
+from __future__ import annotations
+
+import os
+import random
+import tempfile
+from pathlib import Path
+
+import pytest
+import reedsolo  # type: ignore[import-untyped]
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from glyphserpack._internal.parity.rs import decode_matrix, scaled
+from glyphserpack._internal.parity.sidecar import choose_geometry
+from glyphserpack.errors import UsageError
+from glyphserpack.parity import parse_ratio
+from glyphserpack.parity.encode import encode_stripes
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    data=st.binary(min_size=1, max_size=30_000),
+    m=st.integers(1, 5),
+    ratio=st.sampled_from([0.01, 0.05, 0.2, 1.0]),
+)
+def test_parity_columns_are_reedsolo_codewords(data: bytes, m: int, ratio: float) -> None:
+    g = choose_geometry(len(data), ratio, m)
+    fd, name = tempfile.mkstemp()
+    try:
+        os.write(fd, data)
+        parity, block_sha = encode_stripes(fd, g)
+    finally:
+        os.close(fd)
+        os.unlink(name)
+    assert len(block_sha) == 32 * g.data_blocks
+    bsz = g.block_size
+    padded = data + bytes(g.stripes * g.k * bsz - len(data))
+    rng = random.Random(len(data))
+    for s in range(g.stripes):
+        for col in rng.sample(range(bsz), 4):
+            msg = bytes(padded[(j * g.stripes + s) * bsz + col] for j in range(g.k))
+            word = msg + bytes(parity[s * m + i][col] for i in range(m))
+            assert reedsolo.rs_check(word, m), (s, col)
+
+
+@settings(max_examples=40, deadline=None)
+@given(k=st.integers(2, 60), m=st.integers(1, 4), seed=st.integers(0, 2**32))
+def test_any_m_erasures_are_restored(k: int, m: int, seed: int) -> None:
+    rng = random.Random(seed)
+    msg = rng.randbytes(k)
+    word = bytes(reedsolo.rs_encode_msg(msg, m))
+    erased = tuple(sorted(rng.sample(range(k + m), m)))
+    surviving, weights = decode_matrix(k, m, erased)
+    for e in erased:
+        acc = 0
+        for t, w in zip(surviving, weights[e], strict=True):
+            acc ^= scaled(word[t : t + 1], w)
+        assert acc == word[e]
+
+
+def test_parse_ratio() -> None:
+    assert parse_ratio("5%") == 0.05
+    assert parse_ratio("12.5%") == 0.125
+    for bad in ("0%", "5", "150%", "-1%", "x"):
+        with pytest.raises(UsageError, match="percentage"):
+            parse_ratio(bad)
+
+
+def test_geometry_respects_the_field_and_the_budget() -> None:
+    for size in (1, 511, 5739, 6_500_000, 1 << 30):
+        for ratio in (0.01, 0.05, 0.5):
+            g = choose_geometry(size, ratio)
+            assert g.k + g.m <= 255
+            assert g.stripes * g.k >= g.data_blocks
+            if size > 1 << 20:
+                assert g.parity_blocks * g.block_size <= size * ratio * 1.1 + g.m * g.block_size
+
+
+def test_parallel_encoding_gives_the_same_parity(tmp_path: Path) -> None:
+    data = random.Random(7).randbytes(300_000)
+    (tmp_path / "p").write_bytes(data)
+    g = choose_geometry(len(data), 0.05)
+    fd = os.open(tmp_path / "p", os.O_RDONLY)
+    try:
+        assert encode_stripes(fd, g, workers=2) == encode_stripes(fd, g, workers=1)
+    finally:
+        os.close(fd)
