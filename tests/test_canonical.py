@@ -61,7 +61,9 @@ def test_contract_integer_examples() -> None:
 
 def test_commit_hash_keeps_array_nested() -> None:
     x = [1, 2]
-    assert canonical.commit_hash("tag", x) == hashlib.sha256(bytes.fromhex("82") + b"\x63tag" + b"\x82\x01\x02").digest()
+    assert (
+        canonical.commit_hash("tag", x) == hashlib.sha256(bytes.fromhex("82") + b"\x63tag" + b"\x82\x01\x02").digest()
+    )
     assert canonical.commit_hash("tag", x) != hashlib.sha256(canonical.dumps(["tag", 1, 2])).digest()
 
 

@@ -4,12 +4,27 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
 from glyphserpack.errors import EXIT_FAIL, EXIT_OK
 
 __all__ = ["site"]
+
+_VKEY_HELP = "Log verifier key: <name>+<hash>+<base64> text, or a file holding it."
+
+
+def _vkey(value: str) -> Any:
+    from glyphserpack.cli.log_cmd import _vkey as parse
+
+    return parse(value)
+
+
+def _witnesses(values: tuple[str, ...]) -> list[Any]:
+    from glyphserpack.cli.log_cmd import _witnesses as parse
+
+    return parse(values)
 
 
 @click.group("site")
@@ -56,6 +71,21 @@ def site() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="PEM TSA roots to check the packs' time-stamps.",
 )
+@click.option(
+    "--log",
+    "log_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Transparency log directory: statuses are derived from it and it is published under log/.",
+)
+@click.option("--log-key", help=_VKEY_HELP + " Default: the key in LOG_DIR/log.json.")
+@click.option(
+    "--trust",
+    "trust_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Trust store that must hold the log key for purpose 'checkpoint'.",
+)
+@click.option("--witness", "witness_keys", multiple=True, help="Witness verifier key (repeatable).")
+@click.option("--witness-quorum", default=0, show_default=True, type=click.IntRange(0), help="Cosignatures required.")
 def build(
     evidence: Path,
     out: Path,
@@ -66,15 +96,27 @@ def build(
     cache_dir: Path | None,
     tsa_urls: tuple[str, ...],
     tsa_roots: Path | None,
+    log_dir: Path | None,
+    log_key: str | None,
+    trust_dir: Path | None,
+    witness_keys: tuple[str, ...],
+    witness_quorum: int,
 ) -> int:
     """Build the site for an EVIDENCE tree into OUT.
+
+    With --log, every certificate's status is the state derived from the transparency log,
+    and the site publishes the log, its checkpoint and (with --previous-manifest) the
+    consistency proof from the previous release's checkpoint.
 
     \b
     Example:
       glyphserpack site build evidence/ -o site/ --packs dist/ --sign-key site.pem
+      glyphserpack site build evidence/ -o site/ --log log/ --log-key log.vkey \\
+          --witness w1.vkey --witness w2.vkey --witness-quorum 1 --previous-manifest old/site-manifest.json
     """
     from glyphserpack.site.builder import build_site
     from glyphserpack.site.manifest import Timestamper
+    from glyphserpack.trust import TrustStore
 
     passphrase = None
     if sign_key is not None:
@@ -104,6 +146,11 @@ def build(
         cache_dir=cache_dir,
         timestamper=stamper,
         tsa_roots=roots,
+        log_dir=log_dir,
+        log_key=_vkey(log_key) if log_key else None,
+        log_trust=TrustStore.load(trust_dir) if trust_dir is not None else None,
+        witnesses=_witnesses(witness_keys),
+        witness_quorum=witness_quorum,
     )
     click.echo(
         f"site: {result.files} files in {out}, root {result.root}, "
@@ -136,14 +183,41 @@ def serve(site_dir: Path, port: int) -> int:
 @click.option(
     "--previous", type=click.Path(dir_okay=False, path_type=Path), help="The previous release's site-manifest.json."
 )
+@click.option("--log-key", help=_VKEY_HELP + " Default: the key the site names (checked against --trust).")
+@click.option("--witness", "witness_keys", multiple=True, help="Witness verifier key (repeatable).")
+@click.option(
+    "--witness-quorum", type=click.IntRange(0), help="Cosignatures required (default: what the site declares)."
+)
+@click.option(
+    "--previous-log",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The previous release's site (or its log/): names a rewritten entry.",
+)
+@click.option("--require-log", is_flag=True, help="A site without a transparency log is an error.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def verify(site_dir: Path, trust_dir: Path | None, tsa_roots: Path | None, previous: Path | None, as_json: bool) -> int:
-    """Check every file, the root, signatures, the chain and time-stamps of a built site.
+def verify(
+    site_dir: Path,
+    trust_dir: Path | None,
+    tsa_roots: Path | None,
+    previous: Path | None,
+    log_key: str | None,
+    witness_keys: tuple[str, ...],
+    witness_quorum: int | None,
+    previous_log: Path | None,
+    require_log: bool,
+    as_json: bool,
+) -> int:
+    """Check every file, the root, signatures, the chain, time-stamps and the log of a built site.
+
+    For a log-backed site it also checks the checkpoint signature (and N of M witness
+    cosignatures), audits the published log, re-derives every certificate state shown in
+    api/, and checks the consistency proof from the previous release's checkpoint.
 
     \b
     Exit codes: 0 valid, 1 a problem was found, 2 unusable input.
     Example:
       glyphserpack site verify site/ --trust trust/
+      glyphserpack site verify site/ --log-key log.vkey --witness w1.vkey --witness-quorum 1 --previous-log old/
     """
     from glyphserpack.site.verify import verify_site
     from glyphserpack.trust import TrustStore
@@ -154,7 +228,17 @@ def verify(site_dir: Path, trust_dir: Path | None, tsa_roots: Path | None, previ
         from glyphserpack.timestamp.verify import load_certificates
 
         roots = load_certificates(tsa_roots, what="--tsa-roots")
-    report = verify_site(site_dir, trust=trust, tsa_roots=roots, previous=previous)
+    report = verify_site(
+        site_dir,
+        trust=trust,
+        tsa_roots=roots,
+        previous=previous,
+        log_key=_vkey(log_key) if log_key else None,
+        witnesses=_witnesses(witness_keys),
+        witness_quorum=witness_quorum,
+        previous_log=previous_log,
+        require_log=require_log,
+    )
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, sort_keys=True))
     else:

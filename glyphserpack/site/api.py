@@ -8,6 +8,7 @@ instead of scraping HTML; every record names the hash it describes and the page 
 ``api/certificates/H16.json``    one certificate: signed fields, verification results, links
 ``api/guarantees.json``          compatibility guarantees, deprecations, breaking changes, matrix
 ``api/packs.json``               archive packs: file hash, root hash, signers, time-stamps
+``api/log.json``                 with a transparency log: checkpoint, key, every derived state
 ``api/schemas/KIND.json``        JSON Schemas of the evidence kinds
 """
 
@@ -20,12 +21,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from glyphserpack.evidence.kinds import schema_for
-from glyphserpack.site.context import PREFIX, CertRecord, Link, SiteContext
+from glyphserpack.site.context import PREFIX, CertRecord, Link, LogEvent, LogState, SiteContext
 
-__all__ = ["API_VERSION", "api_schema", "write_api"]
+__all__ = ["API_VERSION", "api_schema", "log_state_doc", "write_api"]
 
 API_VERSION = 1
-Status = Literal["valid", "expired", "revoked", "superseded"]
+Status = Literal["valid", "expired", "revoked", "superseded", "issued", "not_logged"]
+_HEX64 = r"^[0-9a-f]{64}$"
 
 
 class _Model(BaseModel):
@@ -37,6 +39,21 @@ class ApiLink(_Model):
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     href: str = Field(description="site-relative URL of the object's page or anchor (carries the hash prefix)")
     ok: bool = Field(description="target present with this SHA-256 in the evidence tree")
+
+
+class LogEventDoc(_Model):
+    index: int = Field(description="position of the entry in the transparency log")
+    type: str
+    time_utc: str
+    leaf_hash: str = Field(pattern=_HEX64, description="RFC 9162 leaf hash SHA-256(0x00 || entry)")
+    entry_digest: str = Field(pattern=_HEX64, description="ObjectDigest of the entry (`log prove --entry`)")
+
+
+class LogStateDoc(_Model):
+    state: Literal["issued", "superseded", "expired", "revoked", "not_logged"]
+    reason: str
+    established_by: LogEventDoc | None = Field(description="the entry that put the certificate in this state")
+    events: list[LogEventDoc] = Field(description="every entry about this certificate, in log order")
 
 
 class RegistryEntry(_Model):
@@ -53,6 +70,10 @@ class RegistryEntry(_Model):
     key_id: str
     page: str
     api: str
+    status_source: Literal["log", "evidence (not log-backed)"] = Field(
+        description="'log': status is the state derived from the transparency log (see `log`)"
+    )
+    log: LogStateDoc | None = None
 
 
 class Registry(_Model):
@@ -60,6 +81,29 @@ class Registry(_Model):
     release_id: str
     release_time_utc: str
     certificates: list[RegistryEntry]
+
+
+class LogCertificate(_Model):
+    certificate_hash: str = Field(pattern=_HEX64)
+    certificate_id: str
+    log: LogStateDoc
+
+
+class LogDoc(_Model):
+    api_version: Literal[1]
+    origin: str
+    log_key: str = Field(description="signed-note verifier key of the log")
+    key_source: str
+    size: int
+    root_hash: str = Field(pattern=_HEX64)
+    checkpoint: str = Field(description="log/checkpoint, verbatim")
+    cosigners: list[str]
+    witness_quorum: int
+    state_time_utc: str = Field(description="time at which not_after_utc counts as expired")
+    previous_size: int | None = Field(description="tree size of the previous release's checkpoint")
+    consistency_proof: str | None
+    certificates: list[LogCertificate]
+    findings: list[str] = Field(description="lifecycle events the fold refused (GSP-E413)")
 
 
 class CertificateDoc(_Model):
@@ -98,6 +142,9 @@ class Pack(_Model):
     root_hash: str | None
     signers: list[str]
     timestamps: list[str]
+    log_entry: LogEventDoc | None = Field(
+        default=None, description="the log's pack_published entry for this pack (root or file hash)"
+    )
 
 
 class Packs(_Model):
@@ -107,6 +154,26 @@ class Packs(_Model):
 
 def _link(link: Link) -> ApiLink:
     return ApiLink(label=link.label, sha256=link.sha256, href=link.href, ok=link.ok)
+
+
+def _event(e: LogEvent) -> LogEventDoc:
+    return LogEventDoc(
+        index=e.index, type=e.type, time_utc=e.time_utc, leaf_hash=e.leaf_hash, entry_digest=e.entry_digest
+    )
+
+
+def _log_state(st: LogState) -> LogStateDoc:
+    return LogStateDoc(
+        state=st.state,  # type: ignore[arg-type]
+        reason=st.reason,
+        established_by=_event(st.established_by) if st.established_by else None,
+        events=[_event(e) for e in st.events],
+    )
+
+
+def log_state_doc(st: LogState) -> dict[str, Any]:
+    """The JSON form of a derived state, as api/ shows it (``site verify`` compares against it)."""
+    return _log_state(st).model_dump(mode="json")
 
 
 def _entry(c: CertRecord) -> RegistryEntry:
@@ -124,13 +191,15 @@ def _entry(c: CertRecord) -> RegistryEntry:
         key_id=c.key_id,
         page=c.page,
         api=f"api/certificates/{c.sha256[:PREFIX]}.json",
+        status_source="log" if c.log_state is not None else "evidence (not log-backed)",
+        log=_log_state(c.log_state) if c.log_state is not None else None,
     )
 
 
 def api_schema() -> dict[str, Any]:
     """One JSON Schema (draft 2020-12) whose ``$defs`` describe every api/ document."""
     defs: dict[str, Any] = {}
-    for model in (Registry, CertificateDoc, Guarantees, Packs):
+    for model in (Registry, CertificateDoc, Guarantees, Packs, LogDoc):
         schema = model.model_json_schema(ref_template="#/$defs/{model}")
         defs.update(schema.pop("$defs", {}))
         defs[model.__name__] = schema
@@ -139,7 +208,7 @@ def api_schema() -> dict[str, Any]:
         "$id": "https://glyphser.dev/schemas/glyphserpack/site-api-v1.json",
         "title": "glyphserpack site api/ documents",
         "description": "api/registry.json is a Registry, api/certificates/*.json a CertificateDoc, "
-        "api/guarantees.json Guarantees, api/packs.json Packs.",
+        "api/guarantees.json Guarantees, api/packs.json Packs, api/log.json LogDoc.",
         "$defs": defs,
     }
 
@@ -205,11 +274,36 @@ def write_api(ctx: SiteContext, site: Path) -> None:
                     root_hash=p.root_hash,
                     signers=list(p.signers),
                     timestamps=list(p.timestamps),
+                    log_entry=_event(p.log_entry) if p.log_entry else None,
                 )
                 for p in ctx.packs
             ],
         ),
     )
+    if ctx.log is not None:
+        lg = ctx.log
+        _dump(
+            api / "log.json",
+            LogDoc(
+                api_version=1,
+                origin=lg.origin,
+                log_key=lg.log_key,
+                key_source=lg.key_source,
+                size=lg.size,
+                root_hash=lg.root_hash,
+                checkpoint=lg.checkpoint,
+                cosigners=list(lg.cosigners),
+                witness_quorum=lg.witness_quorum,
+                state_time_utc=lg.state_time_utc,
+                previous_size=lg.previous_size,
+                consistency_proof=lg.consistency_proof,
+                certificates=[
+                    LogCertificate(certificate_hash=h, certificate_id=i, log=_log_state(st))
+                    for h, i, st in lg.certificates
+                ],
+                findings=list(lg.findings),
+            ),
+        )
     _dump(api / "schemas" / "site-api.json", api_schema())
     for kind in ctx.schemas:
         _dump(api / "schemas" / f"{kind}.json", schema_for(kind))

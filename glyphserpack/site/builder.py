@@ -31,14 +31,16 @@ from pathlib import Path
 from typing import Any
 
 from glyphserpack import __version__
-from glyphserpack._internal.fsio import atomic_write, source_date_epoch
+from glyphserpack._internal.fsio import atomic_write, source_date_epoch, staging_dir
 from glyphserpack.errors import SiteBuildError
 from glyphserpack.evidence.loader import load_tree
-from glyphserpack.site import api, manifest
+from glyphserpack.log.note import Verifier
+from glyphserpack.site import api, logview, manifest
 from glyphserpack.site.context import PREFIX, SiteContext
 from glyphserpack.site.escape import html_text
 from glyphserpack.site.render import TEMPLATES, html_env, render_certificate_body, render_pages, template_digest
 from glyphserpack.site.source import build_context
+from glyphserpack.trust import TrustStore
 
 __all__ = ["MKDOCS_YML", "BuildResult", "build_site"]
 
@@ -251,8 +253,20 @@ def build_site(
     cache_dir: Path | None = None,
     timestamper: manifest.Timestamper | None = None,
     tsa_roots: Sequence[Any] | None = None,
+    log_dir: Path | None = None,
+    log_key: Verifier | str | None = None,
+    log_trust: TrustStore | None = None,
+    witnesses: Sequence[Verifier | str] = (),
+    witness_quorum: int = 0,
 ) -> BuildResult:
-    """Build the site for ``evidence`` into ``out`` (replaced atomically); see the module docstring."""
+    """Build the site for ``evidence`` into ``out`` (replaced atomically); see the module docstring.
+
+    With ``log_dir`` every certificate's status is the state derived from that transparency
+    log (audited first; ``log_key`` pins its verifier key, ``log_trust`` checks it for purpose
+    ``checkpoint``, ``witnesses``/``witness_quorum`` demand N of M cosignatures), the log is
+    published under ``log/`` and, with ``previous_manifest``, so is the consistency proof
+    from the previous release's checkpoint.
+    """
     started = time.perf_counter()
     out = Path(out)
     _prepare_target(out)
@@ -262,15 +276,37 @@ def build_site(
     packs = sorted(packs_dir.glob("*.glyphserpack")) if packs_dir is not None else []
     ctx = build_context(tree, packs=packs, base_url=base_url, cache=cache_dir, tsa_roots=tsa_roots)
     previous = manifest.load_previous(previous_manifest) if previous_manifest is not None else None
+    site_log: logview.SiteLog | None = None
+    consistency: bytes | None = None
+    if log_dir is not None:
+        site_log = logview.open_site_log(
+            Path(log_dir),
+            at=ctx.release_time_utc,
+            log_key=log_key,
+            trust=log_trust,
+            witnesses=witnesses,
+            witness_quorum=witness_quorum,
+        )
+        section = logview.previous_log_section(previous.raw) if previous is not None else None
+        consistency = logview.consistency_from(site_log, section)
+        ctx = logview.apply_log(
+            ctx,
+            site_log,
+            int(section["size"]) if section is not None else None,
+            has_consistency=consistency is not None,
+        )
+    elif log_key is not None or log_trust is not None or witnesses or witness_quorum:
+        raise SiteBuildError("--log-key, --trust, --witness and --witness-quorum need --log LOG_DIR")
     signer = manifest.load_signing_key(sign_key, passphrase=passphrase) if sign_key is not None else None
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    tmp = staging_dir(out.parent, prefix=f".{out.name}.tmp-")
     try:
         ran, _ = _mkdocs_stage(ctx, tmp, cache_dir)
         rendered, reused, entries = _stamp_certificates(ctx, tmp, cache_dir)
         _merge_search(tmp, entries)
         _copy_published(tree.root, ctx, packs, tmp)
         api.write_api(ctx, tmp)
+        log_section = logview.publish_log(site_log, tmp, consistency) if site_log is not None else None
         _sitemap(tmp, base_url)
         if previous is not None:
             atomic_write(tmp / "history" / f"{previous.root[:PREFIX]}.json", previous.raw)
@@ -284,6 +320,7 @@ def build_site(
             signer=signer,
             timestamper=timestamper,
             hashed=hashed,
+            log_section=log_section,
         )
         files = sum(1 for p in tmp.rglob("*") if p.is_file())
         _swap_into_place(tmp, out)

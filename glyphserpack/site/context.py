@@ -25,6 +25,9 @@ __all__ = [
     "Field",
     "GuaranteeRow",
     "Link",
+    "LogEvent",
+    "LogState",
+    "LogSummary",
     "PackRecord",
     "ProfileRow",
     "RevocationRow",
@@ -41,7 +44,9 @@ __all__ = [
 #: Hex characters of a hash that go into a URL: 64 bits, unique across any realistic site.
 PREFIX = 16
 
-CertStatus = Literal["valid", "expired", "revoked", "superseded"]
+#: Without a log the status is computed from the evidence ("valid" ...); with one it is the
+#: state derived from the log ("issued" ...), or "not_logged" when the log has no entry for it.
+CertStatus = Literal["valid", "expired", "revoked", "superseded", "issued", "not_logged"]
 
 
 def cert_page(sha256: str) -> str:
@@ -103,6 +108,17 @@ class EvidenceFile:
 
 
 @dataclass(frozen=True)
+class LogEvent:
+    """One log entry about a certificate: where it is in the log and what it hashes to."""
+
+    index: int
+    type: str
+    time_utc: str
+    leaf_hash: str
+    entry_digest: str
+
+
+@dataclass(frozen=True)
 class PackRecord:
     """A ``.glyphserpack`` archive offered for download on the archive page."""
 
@@ -115,6 +131,8 @@ class PackRecord:
     timestamps: tuple[str, ...]
     members: frozenset[str] = field(default_factory=frozenset, repr=False)
     verify_status: str = "not checked"
+    #: the pack_published entry of the transparency log naming this pack (log-backed sites)
+    log_entry: LogEvent | None = None
 
     @property
     def anchor(self) -> str:
@@ -140,6 +158,36 @@ class RevocationRow:
     @property
     def anchor(self) -> str:
         return f"r-{self.sha256[:PREFIX]}"
+
+
+@dataclass(frozen=True)
+class LogState:
+    """A certificate's lifecycle state derived from the log, and the entry that established it."""
+
+    state: str
+    reason: str
+    established_by: LogEvent | None
+    events: tuple[LogEvent, ...]
+
+
+@dataclass(frozen=True)
+class LogSummary:
+    """The published log as the pages describe it (checkpoint, key, witnesses, consistency)."""
+
+    origin: str
+    size: int
+    root_hash: str
+    log_key: str
+    key_source: str
+    checkpoint: str
+    consistency_proof: str | None
+    cosigners: tuple[str, ...]
+    witness_quorum: int
+    state_time_utc: str
+    previous_size: int | None
+    findings: tuple[str, ...]
+    #: every certificate the log knows: (hash hex, certificate_id, derived state)
+    certificates: tuple[tuple[str, str, LogState], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -170,6 +218,7 @@ class CertRecord:
     trust_store_hash: str
     revocation: RevocationRow | None = None
     superseded_by: Link | None = None
+    log_state: LogState | None = None
 
     @property
     def page(self) -> str:
@@ -316,3 +365,4 @@ class SiteContext:
     files: tuple[EvidenceFile, ...]
     schemas: tuple[str, ...]
     findings: tuple[str, ...]
+    log: LogSummary | None = None

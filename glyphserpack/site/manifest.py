@@ -10,6 +10,7 @@
         "release_id": "...",
         "build_time_utc": "YYYY-MM-DDTHH:MM:SSZ",   # SOURCE_DATE_EPOCH or the release time
         "previous_manifest_root": "64 hex",          # omitted for the first site
+        "log": {...},                                # with a transparency log (site/logview.py)
         "files": [{"path": "...", "sha256": "64 hex", "size": N}, ...]   # sorted by path
       },
       "root": "64 hex",                          # CommitHash(root_hash_tag, body)
@@ -159,6 +160,7 @@ def write_manifest(
     signer: Ed25519PrivateKey | None = None,
     timestamper: Timestamper | None = None,
     hashed: list[dict[str, Any]] | None = None,
+    log_section: dict[str, Any] | None = None,
 ) -> str:
     """Hash every file, compute the root, sign and stamp it, write the manifest; returns the root.
 
@@ -178,6 +180,8 @@ def write_manifest(
     }
     if previous is not None:
         body["previous_manifest_root"] = previous.root
+    if log_section is not None:
+        body["log"] = log_section
     root = compute_root(body)
     doc: dict[str, Any] = {"manifest_version": 1, "root_hash_tag": ROOT_TAG, "body": body, "root": root}
     doc["signatures"] = []

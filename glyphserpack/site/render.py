@@ -30,6 +30,8 @@ _HREF = re.compile(r"^[A-Za-z0-9._/#-]*$")
 _HEX = re.compile(r"^[0-9a-f]{1,128}$")
 _ANCHOR = re.compile(r"^[a-z][a-z0-9-]{0,80}$")
 STATUSES = ("valid", "expired", "revoked", "superseded")
+#: With a transparency log the statuses are the log's lifecycle states.
+LOG_STATUSES = ("issued", "superseded", "expired", "revoked", "not_logged")
 
 
 def _md_finalize(value: object) -> object:
@@ -155,6 +157,7 @@ def _helpers(ctx: SiteContext, page: str) -> dict[str, Any]:
         "aid": aid,
         "root": root,
         "profiles_order": PROFILES,
+        "statuses": LOG_STATUSES if ctx.log is not None else STATUSES,
     }
 
 
@@ -193,7 +196,7 @@ def render_pages(ctx: SiteContext) -> RenderedPages:
     nav += [{title: name} for name, title in simple[2:]]
     splices = {
         "registry.md": hen.get_template("html/registry.html.j2").render(
-            certs=ctx.certificates, statuses=STATUSES, root=""
+            certs=ctx.certificates, statuses=LOG_STATUSES if ctx.log is not None else STATUSES, root="", log=ctx.log
         ),
         "evidence.md": hen.get_template("html/evidence.html.j2").render(files=ctx.files, root=""),
     }

@@ -10,7 +10,10 @@ Steps (numbers appear in the code and in docs/site.md):
    (GSP-E306; unsigned: GSP-E307);
 6. the chain: ``previous_manifest_root`` matches the republished ``history/ROOT16.json``, and
    the caller's copy of the previous manifest when one is given (GSP-E308);
-7. RFC 3161 tokens over the root against TSA trust roots (GSP-E309; not checked: GSP-E310).
+7. RFC 3161 tokens over the root against TSA trust roots (GSP-E309; not checked: GSP-E310);
+8. the transparency log under ``log/``: checkpoint signature and witnesses, the tiles, every
+   state in ``api/`` re-derived from the log, the consistency proof from the previous
+   release's checkpoint (GSP-E312..E315 and the log's GSP-E4xx; see :mod:`.verify_log`).
 
 Every problem becomes a finding; the report lists all of them.
 """
@@ -29,8 +32,11 @@ from typing import Any
 from glyphserpack._internal.fsio import check_relative_name, read_bounded
 from glyphserpack.errors import GlyphserpackError, InputError, VerificationError
 from glyphserpack.findings import Finding, finding
+from glyphserpack.log.note import Verifier
 from glyphserpack.site.context import PREFIX
+from glyphserpack.site.logview import as_verifier
 from glyphserpack.site.manifest import MANIFEST_LIMIT, MANIFEST_NAME, compute_root, load_previous, parse_manifest
+from glyphserpack.site.verify_log import LogRequirements, check_site_log
 from glyphserpack.trust import TrustStore, is_utc_timestamp
 
 __all__ = ["SiteReport", "verify_site", "verify_site_or_raise"]
@@ -45,6 +51,7 @@ class SiteReport:
     signatures: list[dict[str, str]] = field(default_factory=list)
     timestamps: list[dict[str, Any]] = field(default_factory=list)
     previous_root: str | None = None
+    log: dict[str, Any] | None = None
     findings: list[Finding] = field(default_factory=list)
 
     @property
@@ -59,6 +66,7 @@ class SiteReport:
             "previous_manifest_root": self.previous_root,
             "signatures": self.signatures,
             "timestamps": self.timestamps,
+            "log": self.log,
             "findings": [f.to_dict() for f in sorted(self.findings)],
         }
 
@@ -72,6 +80,8 @@ class SiteReport:
         out += [f"  time-stamp: {t['result']}" for t in self.timestamps]
         if self.previous_root:
             out.append(f"  previous manifest root: {self.previous_root}")
+        if self.log is not None:
+            out.append(f"  log: {self.log['origin']} size {self.log['size']} root {self.log['root_hash']}")
         out += [f"  {f.line()}" for f in sorted(self.findings)]
         return out
 
@@ -154,19 +164,24 @@ def _check_signatures(obj: dict[str, Any], root: str, trust: TrustStore | None, 
         report.findings.append(finding("GSP-E306", MANIFEST_NAME, "no signature from a trusted site key"))
 
 
-def _check_chain(site: Path, body: dict[str, Any], previous: Path | None, report: SiteReport) -> None:
+def _check_chain(site: Path, body: dict[str, Any], previous: Path | None, report: SiteReport) -> dict[str, Any] | None:
+    """Step 6; returns the previous manifest's body when it could be read (for step 8)."""
+    prev_body: dict[str, Any] | None = None
     prev_root = body.get("previous_manifest_root")
     report.previous_root = prev_root if isinstance(prev_root, str) else None
     if prev_root is None:
         if previous is not None:
             report.findings.append(finding("GSP-E308", MANIFEST_NAME, "records no previous manifest, one was expected"))
-        return
+        return None
     if not isinstance(prev_root, str) or len(prev_root) != 64:
         report.findings.append(finding("GSP-E308", MANIFEST_NAME, "previous_manifest_root malformed"))
-        return
+        return None
     history = f"history/{prev_root[:PREFIX]}.json"
     try:
-        got = load_previous(site / history).root
+        loaded = load_previous(site / history)
+        got = loaded.root
+        if got == prev_root:
+            prev_body = parse_manifest(loaded.raw, name=history)["body"]
     except GlyphserpackError as exc:
         report.findings.append(finding("GSP-E308", history, f"previous manifest unusable: {exc.message}"))
         got = None
@@ -174,10 +189,13 @@ def _check_chain(site: Path, body: dict[str, Any], previous: Path | None, report
         report.findings.append(finding("GSP-E308", history, f"root {got} differs from recorded {prev_root}"))
     if previous is not None:
         try:
-            theirs = load_previous(previous).root
+            given = load_previous(previous)
+            theirs = given.root
+            if theirs == prev_root and prev_body is None:
+                prev_body = parse_manifest(given.raw, name="--previous")["body"]
         except GlyphserpackError as exc:
             report.findings.append(finding("GSP-E308", "--previous", exc.message))
-            return
+            return prev_body
         if theirs != prev_root:
             report.findings.append(
                 finding(
@@ -186,6 +204,7 @@ def _check_chain(site: Path, body: dict[str, Any], previous: Path | None, report
                     f"previous_manifest_root {prev_root} is not the given manifest's root {theirs}",
                 )
             )
+    return prev_body
 
 
 def _check_timestamps(obj: dict[str, Any], root: str, tsa_roots: Sequence[Any] | None, report: SiteReport) -> None:
@@ -220,8 +239,27 @@ def verify_site(
     trust: TrustStore | None = None,
     tsa_roots: Sequence[Any] | None = None,
     previous: Path | None = None,
+    log_key: Verifier | str | None = None,
+    witnesses: Sequence[Verifier | str] = (),
+    witness_quorum: int | None = None,
+    previous_log: Path | None = None,
+    require_log: bool = False,
 ) -> SiteReport:
-    """Verify a built site directory; never raises for problems in the site itself."""
+    """Verify a built site directory; never raises for problems in the site itself.
+
+    Log options (step 8): ``log_key`` pins the log's verifier key (default: the key the site
+    names, checked against ``trust`` for purpose ``checkpoint`` when given); ``witnesses`` and
+    ``witness_quorum`` demand N of M cosignatures (default: what the site declares);
+    ``previous_log`` (the previous release's site or its ``log/``) names a rewritten entry;
+    ``require_log`` makes a site without a log an error.
+    """
+    req = LogRequirements(
+        log_key=as_verifier(log_key) if log_key is not None else None,
+        witnesses=tuple(as_verifier(w, witness=True) for w in witnesses),
+        witness_quorum=witness_quorum,
+        previous_log=Path(previous_log) if previous_log is not None else None,
+        required=require_log or log_key is not None or bool(witnesses) or previous_log is not None,
+    )
     site = Path(site)
     report = SiteReport()
     if not site.is_dir():
@@ -246,9 +284,14 @@ def verify_site(
     # 5. signatures
     _check_signatures(obj, root, trust, report)
     # 6. chain
-    _check_chain(site, body, previous, report)
+    previous_body = _check_chain(site, body, previous, report)
     # 7. time-stamps
     _check_timestamps(obj, root, tsa_roots, report)
+    # 8. transparency log
+    report.findings += check_site_log(site, body, previous_body, req=req, trust=trust)
+    section = body.get("log")
+    if isinstance(section, dict):
+        report.log = {k: section.get(k) for k in ("origin", "size", "root_hash", "log_key", "cosigners")}
     report.findings.sort()
     return report
 

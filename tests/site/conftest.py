@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -120,3 +122,80 @@ def page(browser: Any) -> Iterator[Any]:
 def shot(page: Any, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
+
+
+# --- transparency-log releases (tests/site/test_site_log*.py) --------------------------
+
+
+@dataclass(frozen=True)
+class LogReleases:
+    """Two log-backed releases of the demo evidence, and rewritten-history forgeries of the second."""
+
+    root: Path
+    first: list[dict[str, Any]]
+    rest: list[dict[str, Any]]
+    log: Path
+    site1: Path
+    site2: Path
+    cache: Path
+    rewritten: dict[str, Path]
+    packs: Path
+
+
+def build_rewritten(rel: LogReleases, how: str, site_key_file: Path) -> Path:
+    """Release 2 built by a dishonest operator on a rewritten log (same log key) with a forged proof."""
+    from site_log import LOG_SIGNER, forged_consistency_proof, make_log, rewrite
+
+    log = rel.root / f"log-{how}"
+    store = make_log(log, rewrite(rel.first, how) + rel.rest)
+    assert store.log_key.vkey() == LOG_SIGNER.verifier().vkey()
+    out = rel.root / f"site-{how}"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("glyphserpack.site.logview.make_consistency_proof", forged_consistency_proof)
+        build_site(
+            REPO / "evidence",
+            out,
+            log_dir=log,
+            previous_manifest=rel.site1 / "site-manifest.json",
+            sign_key=site_key_file,
+            cache_dir=rel.cache,
+        )
+    return out
+
+
+@pytest.fixture(scope="session")
+def log_releases(tmp_path_factory: pytest.TempPathFactory, site_key_file: Path, packs_dir: Path) -> LogReleases:
+    from site_log import LATER, LOG_SIGNER, WITNESSES, cosign, make_log, releases
+
+    from glyphserpack.site.packs import describe
+
+    root = tmp_path_factory.mktemp("log-releases")
+    first, rest = releases(REPO / "evidence")
+    pack = describe(next(packs_dir.glob("*.glyphserpack")))
+    assert pack.root_hash is not None
+    rest.append({"type": "pack_published", "pack_hash": pack.root_hash, "pack_name": pack.name, "time_utc": LATER})
+    log = root / "log"
+    store = make_log(log, first)
+    cache = root / "cache"
+    site1 = root / "site1"
+    build_site(REPO / "evidence", site1, log_dir=log, sign_key=site_key_file, cache_dir=cache)
+    shutil.copytree(log, root / "log-at-release1")
+    store.append(rest, LOG_SIGNER)
+    cosign(store, WITNESSES[:2])
+    site2 = root / "site2"
+    build_site(
+        REPO / "evidence",
+        site2,
+        log_dir=log,
+        log_key=LOG_SIGNER.verifier().vkey(),
+        witnesses=[w.verifier() for w in WITNESSES],
+        witness_quorum=2,
+        previous_manifest=site1 / "site-manifest.json",
+        sign_key=site_key_file,
+        cache_dir=cache,
+        packs_dir=packs_dir,
+    )
+    rel = LogReleases(root, first, rest, log, site1, site2, cache, {}, packs_dir)
+    for how in ("edited", "removed", "reordered"):
+        rel.rewritten[how] = build_rewritten(rel, how, site_key_file)
+    return rel
