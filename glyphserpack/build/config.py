@@ -1,0 +1,118 @@
+"""Build configuration: ``glyphserpack.toml`` in the evidence tree, overridden by flags.
+
+A registry runs the same build every release; keeping TSA URLs, quorum, signer key and base
+URL beside the evidence means the command line stays short and the choices are reviewed with
+the evidence. Flags win over the file, the file wins over the defaults.
+
+::
+
+    # evidence/glyphserpack.toml
+    profile = "regulated"            # core | enterprise | regulated
+    base_url = "https://certs.example.org/"
+    sign_key = "../keys/release.key" # relative to the evidence tree; never inside it
+    trust = "trust"                  # trust store directory, relative to the evidence tree
+    [timestamp]
+    tsa = ["https://tsa.example/tsr"]
+    quorum = 1
+    hash = "sha256"                  # sha256 | sha512
+    roots = "../tsa-roots.pem"       # TSA trust roots (PEM) used to verify the tokens obtained
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from glyphserpack._internal.fsio import read_bounded
+from glyphserpack.errors import InputError
+
+__all__ = ["CONFIG_NAME", "PROFILES", "BuildConfig", "load_config"]
+
+CONFIG_NAME = "glyphserpack.toml"
+PROFILES = ("core", "enterprise", "regulated")
+_TOP = {"profile", "base_url", "sign_key", "trust", "timestamp"}
+_TS = {"tsa", "quorum", "hash", "roots"}
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    """Everything a build needs besides the evidence itself; immutable so steps cannot drift."""
+
+    profile: str = "regulated"
+    base_url: str | None = None
+    sign_key: Path | None = None
+    trust: Path | None = None
+    tsa_urls: tuple[str, ...] = field(default_factory=tuple)
+    quorum: int = 1
+    hash_alg: str = "sha256"
+    tsa_roots: Path | None = None
+
+    def override(self, **changes: Any) -> BuildConfig:
+        """Apply command-line values; ``None`` (flag not given) keeps the file's value."""
+        given = {k: v for k, v in changes.items() if v is not None and v != ()}
+        cfg = replace(self, **given)
+        cfg.check()
+        return cfg
+
+    def check(self) -> None:
+        if self.profile not in PROFILES:
+            raise InputError(f"profile {self.profile!r}: expected one of {', '.join(PROFILES)}")
+        if self.hash_alg not in ("sha256", "sha512"):
+            raise InputError(f"timestamp.hash {self.hash_alg!r}: expected sha256 or sha512")
+        if self.quorum < 1:
+            raise InputError(f"timestamp.quorum {self.quorum}: expected at least 1")
+        if self.tsa_urls and self.quorum > len(self.tsa_urls):
+            raise InputError(f"timestamp.quorum {self.quorum}: only {len(self.tsa_urls)} TSA URL(s) configured")
+
+
+def load_config(evidence_dir: Path) -> BuildConfig:
+    """Read ``glyphserpack.toml`` if present; every unknown key or wrong type is an error."""
+    path = evidence_dir / CONFIG_NAME
+    if not path.exists():
+        return BuildConfig()
+    raw = read_bounded(path, 1024 * 1024, what="config")
+    try:
+        doc = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: invalid TOML: {exc}") from None
+    unknown = sorted(set(doc) - _TOP)
+    if unknown:
+        raise InputError(f"{path}: unknown key {unknown[0]!r}; expected {', '.join(sorted(_TOP))}")
+    ts = doc.get("timestamp", {})
+    if not isinstance(ts, dict):
+        raise InputError(f"{path}: [timestamp] must be a table")
+    unknown = sorted(set(ts) - _TS)
+    if unknown:
+        raise InputError(f"{path}: unknown key timestamp.{unknown[0]!r}; expected {', '.join(sorted(_TS))}")
+
+    def text(value: Any, name: str) -> str:
+        if not isinstance(value, str) or not value:
+            raise InputError(f"{path}: {name}: expected non-empty text")
+        return value
+
+    cfg = BuildConfig(
+        profile=text(doc.get("profile", "regulated"), "profile"),
+        base_url=text(doc["base_url"], "base_url") if "base_url" in doc else None,
+        sign_key=(evidence_dir / text(doc["sign_key"], "sign_key")) if "sign_key" in doc else None,
+        trust=(evidence_dir / text(doc["trust"], "trust")) if "trust" in doc else None,
+        tsa_urls=tuple(text(u, "timestamp.tsa[]") for u in _as_list(ts.get("tsa", []), path)),
+        quorum=_as_int(ts.get("quorum", 1), path, "timestamp.quorum"),
+        hash_alg=text(ts.get("hash", "sha256"), "timestamp.hash"),
+        tsa_roots=(evidence_dir / text(ts["roots"], "timestamp.roots")) if "roots" in ts else None,
+    )
+    cfg.check()
+    return cfg
+
+
+def _as_list(value: Any, path: Path) -> list[Any]:
+    if not isinstance(value, list):
+        raise InputError(f"{path}: timestamp.tsa: expected a list of URLs")
+    return value
+
+
+def _as_int(value: Any, path: Path, name: str) -> int:
+    if type(value) is not int:
+        raise InputError(f"{path}: {name}: expected a whole number")
+    return value
