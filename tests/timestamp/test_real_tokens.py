@@ -171,3 +171,24 @@ def test_damaged_der_never_crashes(real_dir: Path, data: st.DataObject) -> None:
     if bytes(token) != _SEED:
         assert not report.valid or kind == "flip"  # a flip inside unsigned padding may keep it valid
     assert all(f.code.startswith("GSP-E2") for f in report.findings)
+
+
+def test_every_single_byte_flip_of_a_real_reply_is_reported_not_raised(real_dir: Path) -> None:
+    # Exhaustive companion to the random test above: each position, two flips. Escapes found
+    # this way (warnings for negative serials, unsupported curves after a flipped OID,
+    # duplicate extensions, granted without a token) were bugs; pytest turns warnings into errors.
+    roots = load_certificates(real_dir / "sigstage-2025-sha384-root.pem")
+    chain = load_certificates(real_dir / "sigstage-2025-sha384-chain.pem")
+    seed = (real_dir / "sigstage-2025-sha384.tsr").read_bytes()
+    data = (real_dir / "sigstage-2025-sha384.data").read_bytes()
+    assert verify_timestamp(seed, data=data, trust_roots=roots, untrusted=chain).valid
+    still_valid = 0
+    for pos in range(len(seed)):
+        for mask in (0x01, 0x80):
+            token = bytearray(seed)
+            token[pos] ^= mask
+            report = verify_timestamp(bytes(token), data=data, trust_roots=roots, untrusted=chain)
+            assert all(f.code.startswith("GSP-E2") for f in report.findings)
+            still_valid += report.valid
+    # Only flips the signature does not cover (unsigned certificate bags) may leave it valid.
+    assert still_valid < len(seed) // 10

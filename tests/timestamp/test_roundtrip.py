@@ -48,3 +48,17 @@ def test_any_flipped_byte_is_detected(ec_tsa: TsaMaterial, data: st.DataObject) 
     token[pos] ^= data.draw(st.integers(1, 255))
     report = verify_timestamp(bytes(token), data=b"x", trust_roots=[ec_tsa.root], untrusted=[ec_tsa.cert])
     assert not report.valid
+
+
+def test_granted_reply_without_a_token_is_a_parse_failure_not_a_crash() -> None:
+    # Found by test_damaged_der_never_crashes: one flipped length byte of a real reply can
+    # leave PKIStatus "granted" and drop the optional token. RFC 3161 §2.4.2 requires it.
+    from asn1crypto import tsp
+
+    from glyphserpack._internal.cms.parse import TimeStampResp
+
+    reply = TimeStampResp({"status": tsp.PKIStatusInfo({"status": "granted"})}).dump()
+    report = verify_timestamp(reply, data=b"x", trust_roots=[])
+    assert not report.valid
+    assert [f.code for f in report.findings] == ["GSP-E200"]
+    assert "no timeStampToken" in report.findings[0].detail

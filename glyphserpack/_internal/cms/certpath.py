@@ -12,6 +12,7 @@ given time. Anchors come only from the caller's trust list, never from the token
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -20,26 +21,68 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-__all__ = ["PathResult", "build_path", "cert_label", "check_tsa_eku", "forced", "load_pem_bundle"]
+__all__ = [
+    "PathResult",
+    "build_path",
+    "cert_label",
+    "check_tsa_eku",
+    "forced",
+    "load_der_certificate",
+    "load_pem_bundle",
+]
 
 MAX_DEPTH = 8
 
 
+_CERT_PROBLEMS = (Warning, x509.DuplicateExtension, x509.UnsupportedGeneralNameType, x509.InvalidVersion)
+
+
 def forced(cert: x509.Certificate) -> x509.Certificate:
-    """Parse every lazily decoded part now, so a malformed certificate fails here (ValueError)."""
-    _ = (cert.extensions, cert.subject.rfc4514_string(), cert.issuer.rfc4514_string())
-    _ = (cert.public_key(), cert.not_valid_before_utc, cert.not_valid_after_utc, cert.signature_hash_algorithm)
+    """Parse every lazily decoded part now, so a malformed certificate fails here (ValueError).
+
+    cryptography reports some RFC 5280 violations (a non-positive serial, a country name of
+    the wrong length) only as warnings, raised again on every later access, and others as
+    exception types that are not ValueError. A hostile token must not turn into a warning
+    storm or an unexpected exception deep in path building, so all of them become ValueError.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            _ = (cert.serial_number, cert.extensions, cert.subject.rfc4514_string(), cert.issuer.rfc4514_string())
+            _ = (cert.public_key(), cert.not_valid_before_utc, cert.not_valid_after_utc, cert.signature_hash_algorithm)
+    except _CERT_PROBLEMS as exc:
+        raise ValueError(f"malformed certificate: {exc}") from None
+    except UnsupportedAlgorithm as exc:
+        raise ValueError(f"certificate uses an unsupported algorithm: {exc}") from None
     return cert
+
+
+def load_der_certificate(der: bytes) -> x509.Certificate:
+    """Load and fully parse one DER certificate; every defect is a ValueError (see :func:`forced`)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            cert = x509.load_der_x509_certificate(der)
+    except _CERT_PROBLEMS as exc:
+        raise ValueError(f"malformed certificate: {exc}") from None
+    except UnsupportedAlgorithm as exc:
+        raise ValueError(f"certificate uses an unsupported algorithm: {exc}") from None
+    return forced(cert)
 
 
 def load_pem_bundle(data: bytes) -> list[x509.Certificate]:
     """All certificates in a PEM bundle (ValueError on garbage, empty list if none)."""
+    if b"-----BEGIN" not in data:
+        return [load_der_certificate(data)] if data else []
     try:
-        if b"-----BEGIN" not in data:
-            return [forced(x509.load_der_x509_certificate(data))] if data else []
-        return [forced(c) for c in x509.load_pem_x509_certificates(data)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            certs = x509.load_pem_x509_certificates(data)
+    except _CERT_PROBLEMS as exc:
+        raise ValueError(f"malformed certificate: {exc}") from None
     except UnsupportedAlgorithm as exc:
         raise ValueError(str(exc)) from None
+    return [forced(c) for c in certs]
 
 
 def cert_label(cert: x509.Certificate) -> str:

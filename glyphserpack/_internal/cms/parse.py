@@ -14,10 +14,9 @@ from asn1crypto import cms, core, tsp
 from asn1crypto import parser as asn1_parser
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
 
 from glyphserpack._internal.cms import CmsError
-from glyphserpack._internal.cms.certpath import forced
+from glyphserpack._internal.cms.certpath import load_der_certificate
 
 __all__ = [
     "PARSE_ERRORS",
@@ -38,6 +37,7 @@ PARSE_ERRORS: tuple[type[BaseException], ...] = (
     AttributeError,
     OverflowError,
     NotImplementedError,
+    x509.InvalidVersion,  # cryptography's, for a damaged certificate version; not a ValueError
 )
 
 OID_TST_INFO = "1.2.840.113549.1.9.16.1.4"
@@ -186,9 +186,9 @@ def _parse_token(token_der: bytes, kind: str, status: str, text: str) -> ParsedT
         for choice in sd["certificates"]:
             if choice.name == "certificate":
                 try:
-                    certs.append(forced(x509.load_der_x509_certificate(choice.chosen.dump())))
-                except UnsupportedAlgorithm as exc:
-                    raise CmsError(f"embedded certificate uses an unsupported algorithm: {exc}") from None
+                    certs.append(load_der_certificate(choice.chosen.dump()))
+                except ValueError as exc:
+                    raise CmsError(f"embedded certificate: {exc}") from None
     return ParsedToken(
         kind=kind,
         status=status,
@@ -228,8 +228,10 @@ def parse_token_or_response(der: bytes) -> ParsedToken:
         texts = status_info["status_string"].native or []
         text = "; ".join(str(t) for t in texts)
         fail = tuple(sorted(str(f) for f in (status_info["fail_info"].native or ())))
-        if status not in GRANTED or token_raw is None:
+        if status not in GRANTED:
             return _empty_rejection(status, text, fail)
+        if token_raw is None:  # RFC 3161 §2.4.2: granted replies MUST carry the token
+            raise CmsError(f"PKIStatus {status} but the reply carries no timeStampToken")
         return _parse_token(token_raw, "response", status, text)
     except CmsError:
         raise
