@@ -26,7 +26,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.glyphserpack-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
+  .venv/bin/python -m pip install -q --upgrade pip "setuptools>=77" >/dev/null
   .venv/bin/python -m pip install -q -e '.[test]'
   touch "$stamp"
 fi

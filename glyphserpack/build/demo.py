@@ -14,7 +14,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import glyphserpack
 from glyphserpack.build.config import BuildConfig
 from glyphserpack.build.pipeline import BuildOutcome, BuildRequest, Reporter, run_build
 from glyphserpack.errors import InputError
@@ -37,16 +36,14 @@ class DemoOutcome:
 
 def bundled_evidence() -> Path:
     """The example evidence tree shipped beside the package (the repository's ``evidence/``)."""
-    candidates = [
-        Path(glyphserpack.__file__).resolve().parent / "_data" / "evidence",  # if packaged as data
-        Path(glyphserpack.__file__).resolve().parent.parent / "evidence",  # source checkout
-    ]
-    for c in candidates:
-        if (c / "release.yaml").is_file():
-            return c
+    from glyphserpack._internal.resources import resource
+
+    tree = resource("evidence")
+    if (tree / "release.yaml").is_file():
+        return tree
     raise InputError(
         "the bundled example evidence is not installed with this copy of glyphserpack",
-        remedy="run the demo from a source checkout, or pass --evidence DIR",
+        remedy="reinstall glyphserpack (a wheel carries it), or pass --evidence DIR",
     )
 
 

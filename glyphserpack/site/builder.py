@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from glyphserpack import __version__
+from glyphserpack._internal.resources import resource
 from glyphserpack._internal.fsio import atomic_write, source_date_epoch, staging_dir
 from glyphserpack.errors import SiteBuildError
 from glyphserpack.evidence.loader import load_tree
@@ -44,7 +45,7 @@ from glyphserpack.trust import TrustStore
 
 __all__ = ["MKDOCS_YML", "BuildResult", "build_site"]
 
-MKDOCS_YML = TEMPLATES.parent / "mkdocs.yml"
+MKDOCS_YML = resource("mkdocs.yml")
 _BODY = "<p>GSPBODY0</p>"
 _TITLE = "GSPTITLE0"
 _SHELL = "certificates/_shell.html"

@@ -17,6 +17,7 @@ from typing import Any
 
 import jinja2
 
+from glyphserpack._internal.resources import resource
 from glyphserpack.errors import SiteBuildError
 from glyphserpack.evidence.models import PROFILES
 from glyphserpack.site.context import PREFIX, CertRecord, Link, PackRecord, SiteContext
@@ -24,8 +25,8 @@ from glyphserpack.site.escape import Markup, md_text
 
 __all__ = ["TEMPLATES", "RenderedPages", "html_env", "render_certificate_body", "render_pages", "template_digest"]
 
-#: Top-level ``site_templates/`` next to ``mkdocs.yml`` (repo layout; see docs/site.md).
-TEMPLATES = Path(__file__).resolve().parents[2] / "site_templates"
+#: ``site_templates/``: the checkout's top-level one, or the copy a wheel carries (docs/site.md).
+TEMPLATES = resource("site_templates")
 _HREF = re.compile(r"^[A-Za-z0-9._/#-]*$")
 _HEX = re.compile(r"^[0-9a-f]{1,128}$")
 _ANCHOR = re.compile(r"^[a-z][a-z0-9-]{0,80}$")
@@ -44,7 +45,7 @@ def _md_finalize(value: object) -> object:
 
 def _env(autoescape: bool, finalize: Callable[[object], object] | None) -> jinja2.Environment:
     if not TEMPLATES.is_dir():
-        raise SiteBuildError(f"site templates not found at {TEMPLATES}", remedy="run from a source checkout")
+        raise SiteBuildError(f"site templates not found at {TEMPLATES}", remedy="reinstall glyphserpack, or run from a source checkout")
     kwargs: dict[str, Any] = {}
     if finalize is not None:
         kwargs["finalize"] = finalize
