@@ -7,8 +7,8 @@ demo:
 
 test:
 	@scripts/setup.sh all
-	.venv/bin/ruff check glyphserpack tests benchmarks scripts archive
-	.venv/bin/ruff format --check glyphserpack tests benchmarks scripts archive
+	.venv/bin/ruff check glyphserpack tests benchmarks scripts archive setup.py
+	.venv/bin/ruff format --check glyphserpack tests benchmarks scripts archive setup.py
 	.venv/bin/mypy
 	.venv/bin/python -m pytest -q -p no:cacheprovider
 
