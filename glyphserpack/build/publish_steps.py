@@ -220,6 +220,7 @@ def site_step(ctx: BuildContext) -> StepResult:
         tsa_roots=roots,
         log_dir=ctx.path(LOG_DIR) if ctx.state.get("logged") else None,
         log_key=ctx.state.get("log_vkey"),
+        pack_trust=ctx.trust,
     )
     ctx.hook("mid")
     logged = bool(ctx.state.get("logged"))

@@ -86,6 +86,12 @@ def site() -> None:
 )
 @click.option("--witness", "witness_keys", multiple=True, help="Witness verifier key (repeatable).")
 @click.option("--witness-quorum", default=0, show_default=True, type=click.IntRange(0), help="Cosignatures required.")
+@click.option(
+    "--pack-trust",
+    "pack_trust_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Trust store to verify each pack against in full (purpose 'pack'); the archive page shows the result.",
+)
 def build(
     evidence: Path,
     out: Path,
@@ -101,6 +107,7 @@ def build(
     trust_dir: Path | None,
     witness_keys: tuple[str, ...],
     witness_quorum: int,
+    pack_trust_dir: Path | None,
 ) -> int:
     """Build the site for an EVIDENCE tree into OUT.
 
@@ -151,6 +158,7 @@ def build(
         log_trust=TrustStore.load(trust_dir) if trust_dir is not None else None,
         witnesses=_witnesses(witness_keys),
         witness_quorum=witness_quorum,
+        pack_trust=TrustStore.load(pack_trust_dir) if pack_trust_dir is not None else None,
     )
     click.echo(
         f"site: {result.files} files in {out}, root {result.root}, "

@@ -142,6 +142,8 @@ class Pack(_Model):
     root_hash: str | None
     signers: list[str]
     timestamps: list[str]
+    signature_status: str = Field(description="full verification against the site builder's pack trust store")
+    signature_valid: bool | None = Field(description="null when no trust store was given")
     log_entry: LogEventDoc | None = Field(
         default=None, description="the log's pack_published entry for this pack (root or file hash)"
     )
@@ -274,6 +276,8 @@ def write_api(ctx: SiteContext, site: Path) -> None:
                     root_hash=p.root_hash,
                     signers=list(p.signers),
                     timestamps=list(p.timestamps),
+                    signature_status=p.signature_status,
+                    signature_valid=p.signature_valid,
                     log_entry=_event(p.log_entry) if p.log_entry else None,
                 )
                 for p in ctx.packs

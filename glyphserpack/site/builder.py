@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from glyphserpack import __version__
-from glyphserpack._internal.resources import resource
 from glyphserpack._internal.fsio import atomic_write, source_date_epoch, staging_dir
+from glyphserpack._internal.resources import resource
 from glyphserpack.errors import SiteBuildError
 from glyphserpack.evidence.loader import load_tree
 from glyphserpack.log.note import Verifier
@@ -259,6 +259,7 @@ def build_site(
     log_trust: TrustStore | None = None,
     witnesses: Sequence[Verifier | str] = (),
     witness_quorum: int = 0,
+    pack_trust: TrustStore | None = None,
 ) -> BuildResult:
     """Build the site for ``evidence`` into ``out`` (replaced atomically); see the module docstring.
 
@@ -266,7 +267,8 @@ def build_site(
     log (audited first; ``log_key`` pins its verifier key, ``log_trust`` checks it for purpose
     ``checkpoint``, ``witnesses``/``witness_quorum`` demand N of M cosignatures), the log is
     published under ``log/`` and, with ``previous_manifest``, so is the consistency proof
-    from the previous release's checkpoint.
+    from the previous release's checkpoint. With ``pack_trust`` every published pack is
+    verified in full against it (purpose ``pack``) and the archive page says how it fared.
     """
     started = time.perf_counter()
     out = Path(out)
@@ -275,7 +277,9 @@ def build_site(
     if packs_dir is not None and not packs_dir.is_dir():
         raise SiteBuildError(f"--packs {packs_dir}: not a directory")
     packs = sorted(packs_dir.glob("*.glyphserpack")) if packs_dir is not None else []
-    ctx = build_context(tree, packs=packs, base_url=base_url, cache=cache_dir, tsa_roots=tsa_roots)
+    ctx = build_context(
+        tree, packs=packs, base_url=base_url, cache=cache_dir, tsa_roots=tsa_roots, pack_trust=pack_trust
+    )
     previous = manifest.load_previous(previous_manifest) if previous_manifest is not None else None
     site_log: logview.SiteLog | None = None
     consistency: bytes | None = None

@@ -131,6 +131,9 @@ class PackRecord:
     timestamps: tuple[str, ...]
     members: frozenset[str] = field(default_factory=frozenset, repr=False)
     verify_status: str = "not checked"
+    #: full verification (every frame, member hash, signature) against the pack trust store
+    signature_status: str = "signatures not checked (no trust store given)"
+    signature_valid: bool | None = None
     #: the pack_published entry of the transparency log naming this pack (log-backed sites)
     log_entry: LogEvent | None = None
 

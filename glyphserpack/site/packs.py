@@ -14,6 +14,7 @@ from typing import Any
 from glyphserpack.errors import GlyphserpackError
 from glyphserpack.site.context import PackRecord, download_path
 from glyphserpack.site.escape import safe_filename
+from glyphserpack.trust import TrustStore
 
 __all__ = ["describe", "file_sha256"]
 
@@ -48,8 +49,26 @@ def _timestamps(reader: Any, tsa_roots: Sequence[Any] | None) -> tuple[tuple[str
     return lines, "time-stamp chain valid against the given TSA roots"
 
 
-def describe(path: Path, *, tsa_roots: Sequence[Any] | None = None) -> PackRecord:
-    """Root hash, signers, time-stamps (checked when TSA roots are given) and members of one pack."""
+def _signatures(path: Path, trust: TrustStore | None) -> tuple[str, bool | None]:
+    """Verify the whole pack against ``trust`` (purpose ``pack``), as ``glyphserpack verify`` does.
+
+    Reading only the manifest would show who *claims* to have signed; a registry page must say
+    whether the signatures and every member hash actually hold for the keys it trusts.
+    """
+    if trust is None:
+        return "signatures not checked (no trust store given)", None
+    from glyphserpack.pack import verify
+
+    report = verify(path, trust=trust)
+    if report.valid:
+        return "verified: every frame and member hash, and the signatures against the trust store", True
+    codes = sorted({f.code for f in report.findings if f.severity == "error"})
+    failed = sorted(c.check_id for c in report.checks if c.result == "fail")
+    return "verification FAILED (" + ", ".join(codes or failed) + ")", False
+
+
+def describe(path: Path, *, tsa_roots: Sequence[Any] | None = None, trust: TrustStore | None = None) -> PackRecord:
+    """Root hash, signers, time-stamps and members of one pack, checked when roots or a trust store are given."""
     digest = file_sha256(path)
     size = path.stat().st_size
     download = download_path(digest, safe_filename(path.name, default="release.glyphserpack"), folder="packs")
@@ -65,17 +84,21 @@ def describe(path: Path, *, tsa_roots: Sequence[Any] | None = None) -> PackRecor
                 | {str(m["sha256"]) for m in manifest.get("members", [])}
             )
             stamps, status = _timestamps(reader, tsa_roots)
-            return PackRecord(
-                name=path.name,
-                sha256=digest,
-                size=size,
-                download=download,
-                root_hash=reader.root_hash.hex(),
-                signers=signers,
-                timestamps=stamps,
-                members=members,
-                verify_status=status,
-            )
+            root_hash = reader.root_hash.hex()
+        signature_status, signature_valid = _signatures(path, trust)
+        return PackRecord(
+            name=path.name,
+            sha256=digest,
+            size=size,
+            download=download,
+            root_hash=root_hash,
+            signers=signers,
+            timestamps=stamps,
+            members=members,
+            verify_status=status,
+            signature_status=signature_status,
+            signature_valid=signature_valid,
+        )
     except (GlyphserpackError, ImportError) as exc:
         detail = exc.message if isinstance(exc, GlyphserpackError) else "pack reader unavailable"
         return PackRecord(
@@ -87,4 +110,6 @@ def describe(path: Path, *, tsa_roots: Sequence[Any] | None = None) -> PackRecor
             signers=(),
             timestamps=(),
             verify_status=f"unreadable: {detail}",
+            signature_status="verification FAILED (unreadable)" if trust is not None else PackRecord.signature_status,
+            signature_valid=False if trust is not None else None,
         )

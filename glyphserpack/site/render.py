@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -45,7 +44,9 @@ def _md_finalize(value: object) -> object:
 
 def _env(autoescape: bool, finalize: Callable[[object], object] | None) -> jinja2.Environment:
     if not TEMPLATES.is_dir():
-        raise SiteBuildError(f"site templates not found at {TEMPLATES}", remedy="reinstall glyphserpack, or run from a source checkout")
+        raise SiteBuildError(
+            f"site templates not found at {TEMPLATES}", remedy="reinstall glyphserpack, or run from a source checkout"
+        )
     kwargs: dict[str, Any] = {}
     if finalize is not None:
         kwargs["finalize"] = finalize

@@ -43,6 +43,7 @@ from glyphserpack.site.context import (
     download_path,
     file_anchor,
 )
+from glyphserpack.trust import TrustStore
 
 __all__ = ["build_context", "published_files"]
 
@@ -392,12 +393,13 @@ def build_context(
     base_url: str = "",
     cache: Path | None = None,
     tsa_roots: Sequence[Any] | None = None,
+    pack_trust: TrustStore | None = None,
 ) -> SiteContext:
     """Derive the whole template context from a loaded tree and the pack files to publish."""
     files = published_files(tree)
     cert_paths = {d.path: d.sha256 for k in ("execution_certificate", "certification_record") for d in tree.by_kind(k)}
     ln = _Linker(tree, cert_paths)
-    pack_records = tuple(packinfo.describe(p, tsa_roots=tsa_roots) for p in sorted(packs))
+    pack_records = tuple(packinfo.describe(p, tsa_roots=tsa_roots, trust=pack_trust) for p in sorted(packs))
     revocations = _revocations(tree, ln)
     certificates = _certificates(tree, ln, revocations, pack_records)
     rel = tree.manifest

@@ -201,3 +201,10 @@ def test_site_republishes_the_log_and_shows_its_states(reference: Path) -> None:
     registry = (reference / "site" / "api" / "registry.json").read_text()
     assert '"superseded"' in registry
     assert '"revoked"' in registry
+
+
+def test_site_archive_page_reports_the_pack_verified_against_the_build_trust_store(reference: Path) -> None:
+    packs = json.loads((reference / "site" / "api" / "packs.json").read_text())["packs"]
+    assert [p["signature_valid"] for p in packs] == [True]
+    html = (reference / "site" / "archive.html").read_text(encoding="utf-8")
+    assert "Integrity and signatures: verified" in html
