@@ -8,6 +8,7 @@ in one place rather than re-implemented per feature.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import stat
 import tempfile
@@ -22,6 +23,7 @@ __all__ = [
     "atomic_write",
     "atomic_writer",
     "check_relative_name",
+    "file_sha256",
     "read_bounded",
     "resolve_inside",
     "source_date_epoch",
@@ -159,3 +161,9 @@ def staging_dir(parent: Path, *, prefix: str, suffix: str = "") -> Path:
     os.umask(mask)
     os.chmod(tmp, 0o777 & ~mask)
     return tmp
+
+
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of a file, streamed: build outputs and published packs can be gigabytes."""
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()

@@ -10,28 +10,18 @@ hash of the inputs and options, so resuming after the evidence changed is refuse
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from glyphserpack._internal.fsio import atomic_write, read_bounded
+from glyphserpack._internal.fsio import atomic_write, file_sha256, read_bounded
 from glyphserpack.errors import InputError
 
-__all__ = ["CHECKPOINT_NAME", "Checkpoint", "StepRecord", "file_sha256"]
+__all__ = ["CHECKPOINT_NAME", "Checkpoint", "StepRecord"]
 
 CHECKPOINT_NAME = ".glyphserpack-build.json"
 _VERSION = 1
-
-
-def file_sha256(path: Path) -> str:
-    """Streaming SHA-256 of a file (outputs can be multi-GB packs)."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 @dataclass

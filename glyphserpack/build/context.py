@@ -19,8 +19,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from glyphserpack._internal.fsio import atomic_write, source_date_epoch
-from glyphserpack.build.checkpoint import file_sha256
+from glyphserpack._internal.fsio import atomic_write, file_sha256, source_date_epoch
 from glyphserpack.build.config import BuildConfig
 from glyphserpack.evidence import CheckResult, EvidenceTree, check, load_tree
 from glyphserpack.trust import TrustStore

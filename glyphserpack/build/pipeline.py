@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from glyphserpack import __version__, canonical
-from glyphserpack._internal.fsio import atomic_write, source_date_epoch
-from glyphserpack.build.checkpoint import CHECKPOINT_NAME, Checkpoint, StepRecord, file_sha256
+from glyphserpack._internal.fsio import atomic_write, file_sha256, source_date_epoch
+from glyphserpack.build.checkpoint import CHECKPOINT_NAME, Checkpoint, StepRecord
 from glyphserpack.build.config import BuildConfig
 from glyphserpack.build.context import BuildContext, StepResult, crash_hook
 from glyphserpack.build.evidence_steps import EVIDENCE_STEPS

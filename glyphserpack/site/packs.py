@@ -6,26 +6,17 @@ unreadable: the archive page must show what was published, not hide a broken upl
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from glyphserpack._internal.fsio import file_sha256
 from glyphserpack.errors import GlyphserpackError
 from glyphserpack.site.context import PackRecord, download_path
 from glyphserpack.site.escape import safe_filename
 from glyphserpack.trust import TrustStore
 
-__all__ = ["describe", "file_sha256"]
-
-
-def file_sha256(path: Path) -> str:
-    """Streaming SHA-256 of a file (packs may be gigabytes)."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+__all__ = ["describe"]
 
 
 def _timestamps(reader: Any, tsa_roots: Sequence[Any] | None) -> tuple[tuple[str, ...], str]:

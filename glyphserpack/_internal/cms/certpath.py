@@ -11,9 +11,10 @@ given time. Anchors come only from the caller's trust list, never from the token
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from cryptography import x509
@@ -37,36 +38,36 @@ MAX_DEPTH = 8
 _CERT_PROBLEMS = (Warning, x509.DuplicateExtension, x509.UnsupportedGeneralNameType, x509.InvalidVersion)
 
 
-def forced(cert: x509.Certificate) -> x509.Certificate:
-    """Parse every lazily decoded part now, so a malformed certificate fails here (ValueError).
+@contextlib.contextmanager
+def _certificate_defects_as_value_errors() -> Iterator[None]:
+    """cryptography reports some RFC 5280 violations only as warnings, and others as types that are not ValueError.
 
-    cryptography reports some RFC 5280 violations (a non-positive serial, a country name of
-    the wrong length) only as warnings, raised again on every later access, and others as
-    exception types that are not ValueError. A hostile token must not turn into a warning
-    storm or an unexpected exception deep in path building, so all of them become ValueError.
+    Warnings (a non-positive serial, a country name of the wrong length) are raised again on
+    every later access; the others escape the callers' ``except ValueError``. A hostile token
+    must not become a warning storm or an unexpected exception deep in path building.
     """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            _ = (cert.serial_number, cert.extensions, cert.subject.rfc4514_string(), cert.issuer.rfc4514_string())
-            _ = (cert.public_key(), cert.not_valid_before_utc, cert.not_valid_after_utc, cert.signature_hash_algorithm)
+            yield
     except _CERT_PROBLEMS as exc:
         raise ValueError(f"malformed certificate: {exc}") from None
     except UnsupportedAlgorithm as exc:
         raise ValueError(f"certificate uses an unsupported algorithm: {exc}") from None
+
+
+def forced(cert: x509.Certificate) -> x509.Certificate:
+    """Parse every lazily decoded part now, so a malformed certificate fails here (ValueError)."""
+    with _certificate_defects_as_value_errors():
+        _ = (cert.serial_number, cert.extensions, cert.subject.rfc4514_string(), cert.issuer.rfc4514_string())
+        _ = (cert.public_key(), cert.not_valid_before_utc, cert.not_valid_after_utc, cert.signature_hash_algorithm)
     return cert
 
 
 def load_der_certificate(der: bytes) -> x509.Certificate:
-    """Load and fully parse one DER certificate; every defect is a ValueError (see :func:`forced`)."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            cert = x509.load_der_x509_certificate(der)
-    except _CERT_PROBLEMS as exc:
-        raise ValueError(f"malformed certificate: {exc}") from None
-    except UnsupportedAlgorithm as exc:
-        raise ValueError(f"certificate uses an unsupported algorithm: {exc}") from None
+    """Load and fully parse one DER certificate; every defect is a ValueError."""
+    with _certificate_defects_as_value_errors():
+        cert = x509.load_der_x509_certificate(der)
     return forced(cert)
 
 
@@ -74,14 +75,8 @@ def load_pem_bundle(data: bytes) -> list[x509.Certificate]:
     """All certificates in a PEM bundle (ValueError on garbage, empty list if none)."""
     if b"-----BEGIN" not in data:
         return [load_der_certificate(data)] if data else []
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            certs = x509.load_pem_x509_certificates(data)
-    except _CERT_PROBLEMS as exc:
-        raise ValueError(f"malformed certificate: {exc}") from None
-    except UnsupportedAlgorithm as exc:
-        raise ValueError(str(exc)) from None
+    with _certificate_defects_as_value_errors():
+        certs = x509.load_pem_x509_certificates(data)
     return [forced(c) for c in certs]
 
 
