@@ -3,7 +3,8 @@
 1. Resolve the target profile and its mandatory set (``profiles``).
 2–9. Run the content rules of every present document (``rules``), in section order.
 10. Verify signatures against the tree's trust store, apply revocations, classify the
-    certification registry, check certificates against the release bindings.
+    certification registry, check certificates against the release bindings and recompute
+    what they sign: trust store, revocation set at their verification time, trace (``bindings``).
 11. Evaluate roadmap readiness (workstreams 12–40) against this release's gate.
 12. Reduce fail-dominantly to workstream verdicts and ``upgrade_gate_verdict``; build reports.
 """
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from glyphserpack.errors import EXIT_FAIL, EXIT_OK
+from glyphserpack.evidence.bindings import certificate_bindings
 from glyphserpack.evidence.certificates import SIGNED_KINDS
 from glyphserpack.evidence.loader import Document, EvidenceTree
 from glyphserpack.evidence.productization import CertificationBundle
@@ -256,6 +258,7 @@ def _certificates(tree: EvidenceTree, revoked: dict[tuple[str, str], Any], out: 
         rev = revoked.get((doc.path, doc.sha256))
         if rev is not None:
             out.append(("R.1", finding("GSP-E013", doc.path, f"revoked by {rev.revocation_id}: {rev.reason_code}")))
+    out.extend(("R.1", f) for f in certificate_bindings(tree))
 
 
 def _readiness(tree: EvidenceTree, profile: str, out: list[tuple[str, Finding]]) -> list[ReadinessRow]:

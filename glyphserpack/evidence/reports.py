@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from glyphserpack import canonical
 from glyphserpack._internal.fsio import atomic_write
+from glyphserpack.evidence.bindings import revocation_bundle_hash, tree_revocations
 from glyphserpack.evidence.productization import CertificationBundle, ExternalInterfaces
 
 if TYPE_CHECKING:
@@ -86,8 +87,7 @@ def _named_hashes(result: CheckResult) -> dict[str, str]:
         if docs:
             obj = docs[0].obj
             out[name] = (canonical.commit_hash(tag, obj) if tag else canonical.object_digest(obj)).hex()
-    revocations = sorted((d.obj for d in tree.by_kind("revocation")), key=lambda o: str(o["revocation_id"]))
-    out["revocation_bundle_hash"] = canonical.object_digest(revocations).hex()
+    out["revocation_bundle_hash"] = revocation_bundle_hash(tree_revocations(tree)).hex()
     out["trust_store_hash"] = tree.trust.hash().hex()
     entries = sorted(
         {
