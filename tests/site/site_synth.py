@@ -104,6 +104,7 @@ def _bulk(root: Path, keys: dict[str, Any], n: int) -> None:
     out = root / "runs" / "bulk"
     out.mkdir(parents=True, exist_ok=True)
     signer = keys[template["key_id"]]
+    core_run = yaml.safe_load((root / "runs" / "core" / "run.yaml").read_text())
     for i in range(n):
         payload = dict(template)
         payload["run_id"] = f"bulk-{i:06d}"
@@ -112,6 +113,13 @@ def _bulk(root: Path, keys: dict[str, Any], n: int) -> None:
         rel = f"runs/bulk/cert-{i:06d}.cbor"
         (root / rel).write_bytes(encode_envelope(signer, payload))
         release["documents"].append({"path": rel, "sha256": _sha(root / rel)})
+        # Every certificate needs the run evidence that carries its trace (GSP-E022); the
+        # bulk ones replay the core run's trace, whose trace_final_hash they inherit.
+        run = dict(core_run, run_id=payload["run_id"], certificate={"path": rel, "sha256": _sha(root / rel)})
+        run["replay"] = dict(core_run["replay"], replay_run_id=f"{payload['run_id']}-replay")
+        run_rel = f"runs/bulk/run-{i:06d}.yaml"
+        (root / run_rel).write_text(yaml.safe_dump(run, sort_keys=False))
+        release["documents"].append({"path": run_rel, "sha256": _sha(root / run_rel)})
     release["documents"].sort(key=lambda d: d["path"])
     (root / "release.yaml").write_text(yaml.safe_dump(release, sort_keys=False, allow_unicode=True))
 

@@ -179,3 +179,15 @@ def test_copying_a_site_elsewhere_keeps_it_valid(demo_site: Path, tmp_path: Path
     copy = tmp_path / "mirror"
     shutil.copytree(demo_site, copy)
     assert main(["site", "verify", str(copy), "--trust", str(site_trust)]) == 0
+
+
+def test_the_synthetic_bulk_tree_passes_every_profile(small_tree: Path) -> None:
+    # The benchmark's trees must be realistic: every bulk certificate has its run and trace.
+    from glyphserpack.evidence import load_tree
+    from glyphserpack.evidence.checks import check
+
+    tree = load_tree(small_tree)
+    for profile in ("core", "enterprise", "regulated"):
+        result = check(tree, profile=profile)
+        assert result.findings == ()
+        assert result.upgrade_gate_verdict == "PASS"
