@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from glyphserpack.errors import KeyMaterialError
@@ -29,6 +28,8 @@ SIGNATURE_ALGORITHM = "ed25519"
 
 def public_key_raw(key: Ed25519PublicKey | Ed25519PrivateKey) -> bytes:
     """The 32 raw public-key bytes (of a private key's public half too)."""
+    from cryptography.hazmat.primitives import serialization  # late: ~9 ms, unused when only verifying
+
     pub = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
     return pub.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
@@ -46,6 +47,8 @@ def load_public_key(data: bytes, *, where: str) -> Ed25519PublicKey:
     text = data.strip()
     try:
         if text.startswith(b"-----BEGIN"):
+            from cryptography.hazmat.primitives import serialization
+
             key = serialization.load_pem_public_key(text)
             if not isinstance(key, Ed25519PublicKey):
                 raise KeyMaterialError(f"{where}: not an Ed25519 public key ({type(key).__name__})")

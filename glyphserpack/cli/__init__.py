@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib
 import sys
-import traceback
 from collections.abc import Sequence
 
 import click
@@ -104,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.exit_code)
     except Exception as exc:  # noqa: BLE001 - last line of defence: never a bare traceback
         if debug:
+            import traceback  # late: only needed for a bug report, and costs start-up time
+
             traceback.print_exc()
         click.echo(
             f"glyphserpack: internal error: {type(exc).__name__}: {exc}\n"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -205,6 +204,8 @@ def ls(pack_file: Path, as_json: bool) -> int:
     """
     members = packlib.ls(pack_file)
     if as_json:
+        import json
+
         click.echo(json.dumps([m.to_obj() for m in members], indent=2, sort_keys=True, ensure_ascii=False))
     else:
         for m in members:
@@ -217,17 +218,37 @@ def ls(pack_file: Path, as_json: bool) -> int:
 @click.argument("pack_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("dest", type=click.Path(path_type=Path))
 @click.argument("members", nargs=-1)
+@click.option(
+    "--trust",
+    "trust_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Trust directory whose 'pack' keys must have signed the pack (checked before anything is written).",
+)
 @click.option("--salvage", is_flag=True, help="Write every undamaged member even if others are damaged (exit 1).")
 @click.option("--threads", default=_THREADS, show_default=True, type=int, help="Decompression threads.")
-def extract(pack_file: Path, dest: Path, members: tuple[str, ...], salvage: bool, threads: int) -> int:
+def extract(
+    pack_file: Path, dest: Path, members: tuple[str, ...], trust_dir: Path | None, salvage: bool, threads: int
+) -> int:
     """Extract a pack (or only MEMBER ...) into the new directory DEST, atomically.
+
+    Without --trust only integrity is checked: every member must match the pack's own
+    manifest, which proves the pack is intact, not who made it. With --trust the manifest's
+    signatures must also verify against that trust directory for purpose 'pack' at the
+    pack's created time (as `verify --trust`); otherwise nothing is written and the exit
+    status is 1.
 
     \b
     Example:
-      glyphserpack extract release.glyphserpack out/ data/certificate.cbor
+      glyphserpack extract release.glyphserpack out/ data/certificate.cbor --trust trust/
     """
-    result = packlib.extract(pack_file, dest, members, salvage=salvage, threads=threads)
+    trust = None
+    if trust_dir is not None:
+        from glyphserpack.trust import TrustStore  # late: PyYAML and cryptography cost start-up time
+
+        trust = TrustStore.load(trust_dir)
+    result = packlib.extract(pack_file, dest, members, salvage=salvage, threads=threads, trust=trust)
     for name in result.damaged:
         click.echo(f"damaged, not extracted: {name}", err=True)
-    click.echo(f"{len(result.written)} members extracted to {dest}")
+    checked = f"signatures trusted by {trust_dir.name}" if trust_dir is not None else "integrity only, no --trust"
+    click.echo(f"{len(result.written)} members extracted to {dest} ({checked})")
     return 1 if result.damaged or (result.report is not None and not result.report.valid) else 0

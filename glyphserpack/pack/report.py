@@ -6,7 +6,6 @@ with :meth:`PackReport.add_check` / :meth:`PackReport.merge`, so a pack has one 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -81,4 +80,6 @@ class PackReport:
         return canonical.dumps(self.to_obj())
 
     def to_json(self) -> str:
+        import json
+
         return json.dumps(self.to_obj(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

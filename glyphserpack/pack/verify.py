@@ -6,22 +6,26 @@ where the rest cannot be checked at all (no readable seek table or index).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from glyphserpack import canonical
 from glyphserpack._internal.pack import bag
 from glyphserpack._internal.pack.frames import TrailerProblem
 from glyphserpack._internal.pack.reader import Limits, RawPack
-from glyphserpack._internal.pack.scan import Opener, Scanned, ScanResult, scan
 from glyphserpack.errors import CanonicalError, PackError
 from glyphserpack.pack.read import MANIFEST_LIMIT, check_manifest
 from glyphserpack.pack.report import PackReport
-from glyphserpack.signing import key_id as compute_key_id
-from glyphserpack.signing import load_public_key, verify_signature
-from glyphserpack.trust import TrustStore
 
-__all__ = ["verify", "verify_or_raise"]
+if TYPE_CHECKING:
+    from glyphserpack._internal.pack.scan import Opener, Scanned, ScanResult
+    from glyphserpack.trust import TrustStore
+
+# The scanner (thread pool) and cryptography are imported where they are used: this module
+# is loaded with ``glyphserpack.pack``, and ``extract MEMBER`` must start fast.
+
+__all__ = ["check_signatures", "verify", "verify_or_raise"]
 
 _TRUST_CODES = {"revoked": "GSP-E116"}
 
@@ -46,6 +50,8 @@ def run_verification(
     opener: Opener | None = None,
 ) -> tuple[PackReport, ScanResult | None]:
     """:func:`verify`, optionally streaming each member's content to ``opener`` (extraction)."""
+    from glyphserpack._internal.pack.scan import scan
+
     report = PackReport(pack=path.name)
     # 1-2. Seek table and index.
     try:
@@ -145,7 +151,8 @@ def _check_contents(report: PackReport, result: ScanResult, trust: TrustStore | 
     # 8. Mirrors and BagIt files.
     _check_mirrors(report, manifest, by_name)
     # 9. Signatures.
-    _check_signatures(report, manifest, root, by_name, trust)
+    sigs = {n: s.data for n, s in by_name.items() if n.startswith("signatures/")}
+    check_signatures(report, manifest, root, sigs, trust)
     # 10. Attachments are listed, not judged here.
     att = sorted(n for n in by_name if n.startswith(bag.ATTACHMENT_PREFIXES))
     report.add_check("10.attachments", "skip" if not att else "pass", f"unsigned attachments: {att}")
@@ -170,20 +177,30 @@ def _check_mirrors(report: PackReport, manifest: dict[str, Any], by_name: dict[s
     report.add_check("8.mirrors", "pass" if ok else "fail", "manifest.json, manifest-sha256.txt, tagmanifest")
 
 
-def _check_signatures(
+def check_signatures(
     report: PackReport,
     manifest: dict[str, Any],
     root: bytes,
-    by_name: dict[str, Scanned],
+    signatures: Mapping[str, bytes | None],
     trust: TrustStore | None,
 ) -> None:
+    """Step 9: every signer's signature over ``root``, and with ``trust`` each signer's standing.
+
+    ``signatures`` maps member names (``signatures/<key_id>.sig``) to their bytes, ``None``
+    where the member is unreadable. Shared by :func:`verify` and by ``extract --trust``, so
+    both apply exactly the same rules (every signer must be trusted for purpose ``pack`` at
+    the manifest's ``created`` time).
+    """
+    from glyphserpack.signing import key_id as compute_key_id
+    from glyphserpack.signing import load_public_key, verify_signature
+
     before = len(report.findings)
     signers = manifest["signers"]
     trusted_ok = 0
     for s in signers:
         kid = s["key_id"]
         where = f"signatures/{kid}.sig"
-        sig = by_name.get(where)
+        sig = signatures.get(where)
         try:
             pub_raw = bytes.fromhex(s["public_key"])
             pub = load_public_key(pub_raw, where=f"signer {kid}")
@@ -192,12 +209,12 @@ def _check_signatures(
         except Exception as exc:  # noqa: BLE001 - any malformed key is one finding
             report.add_finding("GSP-E114", where, f"signer entry unusable: {exc}")
             continue
-        if sig is None or sig.data is None or not verify_signature(pub, sig.data, root):
+        if sig is None or not verify_signature(pub, sig, root):
             report.add_finding("GSP-E114", where, "missing, or not a valid Ed25519 signature of the root hash")
             continue
         if trust is None:
             continue
-        status = trust.check(kid, sig.data, root, when=manifest["created"], purpose="pack")
+        status = trust.check(kid, sig, root, when=manifest["created"], purpose="pack")
         if status == "ok":
             trusted_ok += 1
         else:

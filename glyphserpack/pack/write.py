@@ -4,25 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import os
 import stat
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
-
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from typing import TYPE_CHECKING, Any
 
 from glyphserpack import canonical
 from glyphserpack._internal.fsio import atomic_writer, check_relative_name, source_date_epoch
 from glyphserpack._internal.pack import bag
-from glyphserpack._internal.pack.instructions import instructions
 from glyphserpack._internal.pack.reader import RawPack
-from glyphserpack._internal.pack.writer import FrameSink
 from glyphserpack.errors import InputError, PackError, UnsafePathError, UsageError
-from glyphserpack.signing import key_id, public_key_raw, sign
-from glyphserpack.trust import TrustStore, is_utc_timestamp
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from glyphserpack.trust import TrustStore
+
+# cryptography, the trust store (PyYAML) and the threaded frame writer are imported inside
+# the functions that need them: this module is loaded with ``glyphserpack.pack``, which
+# ``extract`` and ``ls`` also import, and those must start fast (issue 3: < 0.2 s).
 
 __all__ = ["attach", "write"]
 
@@ -79,6 +80,8 @@ def _stream(path: Path, size: int, digest: Any) -> Iterator[bytes]:
 
 
 def _created(created: str | int | None, files: Sequence[tuple[str, Path, int, int]]) -> int:
+    from glyphserpack.trust import is_utc_timestamp
+
     if isinstance(created, str):
         if not is_utc_timestamp(created):
             raise UsageError(f"created {created!r}: expected YYYY-MM-DDTHH:MM:SSZ")
@@ -95,6 +98,8 @@ def _check_signers(sign_keys: Sequence[Ed25519PrivateKey], trust: TrustStore, cr
     Signatures are judged at the pack's signed ``created`` time, so a key generated after
     the newest file's mtime would produce a pack that never verifies; say so before writing.
     """
+    from glyphserpack.signing import key_id
+
     for key in sign_keys:
         kid = key_id(key)
         entry = trust.get(kid)
@@ -140,6 +145,8 @@ def write(
     created_text = _utc(mtime)
     if trust is not None:
         _check_signers(sign_keys, trust, created_text)
+    from glyphserpack._internal.pack.writer import FrameSink
+
     members: list[dict[str, Any]] = []
     with atomic_writer(out) as fh:
         sink = FrameSink(fh, level=level, threads=threads)
@@ -165,6 +172,13 @@ def _signed_tail(
     created: str,
 ) -> tuple[dict[str, bytes], bytes]:
     """Tag files (FORMAT.md §5), the manifest over them and the payload, and its signatures."""
+    import json
+
+    from cryptography.hazmat.primitives import serialization
+
+    from glyphserpack._internal.pack.instructions import instructions
+    from glyphserpack.signing import key_id, public_key_raw, sign
+
     tags: dict[str, bytes] = {}
     signers: list[dict[str, Any]] = []
     keys = sorted(sign_keys, key=key_id)
@@ -219,6 +233,7 @@ def attach(path: Path, members: Mapping[str, bytes], *, replace_prefix: str | No
         _check_attachment_name(name)
     if replace_prefix is not None and not replace_prefix.startswith(bag.ATTACHMENT_PREFIXES):
         raise UsageError(f"replace_prefix {replace_prefix!r}: must start with timestamps/ or proofs/")
+    from glyphserpack._internal.pack.writer import FrameSink
     from glyphserpack.pack.read import tail_files
 
     with RawPack(path) as raw:

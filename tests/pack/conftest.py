@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tarfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -68,15 +68,20 @@ def build(
     manifest_payload: list[tuple[str, bytes]],
     *,
     tamper_manifest: Callable[[dict[str, Any]], None] | None = None,
+    sign_keys: Sequence[Ed25519PrivateKey] = (),
 ) -> Path:
-    """Write a structurally valid pack whose data stream is exactly ``entries``."""
+    """Write a structurally valid pack whose data stream is exactly ``entries``.
+
+    With ``sign_keys`` the manifest is signed *before* ``tamper_manifest`` edits it, which is
+    what an attacker rewriting a signed pack produces.
+    """
     import hashlib
 
     payload = [
         {"name": n, "size": len(d), "sha256": hashlib.sha256(d).hexdigest(), "media_type": bag.media_type(n)}
         for n, d in manifest_payload
     ]
-    tags, _ = _signed_tail(payload, [], None, CREATED)
+    tags, _ = _signed_tail(payload, sign_keys, None, CREATED)
     if tamper_manifest is not None:
         obj = canonical.loads(tags["manifest.cbor"])
         tamper_manifest(obj)

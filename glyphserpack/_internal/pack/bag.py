@@ -8,7 +8,6 @@ here; the tests validate the result with ``bagit.Bag(...).validate()``.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -132,4 +131,6 @@ def root_hash_of_bytes(manifest_cbor: bytes) -> bytes:
 
 def manifest_json(manifest: Mapping[str, Any]) -> bytes:
     """Human-readable mirror: sorted keys, two-space indent, trailing newline."""
+    import json  # late: only writers and verifiers render the mirror
+
     return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
