@@ -2,12 +2,14 @@
 """Benchmark parity: what ``--parity 5%`` adds to ``pack``, and repair of one damaged block.
 
 Targets (issue 6): parity adds <= 15% to pack time at 5% parity; repairing one damaged block
-of a large pack takes well under a full re-pack.
+of a large pack takes well under a full re-pack (checked here as <= 30% of a pack).
 
     .venv/bin/python benchmarks/parity_bench.py --size 1G [--repeat 3] [--work DIR] [--keep]
 
 The tree is the one of ``pack_bench.py`` (seeded, ~1.4-fold compressible). Commands run as
-CLI subprocesses, interleaved, and the minimum of ``--repeat`` runs is reported. Also shown:
+CLI subprocesses, interleaved, and the minimum of ``--repeat`` runs is reported, both as
+wall-clock seconds and as CPU seconds (less sensitive to other work on a shared machine;
+the load average before and after is printed too). Also shown:
 the throughput of plain ``reedsolo.RSCodec`` on the same code shape, which is why the
 encoder evaluates the code with big-integer Horner sums instead (see _internal/parity/rs.py).
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -33,13 +36,17 @@ CLI = [str(Path(sys.executable).with_name("glyphserpack"))]
 CREATED = "2026-01-01T00:00:00Z"
 
 
-def timed(cmd: list[str]) -> float:
+def timed(cmd: list[str]) -> tuple[float, float]:
+    """Wall-clock seconds and CPU seconds (user + system, all threads and child processes)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     dt = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr}")
-    return dt
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return dt, cpu
 
 
 def reedsolo_rate() -> float:
@@ -71,7 +78,14 @@ def main() -> int:
         marker.touch()
     plain, par_pack = work / "plain.glyphserpack", work / "parity.glyphserpack"
     env_cli = [*CLI]
-    times: dict[str, list[float]] = {"pack": [], "pack_parity": [], "protect": [], "verify": [], "repair": []}
+    times: dict[str, list[tuple[float, float]]] = {
+        "pack": [],
+        "pack_parity": [],
+        "protect": [],
+        "verify": [],
+        "repair": [],
+    }
+    load_before = os.getloadavg()
     for _ in range(args.repeat):
         times["pack"].append(timed([*env_cli, "pack", str(tree), "-o", str(plain), "--created", CREATED]))
         times["pack_parity"].append(
@@ -92,26 +106,33 @@ def main() -> int:
         times["verify"].append(timed([*env_cli, "verify", str(damaged)]))
         times["repair"].append(timed([*env_cli, "repair", str(damaged), "-o", str(work / "fixed.glyphserpack")]))
     identical = (work / "fixed.glyphserpack").read_bytes() == plain.read_bytes()
-    best = {k: min(v) for k, v in times.items()}
+    # Other work on the machine only ever adds time, so the minimum is the best estimate.
+    best = {k: min(w for w, _ in v) for k, v in times.items()}
+    cpu = {k: min(c for _, c in v) for k, v in times.items()}
     rs_rate = reedsolo_rate()
+    overhead = best["pack_parity"] / best["pack"] - 1
+    repair_share = best["repair"] / best["pack"]
     figures = {
         "tree_bytes": size,
         "pack_bytes": pack_size,
         "parity_bytes": par_size,
         "parity_share": round(par_size / pack_size, 4),
         "seconds": {k: round(v, 3) for k, v in best.items()},
-        "parity_overhead": round(best["pack_parity"] / best["pack"] - 1, 4),
+        "cpu_seconds": {k: round(v, 3) for k, v in cpu.items()},
+        "load_average_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
+        "parity_overhead": round(overhead, 4),
+        "parity_overhead_cpu": round(cpu["pack_parity"] / cpu["pack"] - 1, 4),
         "protect_over_pack": round(best["protect"] / best["pack"], 4),
-        "repair_over_pack": round(best["repair"] / best["pack"], 4),
+        "repair_over_pack": round(repair_share, 4),
         "repair_identical": identical,
         "pure_reedsolo_MBps": round(rs_rate, 3),
         "pure_reedsolo_est_seconds": round(pack_size / 1e6 / rs_rate, 1),
     }
     print(json.dumps(figures, indent=2, sort_keys=True))
-    ok = figures["parity_overhead"] <= 0.15 and figures["repair_over_pack"] < 0.5 and identical
+    ok = overhead <= 0.15 and repair_share <= 0.3 and identical
     print(
-        f"parity at 5% adds {figures['parity_overhead']:.1%} to pack (target <= 15%); "
-        f"repair of one block takes {figures['repair_over_pack']:.1%} of a pack; "
+        f"parity at 5% adds {overhead:.1%} to pack (target <= 15%); "
+        f"repair of one block takes {repair_share:.1%} of a pack (target <= 30%); "
         f"pure-Python reedsolo would need ~{figures['pure_reedsolo_est_seconds']} s for the parity alone"
     )
     if not args.keep:

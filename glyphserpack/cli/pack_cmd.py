@@ -68,9 +68,10 @@ def pack(
     if ratio is not None:
         from glyphserpack.parity import protect
 
-        # Computed from the finished file: streaming it alongside the packer was measured
-        # slower on two cores (the packer keeps both busy), and this way `pack --parity`
-        # and `protect` give the same sidecar.
+        # Computed from the finished file (still in the page cache), so `pack --parity` and
+        # `protect` give the same sidecar. A pipelined design can only stream the block
+        # hashes: the stripe interleave depends on the final pack size, and the packer
+        # offers no hook on its output (re-checked for issue 6; see the parity benchmark).
         par = protect(out, ratio=ratio)
         click.echo(f"{par.name}: {par.stat().st_size} bytes of parity")
     return 0

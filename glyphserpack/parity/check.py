@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +18,8 @@ __all__ = ["ParityStatus", "assess", "merge_ranges"]
 
 #: Called with the number of bytes just read (audit rate limiting).
 ReadHook = Callable[[int], None]
+_RUN_BYTES = 8 << 20
+_HASH_THREADS = 2
 
 
 def merge_ranges(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -126,6 +130,47 @@ def _read_block(fd: int, g: Geometry, i: int) -> bytes:
     return os.pread(fd, hi - lo, lo)
 
 
+_buffers = threading.local()
+
+
+def _bad_in_run(fd: int, h: Header, first: int, last: int) -> tuple[list[int], int]:
+    """Bad data blocks among ``first..last-1`` (read in one go), and the bytes read.
+
+    Each thread reads into one buffer it keeps: a fresh 8 MiB ``bytes`` per run would cost
+    a page fault per 4 KiB, which took more system time than the hashing saved.
+    """
+    g = h.geometry
+    lo, hi = g.block_range(first)[0], g.block_range(last - 1)[1]
+    buf: bytearray | None = getattr(_buffers, "buf", None)
+    if buf is None or len(buf) < hi - lo:
+        buf = _buffers.buf = bytearray(hi - lo)
+    n = os.preadv(fd, [memoryview(buf)[: hi - lo]], lo)
+    view = memoryview(buf)[:n]
+    bad: list[int] = []
+    for i in range(first, last):
+        a, b = g.block_range(i)
+        block = view[a - lo : b - lo]
+        if len(block) != b - a or hashlib.sha256(block).digest() != h.block_sha256[i]:
+            bad.append(i)
+    return bad, n
+
+
+def _check_all(fd: int, h: Header, status: ParityStatus) -> None:
+    """Every data block, hashed by two threads (``hashlib`` releases the GIL), in runs of 8 MiB.
+
+    This is what ``verify`` and ``repair`` wait for; on two cores it takes half the time.
+    """
+    g = h.geometry
+    per_run = max(1, _RUN_BYTES // g.block_size)
+    runs = [(a, min(g.data_blocks, a + per_run)) for a in range(0, g.data_blocks, per_run)]
+    workers = max(1, min(_HASH_THREADS, os.cpu_count() or 1, len(runs)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="glyphserpack-assess") as pool:
+        for bad, n in pool.map(lambda r: _bad_in_run(fd, h, *r), runs):
+            status.bad_blocks.extend(bad)
+            status.checked_bytes += n
+    status.checked_blocks += g.data_blocks
+
+
 def assess(
     pack: Path,
     sidecar: Path,
@@ -155,7 +200,11 @@ def assess(
             return status
         h = status.header
         g = h.geometry
-        for i in range(g.data_blocks) if blocks is None else sorted(set(blocks)):
+        one_by_one: Iterable[int] = range(g.data_blocks) if blocks is None else sorted(set(blocks))
+        if blocks is None and on_read is None:
+            _check_all(pfd, h, status)
+            one_by_one = ()
+        for i in one_by_one:
             data = _read_block(pfd, g, i)
             status.checked_blocks += 1
             status.checked_bytes += len(data)

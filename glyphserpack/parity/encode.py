@@ -7,13 +7,15 @@ import hashlib
 import multiprocessing
 import os
 import re
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from glyphserpack import canonical
 from glyphserpack._internal.fsio import atomic_writer
-from glyphserpack._internal.parity.rs import Horner, scaled, syndrome_weights
+from glyphserpack._internal.parity import bitslice
+from glyphserpack._internal.parity.rs import gf_pow2, syndrome_weights
 from glyphserpack._internal.parity.sidecar import DEFAULT_SHARDS, Geometry, back, choose_geometry, front, header_obj
 from glyphserpack.errors import InputError, PackError, UsageError
 
@@ -54,13 +56,15 @@ def _encode_part(fd: int, g: Geometry, first: int, last: int) -> tuple[dict[int,
     """Parity blocks of stripe groups ``first..last-1`` and the hashes of their data blocks.
 
     Row ``j`` of the interleave (symbol ``j`` of every stripe) is a contiguous run of the
-    pack, so it is read in segments of a few stripes, each turned into one big integer and
-    folded into the stripes' check sums by Horner's rule (see ``_internal/parity/rs.py``).
+    pack, so it is read in segments of a few stripes, each turned into eight bit-plane
+    integers and folded into the stripes' check sums by Horner's rule (``H_r = 2^r * H_r +
+    row``; see ``_internal/parity/rs.py`` and ``bitslice.py``).
     """
     bsz, m = g.block_size, g.m
     groups = _groups(g)[first:last]
-    horner = {n: Horner(n * bsz) for n in {s1 - s0 for s0, s1 in groups}}
-    acc = [[0] * m for _ in groups]
+    zero = [0] * bitslice.PLANES
+    acc = [[zero] * m for _ in groups]
+    powers = [gf_pow2(r) for r in range(m)]
     hashes: list[tuple[int, bytes]] = []
     for j in range(g.k):
         for gi, (s0, s1) in enumerate(groups):
@@ -71,34 +75,36 @@ def _encode_part(fd: int, g: Geometry, first: int, last: int) -> tuple[dict[int,
                 raise PackError("pack shrank while its parity was computed")
             if seg:
                 hashes.append((j * g.stripes + s0, _hash_blocks(seg, bsz)))
-            # Little-endian: a short segment is the same integer as one padded with zeros.
-            x = int.from_bytes(seg, "little")
+            x = bitslice.to_planes(seg, bsz, s1 - s0)  # a short or empty segment is zero-padded
             row = acc[gi]
-            row[0] ^= x
-            h = horner[s1 - s0]
+            row[0] = bitslice.xor(row[0], x)
             for r in range(1, m):
-                row[r] = h.times2(row[r], r) ^ x
+                row[r] = bitslice.xor(bitslice.mul(row[r], powers[r]), x)
     weights = syndrome_weights(m)
     parity: dict[int, bytes] = {}
     for gi, (s0, s1) in enumerate(groups):
-        sums = [a.to_bytes((s1 - s0) * bsz, "little") for a in acc[gi]]
-        for s in range(s0, s1):
-            o = (s - s0) * bsz
-            parts = [v[o : o + bsz] for v in sums]
-            for i in range(m):
-                out = 0
-                for r in range(m):
-                    out ^= scaled(parts[r], weights[i][r])
-                parity[s * m + i] = out.to_bytes(bsz, "little")
+        n = s1 - s0
+        for i in range(m):
+            out = zero
+            for r in range(m):
+                out = bitslice.xor(out, bitslice.mul(acc[gi][r], weights[i][r]))
+            blocks = bitslice.from_planes(out, bsz, n)
+            for s in range(s0, s1):
+                o = (s - s0) * bsz
+                parity[s * m + i] = blocks[o : o + bsz]
     return parity, hashes
 
 
-def encode_stripes(fd: int, g: Geometry, *, workers: int | None = None) -> tuple[list[bytes], bytes]:
+def encode_stripes(
+    fd: int, g: Geometry, *, workers: int | None = None, meanwhile: Callable[[], None] | None = None
+) -> tuple[list[bytes], bytes]:
     """Parity blocks (stripe-major) and the concatenated SHA-256 of every data block.
 
     The big-integer arithmetic holds the GIL, so large packs are split by stripe groups over
     ``workers`` forked processes (default: 2 when the pack is at least 64 MiB and there are
-    two CPUs); the result does not depend on the split.
+    two CPUs); the result does not depend on the split. ``meanwhile`` runs in this process
+    while the workers compute (only when there are workers; it is called after they are
+    forked, so no thread is alive at fork time).
     """
     n_groups = len(_groups(g))
     if workers is None:
@@ -111,6 +117,8 @@ def encode_stripes(fd: int, g: Geometry, *, workers: int | None = None) -> tuple
         ctx = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
             futures = [pool.submit(_encode_part, fd, g, a, b) for a, b in bounds]
+            if meanwhile is not None:
+                meanwhile()
             parts = [f.result() for f in futures]
     parity: list[bytes] = [b""] * g.parity_blocks
     block_sha = bytearray(32 * g.data_blocks)
@@ -164,19 +172,32 @@ def protect(pack: Path, *, ratio: float = DEFAULT_RATIO, out: Path | None = None
         if size == 0:
             raise InputError(f"pack {pack.name}: is empty")
         g = choose_geometry(size, ratio, shards)
-        parity, block_sha = encode_stripes(fd, g)
+        mapped: list[tuple[list[list[Any]], int]] = []
+        parity, block_sha = encode_stripes(fd, g, meanwhile=lambda: mapped.append(member_map(pack)))
+        members = mapped[0] if mapped else member_map(pack)
         if os.fstat(fd).st_size != size:
             raise PackError(f"pack {pack.name}: changed size while its parity was computed")
     finally:
         os.close(fd)
-    return write_sidecar(pack, par, g, parity, block_sha)
+    return write_sidecar(pack, par, g, parity, block_sha, members=members)
 
 
-def write_sidecar(pack: Path, par: Path, g: Geometry, parity: list[bytes], block_sha: bytes) -> Path:
-    """Assemble and atomically write a sidecar from computed parity (FORMAT.md §11.3)."""
+def write_sidecar(
+    pack: Path,
+    par: Path,
+    g: Geometry,
+    parity: list[bytes],
+    block_sha: bytes,
+    *,
+    members: tuple[list[list[Any]], int] | None = None,
+) -> Path:
+    """Assemble and atomically write a sidecar from computed parity (FORMAT.md §11.3).
+
+    ``members`` is :func:`member_map` of ``pack`` if the caller already has it.
+    """
     parity_sha = b"".join(hashlib.sha256(p).digest() for p in parity)
-    members, index_offset = member_map(pack)
-    raw = canonical.dumps(header_obj(g, block_sha, parity_sha, members, index_offset))
+    member_spans, index_offset = member_map(pack) if members is None else members
+    raw = canonical.dumps(header_obj(g, block_sha, parity_sha, member_spans, index_offset))
     with atomic_writer(par) as fh:
         fh.write(front(raw))
         for p in parity:

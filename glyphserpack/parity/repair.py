@@ -11,13 +11,16 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from glyphserpack._internal.fsio import atomic_writer
-from glyphserpack._internal.parity.rs import decode_matrix, scaled
+from glyphserpack._internal.parity import bitslice
+from glyphserpack._internal.parity.kcopy import copy_range
+from glyphserpack._internal.parity.rs import decode_matrix
 from glyphserpack._internal.parity.sidecar import Header, back, front
-from glyphserpack.errors import PackError
+from glyphserpack.errors import InputError, PackError
 from glyphserpack.parity.check import ParityStatus, assess
 from glyphserpack.parity.encode import sidecar_path
 
@@ -79,12 +82,13 @@ class _Stripes:
                 values.append(self.data(i) if i < g.data_blocks else None)
         data: dict[int, bytes] = {}
         parity: dict[int, bytes] = {}
+        planes = [None if v is None else bitslice.to_planes(v, g.block_size) for v in values]
         for e in erased:
-            acc = 0
-            for v, w in zip(values, weights[e], strict=True):
+            acc = [0] * bitslice.PLANES
+            for v, w in zip(planes, weights[e], strict=True):
                 if v is not None:
-                    acc ^= scaled(v, w)
-            block = acc.to_bytes(g.block_size, "little")
+                    acc = bitslice.xor(acc, bitslice.mul(v, w))
+            block = bitslice.from_planes(acc, g.block_size)
             if e < k:
                 i = s + e * g.stripes
                 lo, hi = g.block_range(i)
@@ -100,39 +104,25 @@ class _Stripes:
         return data, parity
 
 
-def _copy(src: int, dst: int, size: int) -> None:
-    """Kernel-side copy of ``size`` bytes (``copy_file_range``), with a plain loop as fallback."""
-    done = 0
-    try:
-        while done < size:
-            n = os.copy_file_range(src, dst, min(size - done, 1 << 30), done, done)
-            if n == 0:
-                break
-            done += n
-    except OSError:
-        pass
-    while done < size:
-        chunk = os.pread(src, min(size - done, 1 << 22), done)
-        if not chunk:
-            break
-        os.pwrite(dst, chunk, done)
-        done += len(chunk)
+def _patch(fd: int, st: _Stripes, restored: dict[int, bytes]) -> None:
+    """Cut or extend a copy of the damaged pack to its protected size and write the restored blocks."""
+    g = st.g
+    os.ftruncate(fd, g.pack_size)
+    for i, block in sorted(restored.items()):
+        view = memoryview(block)
+        at = g.block_range(i)[0]
+        while view:
+            n = os.pwrite(fd, view, at)
+            at += n
+            view = view[n:]
 
 
 def _write_pack(out: Path, st: _Stripes, restored: dict[int, bytes]) -> None:
-    """The pack's surviving bytes, copied by the kernel, with the restored blocks patched in.
-
-    Every surviving block was hash-checked by :func:`assess` a moment before; the caller
-    makes sure the pack did not change in between.
-    """
-    g = st.g
-    available = min(g.pack_size, os.fstat(st.pfd).st_size)
+    """The pack's surviving bytes, copied by the kernel, with the restored blocks patched in."""
+    available = min(st.g.pack_size, os.fstat(st.pfd).st_size)
     with atomic_writer(out) as fh:
-        fd = fh.fileno()
-        _copy(st.pfd, fd, available)
-        for i, block in sorted(restored.items()):
-            os.pwrite(fd, block, g.block_range(i)[0])
-        os.ftruncate(fd, g.pack_size)
+        copy_range(st.pfd, fh.fileno(), available)
+        _patch(fh.fileno(), st, restored)
 
 
 def _write_sidecar(out: Path, st: _Stripes, restored: dict[int, bytes]) -> None:
@@ -154,6 +144,34 @@ def _fingerprint(fd: int) -> tuple[int, int, int, int]:
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
 
 
+def _open(path: Path, what: str) -> int:
+    try:
+        return os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise InputError(f"{what} {path.name}: cannot open ({exc.strerror})") from None
+
+
+class _NotRepairable(Exception):
+    """Raised inside the output's atomic writer to discard the copy made speculatively."""
+
+
+def _assess_while_copying(pack: Path, sidecar: Path, pfd: int, dst: int, out: Path) -> ParityStatus:
+    """Hash every block (:func:`assess`) while the kernel copies the pack into ``dst``.
+
+    Hashing and the kernel copy both run outside the GIL, so on two cores the copy is
+    nearly free. Damage is rare: the copy is made before we know it is repairable, and
+    thrown away (with its temp file) when it is not.
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="glyphserpack-repair-copy") as pool:
+        copied = pool.submit(copy_range, pfd, dst, os.fstat(pfd).st_size)
+        status = assess(pack, sidecar)
+        try:
+            copied.result()
+        except OSError as exc:
+            raise PackError(f"{out.name}: cannot write the repaired pack ({exc.strerror})") from None
+    return status
+
+
 def repair(
     pack: Path,
     out: Path,
@@ -171,48 +189,69 @@ def repair(
     pack, out = Path(pack), Path(out)
     sidecar = Path(sidecar) if sidecar is not None else sidecar_path(pack)
     out_sidecar = Path(out_sidecar) if out_sidecar is not None else sidecar_path(out)
-    st0 = os.stat(pack)
-    before = (st0.st_dev, st0.st_ino, st0.st_size, st0.st_mtime_ns)
-    status = assess(pack, sidecar)
-    result = RepairResult(status=status, repaired=False)
-    if status.header is None:
-        result.lost_structures.append("parity sidecar (no usable header copy)")
-        _unrepairable(result, pack, salvage_to)
-        return result
-    g = status.header.geometry
-    bad, bad_parity = set(status.bad_blocks), set(status.bad_parity)
-    restored: dict[int, bytes] = {}
-    restored_parity: dict[int, bytes] = {}
-    pfd = os.open(pack, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-    sfd = os.open(sidecar, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    pfd = _open(pack, "pack")
     try:
-        st = _Stripes(pfd, sfd, status.header)
-        for s in sorted({i % g.stripes for i in bad} | {q // g.m for q in bad_parity}):
-            d, p = st.decode(s, bad, bad_parity)
-            restored.update(d)
-            restored_parity.update(p)
-        result.restored_blocks = sorted(restored)
-        result.restored_parity = sorted(restored_parity)
-        if status.repairable:
-            _write_pack(out, st, restored)
+        sfd = _open(sidecar, "parity")
+    except InputError:
+        os.close(pfd)
+        raise
+    try:
+        before = _fingerprint(pfd)
+        try:
+            with atomic_writer(out) as fh:
+                status = _assess_while_copying(pack, sidecar, pfd, fh.fileno(), out)
+                if status.header is None or not status.repairable:
+                    raise _NotRepairable
+                st = _Stripes(pfd, sfd, status.header)
+                restored, restored_parity = _decode(st, status)
+                _patch(fh.fileno(), st, restored)
+                if _fingerprint(pfd) != before:
+                    raise PackError(f"pack {pack.name} changed while it was being repaired; nothing written")
+        except _NotRepairable:
+            pass
+        else:
+            # The sidecar's parity blocks are each checked against their hash as they are
+            # written, so it does not depend on the pack staying unchanged.
             _write_sidecar(out_sidecar, st, restored_parity)
-            if _fingerprint(pfd) != before:
-                if out.resolve() != pack.resolve():
-                    out.unlink()
-                    out_sidecar.unlink()
-                raise PackError(f"pack {pack.name} changed while it was being repaired; nothing written")
-            result.repaired, result.output, result.sidecar_output = True, out, out_sidecar
+            return RepairResult(
+                status=status,
+                repaired=True,
+                output=out,
+                sidecar_output=out_sidecar,
+                restored_blocks=sorted(restored),
+                restored_parity=sorted(restored_parity),
+            )
+        result = RepairResult(status=status, repaired=False)
+        if status.header is None:
+            result.lost_structures.append("parity sidecar (no usable header copy)")
+            _unrepairable(result, pack, salvage_to)
             return result
+        st = _Stripes(pfd, sfd, status.header)
+        restored, restored_parity = _decode(st, status)
+        result.restored_blocks, result.restored_parity = sorted(restored), sorted(restored_parity)
         result.lost_ranges = status.block_ranges(status.lost_blocks)
         out.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".repair-", dir=out.parent) as tmp:
             best = Path(tmp) / pack.name
             _write_pack(best, st, restored)
             _unrepairable(result, best, salvage_to)
+        return result
     finally:
         os.close(pfd)
         os.close(sfd)
-    return result
+
+
+def _decode(st: _Stripes, status: ParityStatus) -> tuple[dict[int, bytes], dict[int, bytes]]:
+    """Every block of every stripe within its erasure budget, restored and hash-checked."""
+    g = st.g
+    bad, bad_parity = set(status.bad_blocks), set(status.bad_parity)
+    restored: dict[int, bytes] = {}
+    restored_parity: dict[int, bytes] = {}
+    for s in sorted({i % g.stripes for i in bad} | {q // g.m for q in bad_parity}):
+        d, p = st.decode(s, bad, bad_parity)
+        restored.update(d)
+        restored_parity.update(p)
+    return restored, restored_parity
 
 
 def _unrepairable(result: RepairResult, best: Path, salvage_to: Path | None) -> None:

@@ -1,4 +1,4 @@
-"""The parity is exactly reedsolo's Reed–Solomon code, and erasure decoding inverts it."""
+"""The parity is exactly reedsolo's Reed–Solomon code (symbols in bit-planes), and erasure decoding inverts it."""
 
 from __future__ import annotations
 
@@ -12,11 +12,19 @@ import reedsolo  # type: ignore[import-untyped]
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from glyphserpack._internal.parity.rs import decode_matrix, scaled
+from glyphserpack._internal.parity import bitslice
+from glyphserpack._internal.parity.rs import decode_matrix
 from glyphserpack._internal.parity.sidecar import choose_geometry
 from glyphserpack.errors import UsageError
 from glyphserpack.parity import parse_ratio
 from glyphserpack.parity.encode import encode_stripes
+
+
+def symbols(block: bytes) -> list[int]:
+    """The GF(2^8) symbols of a block, by the bit-plane layout (FORMAT.md §11.2), written out plainly."""
+    p = len(block) // 8
+    planes = [int.from_bytes(block[b * p : (b + 1) * p], "little") for b in range(8)]
+    return [sum(((planes[b] >> t) & 1) << b for b in range(8)) for t in range(8 * p)]
 
 
 @settings(max_examples=25, deadline=None)
@@ -38,11 +46,12 @@ def test_parity_columns_are_reedsolo_codewords(data: bytes, m: int, ratio: float
     bsz = g.block_size
     padded = data + bytes(g.stripes * g.k * bsz - len(data))
     rng = random.Random(len(data))
-    for s in range(g.stripes):
-        for col in rng.sample(range(bsz), 4):
-            msg = bytes(padded[(j * g.stripes + s) * bsz + col] for j in range(g.k))
-            word = msg + bytes(parity[s * m + i][col] for i in range(m))
-            assert reedsolo.rs_check(word, m), (s, col)
+    for s in rng.sample(range(g.stripes), min(g.stripes, 3)):
+        cols = [symbols(padded[(j * g.stripes + s) * bsz : (j * g.stripes + s + 1) * bsz]) for j in range(g.k)]
+        cols += [symbols(parity[s * m + i]) for i in range(m)]
+        for t in rng.sample(range(bsz), 4):
+            word = bytes(c[t] for c in cols)
+            assert reedsolo.rs_check(word, m), (s, t)
 
 
 @settings(max_examples=40, deadline=None)
@@ -56,8 +65,27 @@ def test_any_m_erasures_are_restored(k: int, m: int, seed: int) -> None:
     for e in erased:
         acc = 0
         for t, w in zip(surviving, weights[e], strict=True):
-            acc ^= scaled(word[t : t + 1], w)
+            acc ^= reedsolo.gf_mul(word[t], w)
         assert acc == word[e]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    data=st.binary(min_size=0, max_size=4096),
+    size=st.sampled_from([8, 64, 512, 1024]),
+    count=st.integers(1, 4),
+    c=st.integers(0, 255),
+)
+def test_bit_planes_round_trip_and_multiply_symbol_wise(data: bytes, size: int, count: int, c: int) -> None:
+    data = data[: size * count]
+    padded = data + bytes(size * count - len(data))
+    planes = bitslice.to_planes(data, size, count)
+    assert bitslice.from_planes(planes, size, count) == padded
+    product = bitslice.from_planes(bitslice.mul(planes, c), size, count)
+    for i in range(count):
+        block = padded[i * size : (i + 1) * size]
+        got = product[i * size : (i + 1) * size]
+        assert symbols(got) == [reedsolo.gf_mul(c, x) for x in symbols(block)]
 
 
 def test_parse_ratio() -> None:

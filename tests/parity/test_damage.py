@@ -37,6 +37,7 @@ def _check(protected: Protected, pack: bytes, par: bytes | None = None) -> None:
             assert (tmp / "fixed.glyphserpack.par").read_bytes() == protected.par
             return
         assert not out.exists(), "nothing may be written when the repair is impossible"
+        assert not [p.name for p in tmp.iterdir() if p.name.startswith(".")], "speculative copy left behind"
         # The lost byte ranges are exactly those of the over-budget blocks.
         assert result.lost_ranges == result.status.block_ranges(lost)
         lost_ranges = result.lost_ranges

@@ -1,8 +1,8 @@
 """Reed–Solomon erasure coding over GF(2^8), block-wise, on top of ``reedsolo``.
 
 ``reedsolo`` encodes and decodes one codeword of at most 255 symbols at a time in pure
-Python, which is far too slow to run once per byte column of a multi-gigabyte pack. The code
-is linear, though, so we let ``reedsolo`` define it and derive the coefficient tables from it:
+Python, which is far too slow to run once per symbol column of a multi-gigabyte pack. The
+code is linear, though, so we let ``reedsolo`` define it and derive the coefficient tables:
 
 * encoding: ``parity_r = XOR_j coef[j][r] * data_j``, where ``coef[j]`` is the parity
   ``reedsolo.rs_encode_msg`` computes for the unit message ``e_j``;
@@ -10,16 +10,12 @@ is linear, though, so we let ``reedsolo`` define it and derive the coefficient t
   linear function of the surviving ones; column ``t`` of that map is what
   ``reedsolo.rs_correct_msg`` restores from the unit codeword ``e_t`` with ``E`` erased.
 
-For encoding even that is too slow (one table pass and one bytes-to-int conversion per
-block and parity shard), so the encoder instead evaluates the data part of the ``m`` check
-equations by Horner's rule over whole rows of blocks held as big integers, where
-multiplying every byte by the generator 2 is a handful of shifts and masks
-(:class:`Horner`), and converts those ``m`` sums into the ``reedsolo`` parity with a small
-``m x m`` matrix (:func:`syndrome_weights`) applied to the parity blocks only.
-
-A whole block is then multiplied by a constant with ``bytes.translate`` (a 256-entry table)
-and summed with big-integer XOR, both running in C. Every restored block is still checked
-against its SHA-256 by the caller, so a wrong table could never produce a silent result.
+The encoder does not apply ``coef`` directly: it evaluates the data part of the ``m`` check
+equations by Horner's rule (``H_r = XOR_j 2^(r*(k-1-j)) * data_j``, one multiplication per
+block) and converts those ``m`` sums into the ``reedsolo`` parity with a small ``m x m``
+matrix (:func:`syndrome_weights`). Whole blocks are multiplied by constants in the
+bit-plane layout of ``bitslice.py``. Every restored block is still checked against its
+SHA-256 by the caller, so a wrong table could never produce a silent result.
 """
 
 from __future__ import annotations
@@ -31,12 +27,11 @@ import reedsolo  # type: ignore[import-untyped]  # no stubs; wrapped here
 
 __all__ = [
     "CODE_NAME",
+    "LOCK",
     "MAX_SYMBOLS",
-    "Horner",
     "decode_matrix",
     "encode_coefficients",
-    "mul_table",
-    "scaled",
+    "gf_pow2",
     "syndrome_weights",
 ]
 
@@ -44,25 +39,21 @@ PRIM = 0x11D
 GENERATOR = 2
 FCR = 0
 MAX_SYMBOLS = 255
-CODE_NAME = "reed-solomon/gf256/0x11d/g2/fcr0"
+#: Symbols are laid out in bit-planes (``bitslice.py``); the name says so, so that a sidecar of the
+#: earlier byte-per-symbol layout is refused as unsupported instead of failing its hashes.
+CODE_NAME = "reed-solomon/gf256/0x11d/g2/fcr0/bitplanes8"
 
 # reedsolo keeps its field tables in module globals; initialise them once, under a lock,
 # with our parameters (another user of reedsolo with other parameters would be a bug here).
-_LOCK = threading.Lock()
+LOCK = threading.Lock()
 
 
 def _init() -> None:
     reedsolo.init_tables(PRIM, GENERATOR, 8)
 
 
-with _LOCK:
+with LOCK:
     _init()
-
-
-@functools.cache
-def mul_table(c: int) -> bytes:
-    """Translation table multiplying every byte by the field element ``c``."""
-    return bytes(reedsolo.gf_mul(c, x) for x in range(256))
 
 
 @functools.cache
@@ -70,7 +61,7 @@ def encode_coefficients(k: int, m: int) -> tuple[tuple[int, ...], ...]:
     """``coef[j][r]``: weight of data position ``j`` in parity shard ``r`` of a ``(k+m, k)`` code."""
     if not (k >= 1 and m >= 1 and k + m <= MAX_SYMBOLS):
         raise ValueError(f"code ({k}+{m}) is outside GF(256) Reed-Solomon limits")
-    with _LOCK:
+    with LOCK:
         gen = reedsolo.rs_generator_poly(m, FCR, GENERATOR)
         rows = []
         for j in range(k):
@@ -89,7 +80,7 @@ def decode_matrix(k: int, m: int, erased: tuple[int, ...]) -> tuple[tuple[int, .
         raise ValueError(f"need exactly {m} distinct erased positions, got {erased}")
     surviving = tuple(p for p in range(n) if p not in erased)
     cols: dict[int, list[int]] = {e: [] for e in erased}
-    with _LOCK:
+    with LOCK:
         for t in surviving:
             unit = bytearray(n)
             unit[t] = 1
@@ -98,15 +89,6 @@ def decode_matrix(k: int, m: int, erased: tuple[int, ...]) -> tuple[tuple[int, .
             for e in erased:
                 cols[e].append(word[e])
     return surviving, {e: tuple(v) for e, v in cols.items()}
-
-
-def scaled(block: bytes, c: int) -> int:
-    """``c * block`` as a little-endian integer, ready to be XOR-accumulated."""
-    if c == 0:
-        return 0
-    if c == 1:
-        return int.from_bytes(block, "little")
-    return int.from_bytes(block.translate(mul_table(c)), "little")
 
 
 def _gf_inverse_matrix(a: list[list[int]]) -> list[list[int]]:
@@ -132,11 +114,17 @@ def syndrome_weights(m: int) -> tuple[tuple[int, ...], ...]:
     (a Vandermonde matrix), and their parity is what ``rs_encode_msg`` returns.
     """
     coef = encode_coefficients(m, m)
-    with _LOCK:
+    with LOCK:
         a = [[reedsolo.gf_pow(2, r * t) for t in range(m)] for r in range(m)]
         inv = _gf_inverse_matrix(a)
         rm = [[coef[m - 1 - t][i] for t in range(m)] for i in range(m)]
         return tuple(tuple(_dot(rm[i], [inv[t][r] for t in range(m)]) for r in range(m)) for i in range(m))
+
+
+def gf_pow2(e: int) -> int:
+    """The field element ``2^e``."""
+    with LOCK:
+        return int(reedsolo.gf_pow(GENERATOR, e))
 
 
 def _dot(u: list[int], v: list[int]) -> int:
@@ -144,20 +132,3 @@ def _dot(u: list[int], v: list[int]) -> int:
     for x, y in zip(u, v, strict=True):
         out ^= reedsolo.gf_mul(x, y)
     return out
-
-
-class Horner:
-    """Byte-wise multiplication by 2 in GF(2^8) of a row of ``length`` bytes held as an int.
-
-    Each byte is shifted left; bytes whose top bit fell off get the reduction ``0x1d``
-    (the low byte of the field polynomial 0x11d). No carry crosses a byte: the masks drop it.
-    """
-
-    def __init__(self, length: int) -> None:
-        self.lsb = int.from_bytes(b"\x01" * length, "little")
-        self.low7 = int.from_bytes(b"\xfe" * length, "little")
-
-    def times2(self, x: int, power: int = 1) -> int:
-        for _ in range(power):
-            x = ((x << 1) & self.low7) ^ (((x >> 7) & self.lsb) * 0x1D)
-        return x
