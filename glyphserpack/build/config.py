@@ -11,6 +11,7 @@ the evidence. Flags win over the file, the file wins over the defaults.
     base_url = "https://certs.example.org/"
     sign_key = "../keys/release.key" # relative to the evidence tree; never inside it
     trust = "trust"                  # trust store directory, relative to the evidence tree
+    log = "../registry-log"          # the registry's long-lived transparency log (must exist)
     [timestamp]
     tsa = ["https://tsa.example/tsr"]
     quorum = 1
@@ -32,7 +33,7 @@ __all__ = ["CONFIG_NAME", "PROFILES", "BuildConfig", "load_config"]
 
 CONFIG_NAME = "glyphserpack.toml"
 PROFILES = ("core", "enterprise", "regulated")
-_TOP = {"profile", "base_url", "sign_key", "trust", "timestamp"}
+_TOP = {"profile", "base_url", "sign_key", "trust", "log", "timestamp"}
 _TS = {"tsa", "quorum", "hash", "roots"}
 
 
@@ -44,6 +45,8 @@ class BuildConfig:
     base_url: str | None = None
     sign_key: Path | None = None
     trust: Path | None = None
+    #: the registry's long-lived log; None = a self-contained log per release under OUT/log
+    log: Path | None = None
     tsa_urls: tuple[str, ...] = field(default_factory=tuple)
     quorum: int = 1
     hash_alg: str = "sha256"
@@ -97,6 +100,7 @@ def load_config(evidence_dir: Path) -> BuildConfig:
         base_url=text(doc["base_url"], "base_url") if "base_url" in doc else None,
         sign_key=(evidence_dir / text(doc["sign_key"], "sign_key")) if "sign_key" in doc else None,
         trust=(evidence_dir / text(doc["trust"], "trust")) if "trust" in doc else None,
+        log=(evidence_dir / text(doc["log"], "log")) if "log" in doc else None,
         tsa_urls=tuple(text(u, "timestamp.tsa[]") for u in _as_list(ts.get("tsa", []), path)),
         quorum=_as_int(ts.get("quorum", 1), path, "timestamp.quorum"),
         hash_alg=text(ts.get("hash", "sha256"), "timestamp.hash"),

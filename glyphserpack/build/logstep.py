@@ -1,10 +1,11 @@
-"""The build's transparency log: one entry per certificate, revocation and pack, rebuilt each run.
+"""The build's transparency log: one entry per certificate, revocation and pack.
 
-The log under ``OUT/log`` is built from nothing on every run of the step: entries come in a
-fixed order with times from the evidence, and Ed25519 note signatures are deterministic, so
-a re-run after a crash produces the same tiles and checkpoint byte for byte. (A registry
-that keeps one log across releases appends to it with ``glyphserpack log append``; the
-build's log is this release's self-contained record.)
+Without ``--log`` the log under ``OUT/log`` is built from nothing on every run of the step:
+entries come in a fixed order with times from the evidence, and Ed25519 note signatures are
+deterministic, so a re-run after a crash produces the same tiles and checkpoint byte for
+byte; it is this release's self-contained record. With ``--log LOG_DIR`` the same entries
+are appended to the registry's long-lived log instead (only those it lacks; see
+:mod:`glyphserpack.build.registry_log`) and ``OUT/log`` is a copy of it.
 """
 
 from __future__ import annotations
@@ -135,10 +136,17 @@ def log_entries(ctx: BuildContext) -> list[dict[str, Any]]:
 
 
 def run_log_step(ctx: BuildContext) -> dict[str, Any]:
-    """(Re)create ``OUT/log``, append every entry in one batch, write the pack's inclusion proof."""
+    """(Re)create ``OUT/log``, append every entry in one batch, write the pack's inclusion proof.
+
+    With ``--log`` the entries go to the registry's log and ``OUT/log`` is a copy of it.
+    """
     from glyphserpack.log import LogStore, Signer, make_proof
 
     assert ctx.signer is not None
+    if ctx.config.log is not None:
+        from glyphserpack.build.registry_log import append_release, open_registry_log
+
+        return append_release(ctx, open_registry_log(ctx.config.log, ctx.signer), log_entries(ctx))
     root = ctx.path(LOG_DIR)
     shutil.rmtree(root, ignore_errors=True)
     signer = Signer(log_origin(ctx), ctx.signer)

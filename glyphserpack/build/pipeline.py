@@ -135,8 +135,18 @@ def _evidence_files(evidence: Path) -> list[tuple[str, str]]:
     return sorted(found)
 
 
-def inputs_hash(evidence: Path, config: BuildConfig, signer_id: str | None, trust: TrustStore | None) -> str:
-    """What a resumed build must share with the interrupted one: evidence bytes, options, version."""
+def inputs_hash(
+    evidence: Path,
+    config: BuildConfig,
+    signer_id: str | None,
+    trust: TrustStore | None,
+    log_key: str | None = None,
+) -> str:
+    """What a resumed build must share with the interrupted one: evidence bytes, options, version.
+
+    With ``--log`` the log's verifier key is bound, not its path (the log may move) nor its
+    size (it grows: a resume after the build's own append must still match).
+    """
     roots = file_sha256(config.tsa_roots) if config.tsa_roots is not None else None
     obj = {
         "glyphserpack": __version__,
@@ -151,6 +161,8 @@ def inputs_hash(evidence: Path, config: BuildConfig, signer_id: str | None, trus
         "tsa_roots": roots,
         "source_date_epoch": source_date_epoch(),
     }
+    if log_key is not None:
+        obj["log"] = log_key
     return hashlib.sha256(canonical.dumps(obj)).hexdigest()
 
 
@@ -201,6 +213,26 @@ def _load_signer(config: BuildConfig, evidence: Path) -> Any:
     return load_private_key(config.sign_key, passphrase=phrase.encode() if phrase else None)
 
 
+def _check_registry_log(config: BuildConfig, evidence: Path, out: Path, signer: Any) -> str | None:
+    """Fail fast on ``--log``: where it is, whose key it has, whether it verifies; return its key."""
+    if config.log is None:
+        return None
+    if signer is None:
+        raise UsageError("--log needs --sign-key: the build signs the log's checkpoints with the log's key")
+    log_dir = config.log.resolve()
+    for what, other in (("evidence tree", evidence.resolve()), ("output directory", out.resolve())):
+        if log_dir.is_relative_to(other) or other.is_relative_to(log_dir):
+            raise UsageError(
+                f"--log {config.log}: overlaps the {what}",
+                remedy="keep the registry's log in its own directory, outside the evidence and the output",
+            )
+    from glyphserpack.build.registry_log import audit_or_refuse, open_registry_log
+
+    store = open_registry_log(config.log, signer)
+    audit_or_refuse(store)
+    return store.log_key.vkey()
+
+
 def run_build(request: BuildRequest, reporter: Reporter | None = None) -> BuildOutcome:
     """Run (or resume) every step; raise GlyphserpackError on unusable input (exit 2)."""
     rep = reporter or _Silent()
@@ -216,7 +248,8 @@ def run_build(request: BuildRequest, reporter: Reporter | None = None) -> BuildO
     trust = TrustStore.load(config.trust) if config.trust is not None else None
     from glyphserpack.signing import key_id
 
-    digest = inputs_hash(evidence, config, key_id(signer) if signer is not None else None, trust)
+    log_key = _check_registry_log(config, evidence, out, signer)
+    digest = inputs_hash(evidence, config, key_id(signer) if signer is not None else None, trust, log_key)
     if request.resume and (out / CHECKPOINT_NAME).is_file():
         cp = Checkpoint.load(out, digest)
         _sweep_leftovers(out)
@@ -252,6 +285,14 @@ def run_build(request: BuildRequest, reporter: Reporter | None = None) -> BuildO
     return BuildOutcome(out, summary, tuple(r.name for r in done))
 
 
+def _log_summary(ctx: BuildContext) -> dict[str, Any]:
+    s = ctx.state
+    doc: dict[str, Any] = {"size": s["log_size"], "root_hash": s["log_root"], "vkey": s["log_vkey"]}
+    if ctx.config.log is not None:  # the registry's long-lived log: where this release starts in it
+        doc["previous_size"] = s["log_previous_size"]
+    return doc
+
+
 def _summary(ctx: BuildContext, cp: Checkpoint) -> dict[str, Any]:
     """Location-free, clock-free account of the build (``reports/build.json``)."""
     s = ctx.state
@@ -265,7 +306,7 @@ def _summary(ctx: BuildContext, cp: Checkpoint) -> dict[str, Any]:
         "pack": {"name": s["pack_name"], "root_hash": s["pack_root"], "signed": s["pack_signed"]},
         "pack_valid": s["pack_valid"],
         "timestamped": s["timestamped"],
-        "log": {"size": s["log_size"], "root_hash": s["log_root"], "vkey": s["log_vkey"]} if s["logged"] else None,
+        "log": _log_summary(ctx) if s["logged"] else None,
         "site_root": s["site_root"],
         "site_valid": s["site_valid"],
         "steps": [{"name": r.name, "outputs": dict(sorted(r.outputs.items()))} for r in cp.steps],

@@ -188,6 +188,12 @@ def _clean_site_leftovers(ctx: BuildContext) -> None:
                 p.unlink()
 
 
+def _previous_checkpoint(ctx: BuildContext) -> bytes | None:
+    """With ``--log``: the registry log's checkpoint before this release (None for the first)."""
+    text = ctx.state.get("log_previous_checkpoint")
+    return text.encode() if isinstance(text, str) else None
+
+
 def site_step(ctx: BuildContext) -> StepResult:
     """Step 15: the static site (signed and time-stamped like the pack), then verify it."""
     from glyphserpack.site import build_site, verify_site
@@ -220,6 +226,7 @@ def site_step(ctx: BuildContext) -> StepResult:
         tsa_roots=roots,
         log_dir=ctx.path(LOG_DIR) if ctx.state.get("logged") else None,
         log_key=ctx.state.get("log_vkey"),
+        previous_checkpoint=_previous_checkpoint(ctx),
         pack_trust=ctx.trust,
     )
     ctx.hook("mid")

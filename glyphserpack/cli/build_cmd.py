@@ -104,7 +104,10 @@ def _report(outcome: BuildOutcome, as_json: bool, seconds: float, extra: dict[st
         click.echo(f"  resumed: {len(outcome.reused_steps)} completed step(s) reused")
     click.echo(f"  reports  {out / 'reports'}")
     click.echo(f"  pack     {out / 'packs' / pack['name']}  root {pack['root_hash'][:16]}…  {', '.join(facts)}")
-    if s["log"]:
+    if s["log"] and "previous_size" in s["log"]:
+        grown = s["log"]["size"] - s["log"]["previous_size"]
+        click.echo(f"  log      {out / 'log'}  ({s['log']['size']} entries, {grown} since the previous release)")
+    elif s["log"]:
         click.echo(f"  log      {out / 'log'}  ({s['log']['size']} entries)")
     click.echo(f"  site     {out / 'site'}  {'VALID' if s['site_valid'] else 'INVALID'}")
     click.echo(f"  open     {site.as_uri()}")
@@ -129,6 +132,12 @@ def _interrupted(out: Path, progress: _Progress, resume_hint: str) -> int:
 @click.option("--sign-key", type=click.Path(dir_okay=False, path_type=Path), help="Ed25519 key (PEM) to sign with.")
 @click.option("--trust", "trust_dir", type=click.Path(file_okay=False, path_type=Path), help="Trust directory.")
 @click.option("--base-url", help="Where the site will be published (sitemap, log origin).")
+@click.option(
+    "--log",
+    "log_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The registry's long-lived transparency log (made once with `log init`): append this release to it.",
+)
 @click.option("--resume", is_flag=True, help="Continue an interrupted build in OUT (same inputs and options).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each step to stderr.")
@@ -142,6 +151,7 @@ def build(
     sign_key: Path | None,
     trust_dir: Path | None,
     base_url: str | None,
+    log_dir: Path | None,
     resume: bool,
     as_json: bool,
     verbose: bool,
@@ -153,15 +163,23 @@ def build(
     --resume continues an interrupted build to byte-identical results. Settings
     come from EVIDENCE/glyphserpack.toml (see docs/build.md); flags override it.
 
+    Without --log each build makes a self-contained log in OUT/log. With --log
+    LOG_DIR (created once with `glyphserpack log init`, same key as --sign-key)
+    the build appends the entries LOG_DIR lacks, the site carries the consistency
+    proof from LOG_DIR's checkpoint before this release, and OUT/log is a copy.
+
     \b
     Exit status: 0 gate PASS and everything verified, 1 gate FAIL or a
-    verification failed (outputs are still written), 2 invalid input or usage,
+    verification failed (outputs are still written; also a --log whose history
+    does not verify, refused before appending), 2 invalid input or usage,
     130 interrupted (resumable).
     \b
     Example:
       glyphserpack build evidence/ -o dist/ --profile regulated \\
           --tsa https://tsa.example/tsr --sign-key ../keys/release.pem --trust ../trust
       glyphserpack build evidence/ -o dist/ --resume
+      glyphserpack log init ../registry-log --origin certs.example/log --key ../keys/release.pem
+      glyphserpack build evidence/ -o dist/ --sign-key ../keys/release.pem --log ../registry-log
     """
     from glyphserpack.build.config import load_config
     from glyphserpack.build.pipeline import BuildRequest, run_build
@@ -175,6 +193,7 @@ def build(
         sign_key=sign_key,
         trust=trust_dir,
         base_url=base_url,
+        log=log_dir,
     )
     started = time.perf_counter()
     progress = _Progress(verbose=verbose, enabled=not as_json)

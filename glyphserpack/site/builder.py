@@ -35,6 +35,7 @@ from glyphserpack._internal.fsio import atomic_write, source_date_epoch, staging
 from glyphserpack._internal.resources import resource
 from glyphserpack.errors import SiteBuildError
 from glyphserpack.evidence.loader import load_tree
+from glyphserpack.log.checkpoint import open_checkpoint
 from glyphserpack.log.note import Verifier
 from glyphserpack.site import api, logview, manifest
 from glyphserpack.site.context import PREFIX, SiteContext
@@ -256,6 +257,7 @@ def build_site(
     tsa_roots: Sequence[Any] | None = None,
     log_dir: Path | None = None,
     log_key: Verifier | str | None = None,
+    previous_checkpoint: bytes | None = None,
     log_trust: TrustStore | None = None,
     witnesses: Sequence[Verifier | str] = (),
     witness_quorum: int = 0,
@@ -267,7 +269,9 @@ def build_site(
     log (audited first; ``log_key`` pins its verifier key, ``log_trust`` checks it for purpose
     ``checkpoint``, ``witnesses``/``witness_quorum`` demand N of M cosignatures), the log is
     published under ``log/`` and, with ``previous_manifest``, so is the consistency proof
-    from the previous release's checkpoint. With ``pack_trust`` every published pack is
+    from the previous release's checkpoint (or, without a previous manifest, from
+    ``previous_checkpoint``: the log's checkpoint before this release, which ``build --log``
+    knows). With ``pack_trust`` every published pack is
     verified in full against it (purpose ``pack``) and the archive page says how it fared.
     """
     started = time.perf_counter()
@@ -293,6 +297,13 @@ def build_site(
             witness_quorum=witness_quorum,
         )
         section = logview.previous_log_section(previous.raw) if previous is not None else None
+        if section is None and previous_checkpoint is not None:
+            old = open_checkpoint(previous_checkpoint, site_log.store.log_key, where="previous checkpoint")
+            section = {
+                "checkpoint": previous_checkpoint.decode(),
+                "log_key": site_log.store.log_key.vkey(),
+                "size": old.checkpoint.size,
+            }
         consistency = logview.consistency_from(site_log, section)
         ctx = logview.apply_log(
             ctx,
@@ -300,7 +311,7 @@ def build_site(
             int(section["size"]) if section is not None else None,
             has_consistency=consistency is not None,
         )
-    elif log_key is not None or log_trust is not None or witnesses or witness_quorum:
+    elif log_key is not None or previous_checkpoint is not None or log_trust is not None or witnesses or witness_quorum:
         raise SiteBuildError("--log-key, --trust, --witness and --witness-quorum need --log LOG_DIR")
     signer = manifest.load_signing_key(sign_key, passphrase=passphrase) if sign_key is not None else None
     out.parent.mkdir(parents=True, exist_ok=True)

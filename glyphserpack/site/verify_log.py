@@ -253,4 +253,8 @@ def check_site_log(
     prev = previous_body.get("log") if isinstance(previous_body, dict) else None
     if isinstance(prev, dict):
         _consistency(site, store, key, current, prev, section, req, out)
+    elif isinstance(section.get("previous_checkpoint"), str):
+        # No previous site to chain to (``build --log`` knows the log's checkpoint before this
+        # release instead): the proof it publishes must still hold, not merely be hashed.
+        _consistency(site, store, key, current, {"checkpoint": section["previous_checkpoint"]}, section, req, out)
     return out
