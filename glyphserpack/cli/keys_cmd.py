@@ -75,7 +75,12 @@ def generate(
     not_after: str | None,
     encrypt: bool,
 ) -> int:
-    """Generate KEY_FILE (mode 0600) and KEY_FILE.pub.pem."""
+    """Generate KEY_FILE (mode 0600) and KEY_FILE.pub.pem.
+
+    \b
+    Example:
+      glyphserpack keys generate keys/release.key --trust trust/ --not-before 2026-01-01T00:00:00Z
+    """
     passphrase = passphrase_for(key_file, confirm=True, needed=True) if encrypt else None
     if encrypt and not passphrase:
         raise click.UsageError(f"--encrypt needs ${keylib.PASSPHRASE_ENV} or an interactive passphrase")
@@ -96,7 +101,12 @@ def generate(
 @click.argument("key_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True)
 def show(key_file: Path, as_json: bool) -> int:
-    """Print the key id and public key of a key file (never the private key)."""
+    """Print the key id and public key of a key file (never the private key).
+
+    \b
+    Example:
+      glyphserpack keys show keys/release.key --json
+    """
     info = keylib.show(key_file, passphrase=passphrase_for(key_file))
     if as_json:
         click.echo(json.dumps(info.to_obj(), sort_keys=True))
@@ -112,7 +122,12 @@ def show(key_file: Path, as_json: bool) -> int:
 @click.option("--at", help="Rotation time (default: now / SOURCE_DATE_EPOCH).")
 @click.option("--encrypt/--no-encrypt", default=False)
 def rotate(old_key_id: str, new_key_file: Path, trust_dir: Path, at: str | None, encrypt: bool) -> int:
-    """Replace OLD_KEY_ID by a new key; the old key's window ends at --at."""
+    """Replace OLD_KEY_ID by a new key; the old key's window ends at --at.
+
+    \b
+    Example:
+      glyphserpack keys rotate OLD_KEY_ID keys/release-2027.key --trust trust/ --at 2027-01-01T00:00:00Z
+    """
     passphrase = passphrase_for(new_key_file, confirm=True, needed=True) if encrypt else None
     info = keylib.rotate(old_key_id, new_key_file, trust_dir=trust_dir, at=_now(at), passphrase=passphrase)
     click.echo(f"{info.key_id}  {new_key_file}")
@@ -125,7 +140,12 @@ def rotate(old_key_id: str, new_key_file: Path, trust_dir: Path, at: str | None,
 @click.option("--at", help="Revocation time (default: now / SOURCE_DATE_EPOCH).")
 @click.option("--reason", default="keyCompromise", show_default=True)
 def revoke(key_id: str, trust_dir: Path, at: str | None, reason: str) -> int:
-    """Revoke KEY_ID in the trust directory from --at on."""
+    """Revoke KEY_ID in the trust directory from --at on.
+
+    \b
+    Example:
+      glyphserpack keys revoke KEY_ID --trust trust/ --at 2026-11-01T00:00:00Z --reason keyCompromise
+    """
     entry = keylib.revoke(key_id, trust_dir=trust_dir, at=_now(at), reason=reason)
     click.echo(f"revoked {entry.key_id} at {entry.revoked_at} ({entry.revocation_reason})")
     return 0

@@ -71,7 +71,12 @@ def log() -> None:
 @click.option("--origin", required=True, help="Log name (checkpoint origin line), e.g. glyphser.example/log.")
 @click.option("--key", "key_file", required=True, type=_FILE, help="Ed25519 PKCS#8 PEM private key of the log.")
 def init_cmd(log_dir: Path, origin: str, key_file: Path) -> int:
-    """Create an empty log and print its verifier key."""
+    """Create an empty log and print its verifier key.
+
+    \b
+    Example:
+      glyphserpack log init registry-log/ --origin certs.example.org/log --key log.pem
+    """
     store = LogStore.init(log_dir, Signer(origin, load_private_key(key_file)))
     click.echo(store.log_key.vkey())
     return 0
@@ -82,7 +87,12 @@ def init_cmd(log_dir: Path, origin: str, key_file: Path) -> int:
 @click.argument("entries", nargs=-1, required=True, type=_FILE)
 @click.option("--key", "key_file", required=True, type=_FILE, help="The log's private key (signs the checkpoint).")
 def append_cmd(log_dir: Path, entries: tuple[Path, ...], key_file: Path) -> int:
-    """Append entry documents (JSON/YAML; one entry or a list each) as one batch."""
+    """Append entry documents (JSON/YAML; one entry or a list each) as one batch.
+
+    \b
+    Example:
+      glyphserpack log append registry-log/ entries.yaml --key log.pem
+    """
     store = LogStore(log_dir)
     docs: list[Any] = []
     for path in entries:
@@ -120,7 +130,12 @@ def verify_cmd(
     trust_time: str | None,
     as_json: bool,
 ) -> int:
-    """Full audit: checkpoint signature(s), every tile and bundle, recomputed root."""
+    """Full audit: checkpoint signature(s), every tile and bundle, recomputed root.
+
+    \b
+    Example:
+      glyphserpack log verify registry-log/ --last-seen old-checkpoint --witness w1.vkey --quorum 1
+    """
     store = _store(log_dir, log_key)
     trust = TrustStore.load(trust_dir) if trust_dir else None
     if trust is not None and trust_time is None:
@@ -149,7 +164,12 @@ def verify_cmd(
 @click.option("--index", type=int, help="Entry index instead of --entry.")
 @click.option("-o", "--output", type=_FILE, help="Write the proof here instead of stdout.")
 def prove_cmd(log_dir: Path, entry_hash: str | None, index: int | None, output: Path | None) -> int:
-    """Write an offline inclusion proof (C2SP tlog-proof) under the current checkpoint."""
+    """Write an offline inclusion proof (C2SP tlog-proof) under the current checkpoint.
+
+    \b
+    Example:
+      glyphserpack log prove registry-log/ --entry CERTIFICATE_SHA256 -o cert.tlog-proof
+    """
     store = LogStore(log_dir)
     if (entry_hash is None) == (index is None):
         raise UsageError("give exactly one of --entry HASH or --index N")
@@ -191,7 +211,12 @@ def prove_cmd(log_dir: Path, entry_hash: str | None, index: int | None, output: 
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the verified entry as JSON.")
 def verify_proof_cmd(proof_file: Path, log_key: str, witness_keys: tuple[str, ...], quorum: int, as_json: bool) -> int:
-    """Verify a proof file with only the file and the verifier key(s)."""
+    """Verify a proof file with only the file and the verifier key(s).
+
+    \b
+    Example:
+      glyphserpack log verify-proof cert.tlog-proof --key log.vkey
+    """
     data = read_bounded(proof_file, PROOF_LIMIT, what="proof")
     vp = verify_proof(data, _vkey(log_key), witnesses=_witnesses(witness_keys), quorum=quorum, where=str(proof_file))
     if as_json:
@@ -219,7 +244,12 @@ def verify_proof_cmd(proof_file: Path, log_key: str, witness_keys: tuple[str, ..
 def consistency_cmd(
     old_checkpoint: Path, new_checkpoint: Path, log_dir: Path, old_log: Path | None, log_key: str | None, as_json: bool
 ) -> int:
-    """Check that NEW_CHECKPOINT's log extends OLD_CHECKPOINT's (append-only)."""
+    """Check that NEW_CHECKPOINT's log extends OLD_CHECKPOINT's (append-only).
+
+    \b
+    Example:
+      glyphserpack log consistency old-checkpoint registry-log/checkpoint --log registry-log/
+    """
     store = _store(log_dir, log_key)
     old = read_bounded(old_checkpoint, NOTE_LIMIT, what="checkpoint")
     new = read_bounded(new_checkpoint, NOTE_LIMIT, what="checkpoint")
@@ -248,7 +278,12 @@ def consistency_cmd(
 def witness_cmd(
     log_dir: Path, key_file: Path, name: str, state_file: Path | None, timestamp: int | None, clock: bool
 ) -> int:
-    """Co-sign the log's checkpoint after checking it extends the last one seen."""
+    """Co-sign the log's checkpoint after checking it extends the last one seen.
+
+    \b
+    Example:
+      glyphserpack log witness registry-log/ --key w1.pem --name witness.example/w1 --state w1.last
+    """
     if timestamp is None:
         timestamp = int(time.time()) if clock else source_date_epoch()
     if timestamp is None:
@@ -267,7 +302,12 @@ def witness_cmd(
 @click.option("--at", "at_time", help="UTC time: issued certificates past not_after count as expired.")
 @click.option("--json", "as_json", is_flag=True, help="Print the derived states as JSON.")
 def state_cmd(log_dir: Path, at_time: str | None, as_json: bool) -> int:
-    """Certificate lifecycle states derived from the log (never typed by hand)."""
+    """Certificate lifecycle states derived from the log (never typed by hand).
+
+    \b
+    Example:
+      glyphserpack log state registry-log/ --at 2027-01-01T00:00:00Z --json
+    """
     if at_time is not None and not is_utc_timestamp(at_time):
         raise UsageError(f"--at {at_time!r}: expected YYYY-MM-DDTHH:MM:SSZ")
     store = LogStore(log_dir)
@@ -289,7 +329,12 @@ def state_cmd(log_dir: Path, at_time: str | None, as_json: bool) -> int:
 @click.option("--name", required=True, help="Key name: the log origin, or the witness name.")
 @click.option("--witness", is_flag=True, help="Print a cosignature (type 0x04) key instead of a log key.")
 def vkey_cmd(key_file: Path, name: str, witness: bool) -> int:
-    """Print the verifier key text for a private key."""
+    """Print the verifier key text for a private key.
+
+    \b
+    Example:
+      glyphserpack log vkey log.pem --name certs.example.org/log > log.vkey
+    """
     alg = ALG_COSIGNATURE_V1 if witness else 0x01
     click.echo(Signer(name, load_private_key(key_file), alg).verifier().vkey())
     return 0

@@ -172,7 +172,12 @@ def build(
 @click.argument("site_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port on 127.0.0.1.")
 def serve(site_dir: Path, port: int) -> int:
-    """Preview a built site on http://127.0.0.1:PORT/ (loopback only; Ctrl-C stops)."""
+    """Preview a built site on http://127.0.0.1:PORT/ (loopback only; Ctrl-C stops).
+
+    \b
+    Example:
+      glyphserpack site serve dist/site --port 8000
+    """
     from glyphserpack.site.serve import serve_forever
 
     serve_forever(site_dir, port=port, announce=click.echo)

@@ -46,6 +46,10 @@ def init_cmd(directory: Path, key_type: str, name: str) -> int:
     """Create a root CA and a TSA certificate (critical EKU timeStamping) in DIRECTORY.
 
     Keys are written mode 0600; give root.pem to verifiers as their --trust file.
+
+    \b
+    Example:
+      glyphserpack tsa init tsa-state/ --key-type rsa --name "Example Archive TSA"
     """
     material = init_tsa(directory, key_type=key_type, name=name)
     click.echo(f"TSA certificate: {material.cert.subject.rfc4514_string()}")
@@ -63,7 +67,12 @@ def init_cmd(directory: Path, key_type: str, name: str) -> int:
 @click.option("--policy", default=DEFAULT_POLICY, show_default=True, help="TSA policy OID put in every token.")
 @click.option("--accuracy", type=click.IntRange(0, 3600), default=1, show_default=True, help="Accuracy in seconds.")
 def serve_cmd(host: str, port: int, state: Path, key_type: str, policy: str, accuracy: int) -> int:
-    """Serve RFC 3161 over HTTP until interrupted (initialises --state on first use)."""
+    """Serve RFC 3161 over HTTP until interrupted (initialises --state on first use).
+
+    \b
+    Example:
+      glyphserpack tsa serve --state tsa-state/ --port 3161 --key-type rsa
+    """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     if not (state / TSA_KEY).exists():
         material = init_tsa(state, key_type=key_type)
