@@ -11,7 +11,7 @@ CLI subprocesses, interleaved, and the minimum of ``--repeat`` runs is reported,
 wall-clock seconds and as CPU seconds (less sensitive to other work on a shared machine;
 the load average before and after is printed too). Also shown:
 the throughput of plain ``reedsolo.RSCodec`` on the same code shape, which is why the
-encoder evaluates the code with big-integer Horner sums instead (see _internal/parity/rs.py).
+encoder evaluates the code with bit-plane Horner sums in numpy instead (see _internal/parity/rs.py).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from glyphserpack.errors import InputError, PackError, UsageError
 __all__ = ["DEFAULT_RATIO", "encode_stripes", "parse_ratio", "protect", "sidecar_path", "write_sidecar"]
 
 DEFAULT_RATIO = 0.05
-_ROW_BYTES = 64 * 1024
+_ROW_BYTES = 256 * 1024
 #: Packs at least this big are encoded by two processes (see :func:`encode_stripes`).
 PARALLEL_MIN = 64 * 1024 * 1024
 _RATIO = re.compile(r"(\d+(?:\.\d+)?)%")
@@ -56,18 +56,21 @@ def _encode_part(fd: int, g: Geometry, first: int, last: int) -> tuple[dict[int,
     """Parity blocks of stripe groups ``first..last-1`` and the hashes of their data blocks.
 
     Row ``j`` of the interleave (symbol ``j`` of every stripe) is a contiguous run of the
-    pack, so it is read in segments of a few stripes, each turned into eight bit-plane
-    integers and folded into the stripes' check sums by Horner's rule (``H_r = 2^r * H_r +
-    row``; see ``_internal/parity/rs.py`` and ``bitslice.py``).
+    pack, so a group of adjacent stripes reads one segment per row, views it as bit-planes
+    and folds it into the group's check sums by Horner's rule (``H_r = 2^r * H_r + row``;
+    see ``_internal/parity/rs.py`` and ``bitslice.py``). One group is finished before the
+    next starts, so its sums stay in the CPU cache while the segments (``_ROW_BYTES`` each,
+    large enough to read well from a disk) stream past.
     """
     bsz, m = g.block_size, g.m
-    groups = _groups(g)[first:last]
-    zero = [0] * bitslice.PLANES
-    acc = [[zero] * m for _ in groups]
     powers = [gf_pow2(r) for r in range(m)]
+    weights = syndrome_weights(m)
+    parity: dict[int, bytes] = {}
     hashes: list[tuple[int, bytes]] = []
-    for j in range(g.k):
-        for gi, (s0, s1) in enumerate(groups):
+    for s0, s1 in _groups(g)[first:last]:
+        acc = [bitslice.zeros(bsz, s1 - s0) for _ in range(m)]
+        scratch = bitslice.zeros(bsz, s1 - s0)
+        for j in range(g.k):
             lo = min(g.pack_size, (j * g.stripes + s0) * bsz)
             hi = min(g.pack_size, (j * g.stripes + s1) * bsz)
             seg = os.pread(fd, hi - lo, lo) if hi > lo else b""
@@ -76,19 +79,16 @@ def _encode_part(fd: int, g: Geometry, first: int, last: int) -> tuple[dict[int,
             if seg:
                 hashes.append((j * g.stripes + s0, _hash_blocks(seg, bsz)))
             x = bitslice.to_planes(seg, bsz, s1 - s0)  # a short or empty segment is zero-padded
-            row = acc[gi]
-            row[0] = bitslice.xor(row[0], x)
+            bitslice.xor_into(acc[0], x)
             for r in range(1, m):
-                row[r] = bitslice.xor(bitslice.mul(row[r], powers[r]), x)
-    weights = syndrome_weights(m)
-    parity: dict[int, bytes] = {}
-    for gi, (s0, s1) in enumerate(groups):
-        n = s1 - s0
+                # H_r <- 2^r * H_r + x, ping-ponging between the sum and the scratch array
+                acc[r], scratch = bitslice.mul(acc[r], powers[r], out=scratch), acc[r]
+                bitslice.xor_into(acc[r], x)
         for i in range(m):
-            out = zero
+            out = bitslice.zeros(bsz, s1 - s0)
             for r in range(m):
-                out = bitslice.xor(out, bitslice.mul(acc[gi][r], weights[i][r]))
-            blocks = bitslice.from_planes(out, bsz, n)
+                bitslice.xor_into(out, bitslice.mul(acc[r], weights[i][r], out=scratch))
+            blocks = bitslice.from_planes(out)
             for s in range(s0, s1):
                 o = (s - s0) * bsz
                 parity[s * m + i] = blocks[o : o + bsz]
@@ -100,11 +100,13 @@ def encode_stripes(
 ) -> tuple[list[bytes], bytes]:
     """Parity blocks (stripe-major) and the concatenated SHA-256 of every data block.
 
-    The big-integer arithmetic holds the GIL, so large packs are split by stripe groups over
-    ``workers`` forked processes (default: 2 when the pack is at least 64 MiB and there are
-    two CPUs); the result does not depend on the split. ``meanwhile`` runs in this process
-    while the workers compute (only when there are workers; it is called after they are
-    forked, so no thread is alive at fork time).
+    Each segment costs a few Python calls between the GIL-free SHA-256, ``pread`` and numpy
+    work, enough for two threads to contend (measured: threads gain a third of what processes
+    gain), so large packs are split by stripe groups over ``workers`` forked processes
+    (default: 2 when the pack is at least 64 MiB and there are two CPUs); the result does not
+    depend on the split. ``meanwhile`` runs in this process while the workers compute (only
+    when there are workers; it is called after they are forked, so no thread of ours is
+    alive at fork time, and ``bitslice`` keeps numpy from starting a BLAS thread pool).
     """
     n_groups = len(_groups(g))
     if workers is None:

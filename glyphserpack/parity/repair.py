@@ -83,12 +83,13 @@ class _Stripes:
         data: dict[int, bytes] = {}
         parity: dict[int, bytes] = {}
         planes = [None if v is None else bitslice.to_planes(v, g.block_size) for v in values]
+        term = bitslice.zeros(g.block_size)
         for e in erased:
-            acc = [0] * bitslice.PLANES
+            acc = bitslice.zeros(g.block_size)
             for v, w in zip(planes, weights[e], strict=True):
                 if v is not None:
-                    acc = bitslice.xor(acc, bitslice.mul(v, w))
-            block = bitslice.from_planes(acc, g.block_size)
+                    bitslice.xor_into(acc, bitslice.mul(v, w, out=term))
+            block = bitslice.from_planes(acc)
             if e < k:
                 i = s + e * g.stripes
                 lo, hi = g.block_range(i)
