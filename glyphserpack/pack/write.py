@@ -208,8 +208,8 @@ def _signed_tail(
         for n, b in tags.items()
     ]
     manifest = bag.manifest_object(created, payload + covered, signers)
-    root = bag.root_hash(manifest)
     tags["manifest.cbor"] = canonical.dumps(manifest)
+    root = bag.root_hash_of_bytes(tags["manifest.cbor"])
     tags["manifest.json"] = bag.manifest_json(manifest)
     for k, kid in zip(keys, ids, strict=True):
         tags[f"signatures/{kid}.sig"] = sign(k, root)
