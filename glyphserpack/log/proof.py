@@ -26,6 +26,7 @@ __all__ = [
     "PROOF_HEADER",
     "ProofFile",
     "VerifiedProof",
+    "consistency_document",
     "make_consistency_proof",
     "make_proof",
     "parse_proof",
@@ -141,10 +142,15 @@ def make_consistency_proof(store: LogStore, old_checkpoint: bytes) -> bytes:
             f"GSP-E409 the log at size {new.size} does not extend the old size-{old.size} checkpoint",
             remedy="history was rewritten; run `glyphserpack log consistency --old-log` to name the entry",
         )
+    return consistency_document(old_checkpoint, new_data, path)
+
+
+def consistency_document(old_checkpoint: bytes, new_checkpoint: bytes, path: Sequence[bytes]) -> bytes:
+    """The JSON file of a consistency proof (docs/transparency-log.md), as published on the site."""
     doc = {
         "format": CONSISTENCY_FORMAT,
         "old_checkpoint": old_checkpoint.decode(),
-        "new_checkpoint": new_data.decode(),
+        "new_checkpoint": new_checkpoint.decode(),
         "proof": [base64.b64encode(h).decode() for h in path],
     }
     return (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()

@@ -119,20 +119,11 @@ def rewrite(first: list[dict[str, Any]], how: str) -> list[dict[str, Any]]:
 
 def forged_consistency_proof(store: LogStore, old_checkpoint: bytes) -> bytes:
     """What a dishonest builder ships: a consistency proof it never checked."""
-    import base64
-    import json
-
     from glyphserpack.log import merkle, open_checkpoint
-    from glyphserpack.log.proof import CONSISTENCY_FORMAT
+    from glyphserpack.log.proof import consistency_document
 
     new_data = store.checkpoint_bytes()
     old = open_checkpoint(old_checkpoint, store.log_key).checkpoint
     new = open_checkpoint(new_data, store.log_key).checkpoint
     path = merkle.consistency_proof(store.reader(new.size), old.size, new.size)
-    doc = {
-        "format": CONSISTENCY_FORMAT,
-        "old_checkpoint": old_checkpoint.decode(),
-        "new_checkpoint": new_data.decode(),
-        "proof": [base64.b64encode(h).decode() for h in path],
-    }
-    return (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
+    return consistency_document(old_checkpoint, new_data, path)
