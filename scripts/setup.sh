@@ -27,6 +27,8 @@ fi
 stamp=.venv/.glyphserpack-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip "setuptools>=77" >/dev/null
-  .venv/bin/python -m pip install -q -e '.[test]'
+  # setuptools warns on every editable build that a folder may shadow the package; it can't
+  # here (the folder *is* the package), so keep the Quickstart's output readable.
+  PYTHONWARNINGS=ignore .venv/bin/python -m pip install -q -e '.[test]'
   touch "$stamp"
 fi
