@@ -160,7 +160,8 @@ def _read(raw: RawPack, name: str) -> bytes:
         header = raw.read_range(m.header_offset, m.data_offset - m.header_offset)
         data = raw.read_range(m.data_offset, m.size)
     except FrameDamage as exc:
-        raise PackError(f"pack {raw.path.name}: member {name!r} lies in a damaged frame ({exc.detail})") from None
+        where = f"pack {raw.path.name}: member {name!r}"
+        raise PackError(f"{where} lies in damaged frame {exc.index} ({exc.detail})") from None
     try:
         mtime = int(header[-512 + 136 : -512 + 147], 8)
     except ValueError:

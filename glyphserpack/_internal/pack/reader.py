@@ -39,7 +39,10 @@ class Limits:
 
 
 class FrameDamage(Exception):
-    """A frame whose bytes do not match the index; carries the finding code and detail."""
+    """A frame whose bytes do not match the index; carries the finding code and detail.
+
+    The detail does not repeat the frame number: every caller reports it as the location.
+    """
 
     def __init__(self, code: str, frame: FrameEntry, index: int, detail: str, data: bytes | None = None) -> None:
         super().__init__(detail)
@@ -131,7 +134,7 @@ class RawPack:
         """Decompressed bytes of frame ``i``, or :class:`FrameDamage` if they are not what the index says."""
         f = self.index.frames[i]
         comp = self.compressed(i)
-        where = f"frame {i}: pack bytes {f.c_offset}-{f.c_offset + f.c_size}"
+        where = f"pack bytes {f.c_offset}-{f.c_offset + f.c_size}"
         if len(comp) != f.c_size:
             raise FrameDamage("GSP-E104", f, i, f"{where} are cut short")
         if hashlib.sha256(comp).digest() != f.sha256:
@@ -149,21 +152,21 @@ class RawPack:
 
     def _decompress(self, comp: bytes, f: FrameEntry, i: int) -> bytes:
         if f.d_size > MAX_FRAME_BYTES:
-            raise FrameDamage("GSP-E121", f, i, f"frame {i}: declares {f.d_size} bytes, over the frame cap")
+            raise FrameDamage("GSP-E121", f, i, f"declares {f.d_size} bytes, over the frame cap")
         try:
             # zstandard sizes its output buffer from the frame header, not max_output_size, so a
             # header claiming more than the index allows is refused before decompressing.
             declared = zstandard.get_frame_parameters(comp).content_size
             if declared not in (f.d_size, zstandard.CONTENTSIZE_UNKNOWN):
-                raise FrameDamage("GSP-E104", f, i, f"frame {i}: header declares {declared} bytes, index {f.d_size}")
+                raise FrameDamage("GSP-E104", f, i, f"header declares {declared} bytes, index {f.d_size}")
             data = zstandard.ZstdDecompressor().decompress(comp, max_output_size=max(f.d_size, 1))
         except MemoryError:
-            raise FrameDamage("GSP-E121", f, i, f"frame {i}: decompression needs more memory than allowed") from None
+            raise FrameDamage("GSP-E121", f, i, "decompression needs more memory than allowed") from None
         except zstandard.ZstdError as exc:
             code = "GSP-E121" if "output" in str(exc) or "size" in str(exc) else "GSP-E104"
-            raise FrameDamage(code, f, i, f"frame {i}: does not decompress to its declared size ({exc})") from None
+            raise FrameDamage(code, f, i, f"does not decompress to its declared size ({exc})") from None
         if len(data) != f.d_size:
-            raise FrameDamage("GSP-E121", f, i, f"frame {i}: decompresses to {len(data)} bytes, declared {f.d_size}")
+            raise FrameDamage("GSP-E121", f, i, f"decompresses to {len(data)} bytes, declared {f.d_size}")
         return data
 
     def read_range(self, offset: int, size: int) -> bytes:
