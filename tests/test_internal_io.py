@@ -104,6 +104,35 @@ def test_json_is_strict() -> None:
         docload.parse_document(b'{"a": "\xff"}', name="x.json")
 
 
+def _alias_bomb(levels: int) -> bytes:
+    """``l0`` holds 9 strings and each level 9 aliases of the one before: 9**(levels+1) leaves."""
+    lines = ['l0: &l0 ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]" for i in range(1, levels)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_yaml_aliases_are_counted_at_every_use() -> None:
+    # Shared parts are legitimate (PyYAML's own dumper writes &id001 for a repeated object) ...
+    doc = docload.parse_document(b"a: &x {k: [1, 2]}\nb: *x\n", name="x.yaml")
+    assert doc == {"a": {"k": [1, 2]}, "b": {"k": [1, 2]}}
+    assert docload.parse_document(_alias_bomb(5), name="ok.yaml")["l4"][0][0][0][0] == ["x"] * 9
+    # ... but a billion laughs is refused by size, quickly, before anything walks its expansion
+    # (9**10 values: without the check this test would not finish).
+    with pytest.raises(InputError, match=r"bomb.yaml.l\d+: holds more than 4,000,000 values"):
+        docload.parse_document(_alias_bomb(10), name="bomb.yaml")
+
+
+@pytest.mark.parametrize("fmt", ["json", "yaml"])
+def test_nesting_is_bounded_with_the_file_named(fmt: str) -> None:
+    ok = b"[" * 200 + b"]" * 200
+    assert docload.parse_document(ok, name=f"x.{fmt}") is not None
+    with pytest.raises(InputError, match=rf"deep.{fmt}.*nested deeper than 256 levels"):
+        docload.parse_document(b"[" * 300 + b"]" * 300, name=f"deep.{fmt}")
+    # Far deeper than Python's recursion limit: still a clear error, not a RecursionError.
+    with pytest.raises(InputError, match=rf"deep.{fmt}.*(nested deeper|nesting depth)"):
+        docload.parse_document(b"[" * 100_000 + b"]" * 100_000, name=f"deep.{fmt}")
+
+
 def test_cbor_document_must_be_canonical() -> None:
     assert docload.parse_document(bytes.fromhex("a1616101"), name="x.cbor") == {"a": 1}
     with pytest.raises(InputError, match="not canonical CBOR"):

@@ -17,10 +17,11 @@ from typing import Any
 import yaml
 
 from glyphserpack import canonical
+from glyphserpack._internal import jsontext
 from glyphserpack._internal.fsio import read_bounded
 from glyphserpack.errors import CanonicalError, InputError
 
-__all__ = ["DOCUMENT_LIMIT", "load_document", "parse_document"]
+__all__ = ["DOCUMENT_LIMIT", "MAX_DEPTH", "MAX_VALUES", "load_document", "parse_document"]
 
 #: Largest evidence document we parse (attachments are hashed, not parsed, and have no cap).
 DOCUMENT_LIMIT = 16 * 1024 * 1024
@@ -75,16 +76,58 @@ def _json_constant(name: str) -> float:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _check_values(obj: object, where: str) -> None:
-    """Reject values the profile cannot hash the same way everywhere (NaN/inf from YAML)."""
-    if isinstance(obj, float) and not math.isfinite(obj):
-        raise InputError(f"{where}: non-finite number {obj!r} is not allowed in evidence")
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            _check_values(v, f"{where}.{k}")
-    elif isinstance(obj, list):
-        for i, v in enumerate(obj):
-            _check_values(v, f"{where}[{i}]")
+#: Most values a document may hold once YAML aliases are expanded: far above any real evidence
+#: document (16 MiB of JSON is at most a few million values), far below what an alias bomb
+#: (``b: [*a, *a, ...]`` nested a few levels) expands to, which every later pass would walk.
+MAX_VALUES = 4_000_000
+#: The canonical profile's nesting limit (CONTRACTS.md §1), checked here first so the walk
+#: below cannot exhaust Python's stack before ``canonical.dumps`` would refuse the document.
+MAX_DEPTH = 256
+
+_Path = tuple[object, ...]
+
+
+def _where(name: str, path: _Path) -> str:
+    keys: list[object] = []
+    while path:
+        path, key = path[0], path[1]  # type: ignore[assignment]
+        keys.append(key)
+    parts = [f"[{k}]" if isinstance(k, int) else f".{k}" for k in reversed(keys)]
+    if len(parts) > 8:  # a nesting-depth error would otherwise print hundreds of steps
+        parts = [*parts[:3], "…", *parts[-3:]]
+    return name + "".join(parts)
+
+
+def _check_values(obj: object, name: str) -> None:
+    """Reject values the profile cannot hash the same way everywhere (NaN/inf from YAML), and
+    documents too deep or too large once shared (aliased) parts are counted at every use.
+
+    A shared container is walked once and its expanded size remembered, so the check costs
+    the size of the parsed graph, not of its expansion.
+    """
+    sizes: dict[int, int] = {}
+
+    def walk(o: object, path: _Path, depth: int) -> int:
+        if isinstance(o, float) and not math.isfinite(o):
+            raise InputError(f"{_where(name, path)}: non-finite number {o!r} is not allowed in evidence")
+        if not isinstance(o, dict | list):
+            return 1
+        if depth >= MAX_DEPTH:
+            raise InputError(f"{_where(name, path)}: nested deeper than {MAX_DEPTH} levels")
+        known = sizes.get(id(o))
+        if known is not None:
+            return known
+        total = 1
+        for key, value in o.items() if isinstance(o, dict) else enumerate(o):
+            total += walk(value, (path, key), depth + 1)
+            if total > MAX_VALUES:
+                raise InputError(
+                    f"{_where(name, path)}: holds more than {MAX_VALUES:,} values once YAML aliases are expanded"
+                )
+        sizes[id(o)] = total
+        return total
+
+    walk(obj, (), 0)
 
 
 def parse_document(data: bytes, *, name: str, fmt: str | None = None) -> Any:
@@ -98,7 +141,7 @@ def parse_document(data: bytes, *, name: str, fmt: str | None = None) -> Any:
     elif fmt == "json":
         try:
             text = data.decode("utf-8")
-            obj = json.loads(text, object_pairs_hook=_json_pairs, parse_constant=_json_constant)
+            obj = jsontext.loads(text, object_pairs_hook=_json_pairs, parse_constant=_json_constant)
         except UnicodeDecodeError as exc:
             raise InputError(f"{name}: not UTF-8 (byte {exc.start})") from None
         except json.JSONDecodeError as exc:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from glyphserpack._internal import jsontext
 from glyphserpack._internal.fsio import atomic_write, file_sha256, read_bounded
 from glyphserpack.errors import InputError
 
@@ -55,7 +56,7 @@ class Checkpoint:
         if not path.exists():
             return cls(out_dir, inputs_hash)
         try:
-            doc = json.loads(read_bounded(path, 16 * 1024 * 1024, what="checkpoint"))
+            doc = jsontext.loads(read_bounded(path, 16 * 1024 * 1024, what="checkpoint"))
             if doc.get("checkpoint_version") != _VERSION:
                 raise ValueError(f"checkpoint_version {doc.get('checkpoint_version')!r}")
             steps = [StepRecord(s["name"], dict(s["outputs"]), dict(s["state"])) for s in doc["steps"]]

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from glyphserpack._internal import jsontext
 from glyphserpack.errors import InputError, VerificationError
 from glyphserpack.log import merkle
 from glyphserpack.log.checkpoint import Checkpoint, open_checkpoint
@@ -161,7 +162,7 @@ def verify_consistency_proof(
 ) -> tuple[Checkpoint, Checkpoint]:
     """Verify a :func:`make_consistency_proof` document; return (old, new) checkpoints or raise."""
     try:
-        doc = json.loads(data)
+        doc = jsontext.loads(data)
         if not isinstance(doc, dict) or doc.get("format") != CONSISTENCY_FORMAT:
             raise InputError(f"{where}: not a {CONSISTENCY_FORMAT} document")
         path = [base64.b64decode(h, validate=True) for h in doc["proof"]]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from glyphserpack._internal import jsontext
 from glyphserpack._internal.fsio import atomic_write, read_bounded
 from glyphserpack.errors import InputError, VerificationError
 from glyphserpack.log import merkle
@@ -70,7 +71,7 @@ class LogStore:
             raise InputError(f"{root}: not a log directory (no {CONFIG})", remedy="create one with `log init`")
         raw = read_bounded(config_path, 64 * 1024, what="log config")
         try:
-            config = json.loads(raw)
+            config = jsontext.loads(raw)
         except ValueError as exc:
             raise InputError(f"{config_path}: invalid JSON ({exc})") from None
         if not isinstance(config, dict) or config.get("format") != LOG_FORMAT:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from glyphserpack import canonical
+from glyphserpack._internal import jsontext
 from glyphserpack._internal.fsio import atomic_write
 from glyphserpack.errors import GlyphserpackError, InputError
 from glyphserpack.findings import Finding, finding
@@ -224,7 +225,7 @@ def _load_state(path: Path | None, run: str) -> dict[str, str]:
     if path is None or not path.exists():
         return {}
     try:
-        state = json.loads(path.read_text(encoding="utf-8"))
+        state = jsontext.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise InputError(f"audit state {path}: unreadable ({exc})", remedy="delete it to start a fresh run") from None
     if not isinstance(state, dict) or state.get("run") != run or state.get("complete"):

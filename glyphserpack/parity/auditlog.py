@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from glyphserpack import canonical
+from glyphserpack._internal import jsontext
 from glyphserpack._internal.fsio import atomic_write
 from glyphserpack.errors import CanonicalError, InputError
 from glyphserpack.findings import Finding, finding
@@ -45,7 +46,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _parse(line: str) -> dict[str, Any]:
-    obj = json.loads(line, object_pairs_hook=_no_duplicates, parse_float=lambda t: float("nan"))
+    obj = jsontext.loads(line, object_pairs_hook=_no_duplicates, parse_float=lambda t: float("nan"))
     if not isinstance(obj, dict) or not isinstance(obj.get("hash"), str) or not isinstance(obj.get("prev"), str):
         raise ValueError("not an audit entry (needs hash and prev)")
     if type(obj.get("seq")) is not int:

@@ -15,12 +15,12 @@ caller demanded a log.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from glyphserpack._internal import jsontext
 from glyphserpack._internal.fsio import read_bounded
 from glyphserpack.errors import GlyphserpackError
 from glyphserpack.findings import Finding, finding
@@ -75,7 +75,7 @@ def _section(body: dict[str, Any], out: list[Finding]) -> dict[str, Any] | None:
 
 def _load_json(site: Path, rel: str, out: list[Finding]) -> Any:
     try:
-        return json.loads(read_bounded(site / rel, _JSON_LIMIT, what=rel))
+        return jsontext.loads(read_bounded(site / rel, _JSON_LIMIT, what=rel))
     except (GlyphserpackError, ValueError, OSError) as exc:
         out.append(finding("GSP-E313", rel, f"unreadable: {getattr(exc, 'message', exc)}"))
         return None
@@ -149,7 +149,7 @@ def _consistency(
     else:
         try:
             data = read_bounded(site / CONSISTENCY_NAME, 1 << 20, what=CONSISTENCY_NAME)
-            doc = json.loads(data)
+            doc = jsontext.loads(data)
             if doc.get("old_checkpoint") != old.decode() or doc.get("new_checkpoint") != current.decode():
                 found.append(
                     finding(

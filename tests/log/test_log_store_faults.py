@@ -115,6 +115,13 @@ def test_checkpoint_smaller_than_last_seen(store: LogStore, signer: Signer) -> N
     assert codes(store, last_seen=small) == set()
 
 
+def test_hostile_log_json_is_named_not_a_crash(store: LogStore) -> None:
+    # A few thousand nested brackets used to escape as RecursionError ("internal error").
+    (store.root / "log.json").write_bytes(b"[" * 20_000 + b"]" * 20_000)
+    with pytest.raises(InputError, match=r"log\.json: invalid JSON \(nested deeper"):
+        LogStore(store.root)
+
+
 def test_append_refuses_a_foreign_key(store: LogStore) -> None:
     from logtest_helpers import fixed_key
 
