@@ -173,5 +173,5 @@ def parse_document(data: bytes, *, name: str, fmt: str | None = None) -> Any:
 def load_document(path: Path, *, name: str | None = None, limit: int = DOCUMENT_LIMIT) -> Any:
     """Read (bounded) and parse a document file; errors name ``name`` or the path."""
     label = name or str(path)
-    data = read_bounded(path, limit, what=f"document {label}")
+    data = read_bounded(path, limit, what="document")
     return parse_document(data, name=label, fmt=path.suffix.lower().lstrip("."))
