@@ -68,6 +68,8 @@ def repair(pack_file: Path, out: Path, parity_file: Path | None, salvage_to: Pat
     }
     if r.salvaged is not None:
         obj["salvaged"] = r.salvaged
+    if r.pack_intact is not None:
+        obj["pack_intact"] = r.pack_intact
     if as_json:
         click.echo(json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False))
         return 0 if r.repaired else 1
@@ -79,6 +81,13 @@ def repair(pack_file: Path, out: Path, parity_file: Path | None, salvage_to: Pat
             "restored), byte-identical to the protected pack"
         )
         return 0
+    if r.pack_intact:
+        click.echo(
+            f"{pack_file.name}: the pack verifies intact, but its parity is unusable; nothing written to {out.name}\n"
+            f"  hint: make fresh parity with `glyphserpack protect {pack_file}`",
+            err=True,
+        )
+        return 1
     click.echo(f"{pack_file.name}: NOT repairable; nothing written to {out.name}", err=True)
     for lo, hi in r.lost_ranges:
         click.echo(f"cannot restore pack bytes {lo}-{hi}", err=True)

@@ -41,6 +41,9 @@ class RepairResult:
     lost_structures: list[str] = field(default_factory=list)
     damaged_members: list[str] = field(default_factory=list)
     salvaged: list[str] | None = None
+    #: Set when the sidecar was unusable: whether the pack verified on its own (then only the
+    #: parity is lost, and ``protect`` on the pack makes it again).
+    pack_intact: bool | None = None
 
 
 class _Stripes:
@@ -270,6 +273,8 @@ def _unrepairable(result: RepairResult, best: Path, salvage_to: Path | None) -> 
             result.lost_structures.append("pack index / seek table")
     else:
         report = verify(best)
+        if header is None:
+            result.pack_intact = report.valid
         names = set(report.damaged_members)
         names |= {f.where for f in report.findings if f.code in ("GSP-E105", "GSP-E106", "GSP-E108")}
         result.damaged_members = sorted(names)

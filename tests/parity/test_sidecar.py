@@ -60,6 +60,21 @@ def test_both_header_copies_lost(protected: Protected, tmp_path: Path, capsys: p
     assert not (tmp_path / "fixed.glyphserpack").exists()
 
 
+def test_lost_sidecar_of_an_intact_pack_says_protect_again(
+    protected: Protected, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    p = protected.copy(tmp_path, par=b"\0" * len(protected.par))
+    rc = main(["repair", str(p), "-o", str(tmp_path / "fixed.glyphserpack")])
+    err = capsys.readouterr().err
+    assert rc == 1
+    assert "the pack verifies intact, but its parity is unusable" in err
+    assert f"glyphserpack protect {p}" in err
+    assert "NOT repairable" not in err
+    assert not (tmp_path / "fixed.glyphserpack").exists()
+    assert main(["repair", str(p), "-o", str(tmp_path / "fixed.glyphserpack"), "--json"]) == 1
+    assert '"pack_intact": true' in capsys.readouterr().out
+
+
 def test_verify_reports_repairability(protected: Protected, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     p = protected.copy(tmp_path)
     assert main(["verify", str(p)]) == 0
