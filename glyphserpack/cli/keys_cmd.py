@@ -59,8 +59,15 @@ def keys() -> None:
 @keys.command("generate")
 @click.argument("key_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--trust", "trust_dir", type=click.Path(file_okay=False, path_type=Path), help="Add the key here.")
-@click.option("--owner", default="glyphserpack signer", show_default=True)
-@click.option("--purpose", "purposes", multiple=True, default=("pack",), show_default=True)
+@click.option("--owner", default="glyphserpack signer", show_default=True, help="Who holds the key (trust store).")
+@click.option(
+    "--purpose",
+    "purposes",
+    multiple=True,
+    default=("pack",),
+    show_default=True,
+    help="What the key may sign: pack, certificate, checkpoint, revocation or site (repeatable).",
+)
 @click.option("--not-before", help="Start of validity (default: now / SOURCE_DATE_EPOCH).")
 @click.option("--not-after", help="End of validity.")
 @click.option(
@@ -99,7 +106,7 @@ def generate(
 
 @keys.command("show")
 @click.argument("key_file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print key id, public key and file as JSON.")
 def show(key_file: Path, as_json: bool) -> int:
     """Print the key id and public key of a key file (never the private key).
 
@@ -118,9 +125,11 @@ def show(key_file: Path, as_json: bool) -> int:
 @keys.command("rotate")
 @click.argument("old_key_id")
 @click.argument("new_key_file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--trust", "trust_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--trust", "trust_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Trust directory."
+)
 @click.option("--at", help="Rotation time (default: now / SOURCE_DATE_EPOCH).")
-@click.option("--encrypt/--no-encrypt", default=False)
+@click.option("--encrypt/--no-encrypt", default=False, help="Encrypt the new key with a passphrase.")
 def rotate(old_key_id: str, new_key_file: Path, trust_dir: Path, at: str | None, encrypt: bool) -> int:
     """Replace OLD_KEY_ID by a new key; the old key's window ends at --at.
 
@@ -136,9 +145,11 @@ def rotate(old_key_id: str, new_key_file: Path, trust_dir: Path, at: str | None,
 
 @keys.command("revoke")
 @click.argument("key_id")
-@click.option("--trust", "trust_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--trust", "trust_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Trust directory."
+)
 @click.option("--at", help="Revocation time (default: now / SOURCE_DATE_EPOCH).")
-@click.option("--reason", default="keyCompromise", show_default=True)
+@click.option("--reason", default="keyCompromise", show_default=True, help="RFC 5280 revocation reason name.")
 def revoke(key_id: str, trust_dir: Path, at: str | None, reason: str) -> int:
     """Revoke KEY_ID in the trust directory from --at on.
 

@@ -40,7 +40,9 @@ def tsa() -> None:
 
 @tsa.command("init")
 @click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
-@click.option("--key-type", type=click.Choice(KEY_TYPES), default="ec", show_default=True)
+@click.option(
+    "--key-type", type=click.Choice(KEY_TYPES), default="ec", show_default=True, help="ECDSA P-256, P-384 or RSA."
+)
 @click.option("--name", default="glyphserpack embedded TSA", show_default=True, help="TSA certificate common name.")
 def init_cmd(directory: Path, key_type: str, name: str) -> int:
     """Create a root CA and a TSA certificate (critical EKU timeStamping) in DIRECTORY.
@@ -58,10 +60,19 @@ def init_cmd(directory: Path, key_type: str, name: str) -> int:
 
 
 @tsa.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(0, 65535), default=3161, show_default=True)
 @click.option(
-    "--state", "state", type=click.Path(path_type=Path, file_okay=False), default=Path("tsa-state"), show_default=True
+    "--host", default="127.0.0.1", show_default=True, help="Address to listen on (no authentication: keep it private)."
+)
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=3161, show_default=True, help="TCP port (0: any free port)."
+)
+@click.option(
+    "--state",
+    "state",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("tsa-state"),
+    show_default=True,
+    help="Keys, certificates and the serial-number counter.",
 )
 @click.option("--key-type", type=click.Choice(KEY_TYPES), default="ec", show_default=True, help="Used by a first init.")
 @click.option("--policy", default=DEFAULT_POLICY, show_default=True, help="TSA policy OID put in every token.")
@@ -123,8 +134,19 @@ def _expected_digest(token: bytes, data_path: Path | None, digest_hex: str | Non
 @click.argument("token_path", metavar="TOKEN", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--data", "data_path", type=click.Path(path_type=Path, dir_okay=False), help="The stamped file.")
 @click.option("--digest", "digest_hex", help="Hex imprint instead of --data.")
-@click.option("--trust", "trust_path", type=click.Path(path_type=Path, dir_okay=False), required=True)
-@click.option("--untrusted", "untrusted_path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--trust",
+    "trust_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="PEM file of trusted root certificates.",
+)
+@click.option(
+    "--untrusted",
+    "untrusted_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="PEM file of intermediate certificates, for tokens that do not embed them.",
+)
 @click.option("--policy", "policies", multiple=True, help="Allowed TSA policy OID (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def verify_cmd(
@@ -165,9 +187,18 @@ def verify_cmd(
 @click.option("--tsa", "tsa_urls", multiple=True, required=True, help="TSA URL (repeatable).")
 @click.option("--quorum", type=click.IntRange(1), default=1, show_default=True, help="Good tokens needed.")
 @click.option("--renew", is_flag=True, help="Add an archive time-stamp over the root and all earlier tokens.")
-@click.option("--hash", "hash_alg", type=click.Choice(["sha256", "sha512"]), default="sha256", show_default=True)
+@click.option(
+    "--hash",
+    "hash_alg",
+    type=click.Choice(["sha256", "sha512"]),
+    default="sha256",
+    show_default=True,
+    help="Imprint algorithm over the pack root.",
+)
 @click.option("--timeout", type=click.FloatRange(0.1, 300), default=10.0, show_default=True, help="Seconds per try.")
-@click.option("--retries", type=click.IntRange(0, 10), default=2, show_default=True)
+@click.option(
+    "--retries", type=click.IntRange(0, 10), default=2, show_default=True, help="Extra tries per TSA, with backoff."
+)
 @click.option("--tsa-trust", type=click.Path(path_type=Path, dir_okay=False), help="Require tokens to chain here.")
 def timestamp(
     pack: Path,
