@@ -12,6 +12,8 @@ the evidence. Flags win over the file, the file wins over the defaults.
     sign_key = "../keys/release.key" # relative to the evidence tree; never inside it
     trust = "trust"                  # trust store directory, relative to the evidence tree
     log = "../registry-log"          # the registry's long-lived transparency log (must exist)
+    parity = "5%"                    # Reed-Solomon parity sidecar beside the pack, or "off"
+    previous_manifest = "../previous-site/site-manifest.json"  # chain this site to the last one
     [timestamp]
     tsa = ["https://tsa.example/tsr"]
     quorum = 1
@@ -27,14 +29,26 @@ from pathlib import Path
 from typing import Any
 
 from glyphserpack._internal.fsio import read_bounded
-from glyphserpack.errors import InputError
+from glyphserpack.errors import GlyphserpackError, InputError
 
-__all__ = ["CONFIG_NAME", "PROFILES", "BuildConfig", "load_config"]
+__all__ = ["CONFIG_NAME", "DEFAULT_PARITY", "PROFILES", "BuildConfig", "load_config", "parse_parity"]
 
 CONFIG_NAME = "glyphserpack.toml"
 PROFILES = ("core", "enterprise", "regulated")
-_TOP = {"profile", "base_url", "sign_key", "trust", "log", "timestamp"}
+#: the parity sidecar's size as a share of the pack (``glyphserpack protect``'s default)
+DEFAULT_PARITY = "5%"
+PARITY_OFF = "off"
+_TOP = {"profile", "base_url", "sign_key", "trust", "log", "parity", "previous_manifest", "timestamp"}
 _TS = {"tsa", "quorum", "hash", "roots"}
+
+
+def parse_parity(text: str) -> float | None:
+    """``"5%"`` -> 0.05, ``"off"`` -> None; anything else is a UsageError naming ``--parity``."""
+    if text.strip().lower() == PARITY_OFF:
+        return None
+    from glyphserpack.parity import parse_ratio
+
+    return parse_ratio(text)
 
 
 @dataclass(frozen=True)
@@ -47,6 +61,10 @@ class BuildConfig:
     trust: Path | None = None
     #: the registry's long-lived log; None = a self-contained log per release under OUT/log
     log: Path | None = None
+    #: parity sidecar size ("5%") or "off"; see :attr:`parity_ratio`
+    parity: str = DEFAULT_PARITY
+    #: the previous release's ``site-manifest.json``: the new site records its root (a hash chain)
+    previous_manifest: Path | None = None
     tsa_urls: tuple[str, ...] = field(default_factory=tuple)
     quorum: int = 1
     hash_alg: str = "sha256"
@@ -59,7 +77,19 @@ class BuildConfig:
         cfg.check()
         return cfg
 
+    @property
+    def parity_ratio(self) -> float | None:
+        """The parity budget as a share of the pack size; None when parity is off."""
+        return parse_parity(self.parity)
+
+    @property
+    def parity_label(self) -> str:
+        """The parity setting normalised ("5%", "12.5%", "off"): what reports and the inputs hash record."""
+        ratio = self.parity_ratio
+        return PARITY_OFF if ratio is None else f"{ratio * 100:g}%"
+
     def check(self) -> None:
+        parse_parity(self.parity)  # a malformed value is a UsageError naming --parity
         if self.profile not in PROFILES:
             raise InputError(f"profile {self.profile!r}: expected one of {', '.join(PROFILES)}")
         if self.hash_alg not in ("sha256", "sha512"):
@@ -101,6 +131,10 @@ def load_config(evidence_dir: Path) -> BuildConfig:
         sign_key=(evidence_dir / text(doc["sign_key"], "sign_key")) if "sign_key" in doc else None,
         trust=(evidence_dir / text(doc["trust"], "trust")) if "trust" in doc else None,
         log=(evidence_dir / text(doc["log"], "log")) if "log" in doc else None,
+        parity=_parity(text(doc.get("parity", DEFAULT_PARITY), "parity"), path),
+        previous_manifest=(
+            (evidence_dir / text(doc["previous_manifest"], "previous_manifest")) if "previous_manifest" in doc else None
+        ),
         tsa_urls=tuple(text(u, "timestamp.tsa[]") for u in _as_list(ts.get("tsa", []), path)),
         quorum=_as_int(ts.get("quorum", 1), path, "timestamp.quorum"),
         hash_alg=text(ts.get("hash", "sha256"), "timestamp.hash"),
@@ -108,6 +142,15 @@ def load_config(evidence_dir: Path) -> BuildConfig:
     )
     cfg.check()
     return cfg
+
+
+def _parity(value: str, path: Path) -> str:
+    """A percentage such as "5%" or "off"; the error names the file and the key."""
+    try:
+        parse_parity(value)
+    except GlyphserpackError:
+        raise InputError(f"{path}: parity {value!r}: expected a percentage such as 5% (at most 100%), or off") from None
+    return value
 
 
 def _as_list(value: Any, path: Path) -> list[Any]:

@@ -5,8 +5,9 @@ Steps, in declared order (the first ten are seed ``productization-plan.md`` §3)
      1 resolve-profile        6 security-case         11 pack
      2 observability-mapping  7 evolution-policy      12 timestamp
      3 certification-bundle   8 performance-tiers     13 log
-     4 reference-stack        9 chaos-proof-pack      14 verify
-     5 external-interfaces   10 aggregate-verdict     15 site
+     4 reference-stack        9 chaos-proof-pack      14 parity
+     5 external-interfaces   10 aggregate-verdict     15 verify
+                                                      16 site
 
 After each step the checkpoint (``OUT/.glyphserpack-build.json``) records the SHA-256 of
 every file the step produced and the state it hands on; it binds the hash of the evidence
@@ -33,9 +34,11 @@ from glyphserpack.build.checkpoint import CHECKPOINT_NAME, Checkpoint, StepRecor
 from glyphserpack.build.config import BuildConfig
 from glyphserpack.build.context import BuildContext, StepResult, crash_hook
 from glyphserpack.build.evidence_steps import EVIDENCE_STEPS
+from glyphserpack.build.previous import PreviousSite, check_previous_manifest
 from glyphserpack.build.publish_steps import PUBLISH_STEPS
 from glyphserpack.errors import EXIT_FAIL, EXIT_OK, InputError, KeyMaterialError, UnsafePathError, UsageError
 from glyphserpack.evidence import to_json_bytes
+from glyphserpack.log import LogStore
 from glyphserpack.trust import TrustStore
 
 __all__ = [
@@ -141,11 +144,14 @@ def inputs_hash(
     signer_id: str | None,
     trust: TrustStore | None,
     log_key: str | None = None,
+    previous: PreviousSite | None = None,
 ) -> str:
     """What a resumed build must share with the interrupted one: evidence bytes, options, version.
 
     With ``--log`` the log's verifier key is bound, not its path (the log may move) nor its
-    size (it grows: a resume after the build's own append must still match).
+    size (it grows: a resume after the build's own append must still match). The previous
+    site manifest is bound by the SHA-256 of its bytes (republished as they are), the
+    parity setting by its normalised value ("5%" and "5.0%" make the same sidecar).
     """
     roots = file_sha256(config.tsa_roots) if config.tsa_roots is not None else None
     obj = {
@@ -160,6 +166,8 @@ def inputs_hash(
         "trust": trust.hash().hex() if trust is not None else None,
         "tsa_roots": roots,
         "source_date_epoch": source_date_epoch(),
+        "parity": config.parity_label,
+        "previous_manifest": previous.sha256 if previous is not None else None,
     }
     if log_key is not None:
         obj["log"] = log_key
@@ -213,8 +221,8 @@ def _load_signer(config: BuildConfig, evidence: Path) -> Any:
     return load_private_key(config.sign_key, passphrase=phrase.encode() if phrase else None)
 
 
-def _check_registry_log(config: BuildConfig, evidence: Path, out: Path, signer: Any) -> str | None:
-    """Fail fast on ``--log``: where it is, whose key it has, whether it verifies; return its key."""
+def _check_registry_log(config: BuildConfig, evidence: Path, out: Path, signer: Any) -> LogStore | None:
+    """Fail fast on ``--log``: where it is, whose key it has, whether it verifies; return it."""
     if config.log is None:
         return None
     if signer is None:
@@ -230,7 +238,7 @@ def _check_registry_log(config: BuildConfig, evidence: Path, out: Path, signer: 
 
     store = open_registry_log(config.log, signer)
     audit_or_refuse(store)
-    return store.log_key.vkey()
+    return store
 
 
 def run_build(request: BuildRequest, reporter: Reporter | None = None) -> BuildOutcome:
@@ -248,8 +256,10 @@ def run_build(request: BuildRequest, reporter: Reporter | None = None) -> BuildO
     trust = TrustStore.load(config.trust) if config.trust is not None else None
     from glyphserpack.signing import key_id
 
-    log_key = _check_registry_log(config, evidence, out, signer)
-    digest = inputs_hash(evidence, config, key_id(signer) if signer is not None else None, trust, log_key)
+    registry_log = _check_registry_log(config, evidence, out, signer)
+    log_key = registry_log.log_key.vkey() if registry_log is not None else None
+    previous = check_previous_manifest(config, out, registry_log)
+    digest = inputs_hash(evidence, config, key_id(signer) if signer is not None else None, trust, log_key, previous)
     if request.resume and (out / CHECKPOINT_NAME).is_file():
         cp = Checkpoint.load(out, digest)
         _sweep_leftovers(out)
@@ -307,6 +317,8 @@ def _summary(ctx: BuildContext, cp: Checkpoint) -> dict[str, Any]:
         "pack_valid": s["pack_valid"],
         "timestamped": s["timestamped"],
         "log": _log_summary(ctx) if s["logged"] else None,
+        "parity": s["parity"],
+        "previous_manifest_root": s["previous_manifest_root"],
         "site_root": s["site_root"],
         "site_valid": s["site_valid"],
         "steps": [{"name": r.name, "outputs": dict(sorted(r.outputs.items()))} for r in cp.steps],

@@ -1,4 +1,4 @@
-"""Steps 11–15: pack, time-stamp, transparency log, verification, site.
+"""Steps 11–16: pack, time-stamp, transparency log, parity, verification, site.
 
 Each is deterministic given the time-stamp tokens, and tokens are saved under
 ``OUT/.build/tokens/`` the moment a TSA answers (keyed by what they stamp), before they are
@@ -144,8 +144,43 @@ def log_step(ctx: BuildContext) -> StepResult:
     return out
 
 
+def parity_step(ctx: BuildContext) -> StepResult:
+    """Step 14: the pack's Reed–Solomon parity sidecar ``packs/NAME.glyphserpack.par``.
+
+    The sidecar is a pure function of every byte of the pack, so it comes after the last
+    step that rewrites the pack (12 attaches time-stamp tokens, 13 the inclusion proof, both
+    at the pack's tail), and before 15, which reports on it, and 16, which publishes it
+    beside the pack. A step of its own rather than the tail of 13 or the head of 15: it gets
+    its own checkpoint record, so a kill while the parity is computed redoes only the parity
+    (13 appends to the registry's log; 15 only reads).
+    """
+    from glyphserpack.parity import protect
+
+    out = StepResult()
+    ratio = ctx.config.parity_ratio
+    if ratio is None:
+        out.state = {"parity": None}
+        return out
+    rel = f"{PACK_DIR}/{ctx.state['pack_name']}"
+    ctx.progress(f"computing {ctx.config.parity_label} parity")
+    ctx.hook("mid")
+    par = protect(ctx.path(rel), ratio=ratio)
+    par_rel = f"{PACK_DIR}/{par.name}"
+    out.outputs.append(par_rel)
+    out.state = {
+        "parity": {
+            "ratio": ctx.config.parity_label,
+            "sidecar": par.name,
+            "sha256": ctx.digest(par_rel),
+            "size": par.stat().st_size,
+        }
+    }
+    return out
+
+
 def verify_step(ctx: BuildContext) -> StepResult:
-    """Step 14: verify the pack as a stranger would (frames, manifest, signatures, tokens, proof)."""
+    """Step 15: verify the pack as a stranger would (frames, manifest, signatures, tokens, proof, parity)."""
+    from glyphserpack._internal.packparity import add_parity_check
     from glyphserpack.pack import open_pack, verify
     from glyphserpack.timestamp import verify_pack_timestamps
 
@@ -170,6 +205,10 @@ def verify_step(ctx: BuildContext) -> StepResult:
         report.merge(checks, findings)
     else:
         report.add_check("L.inclusion", "skip", "no signing key: no transparency log")
+    if ctx.state.get("parity") is None:
+        report.add_check("parity", "skip", "--parity off: no sidecar")
+    elif add_parity_check(report, path) is None:
+        report.add_check("parity", "fail", f"{ctx.state['parity']['sidecar']}: missing beside the pack")
     ctx.hook("mid")
     obj = report.to_obj()
     ctx.write(f"{VERIFY_DIR}/{name}.cbor", canonical.dumps(obj), out)
@@ -195,7 +234,11 @@ def _previous_checkpoint(ctx: BuildContext) -> bytes | None:
 
 
 def site_step(ctx: BuildContext) -> StepResult:
-    """Step 15: the static site (signed and time-stamped like the pack), then verify it."""
+    """Step 16: the static site (signed and time-stamped like the pack, chained to the previous one), verified.
+
+    ``packs/`` holds the pack and its parity sidecar; the site publishes both, the sidecar
+    beside the pack under the name ``glyphserpack verify`` and ``repair`` look for.
+    """
     from glyphserpack.site import build_site, verify_site
     from glyphserpack.timestamp import load_certificates, stamp_quorum
 
@@ -227,19 +270,30 @@ def site_step(ctx: BuildContext) -> StepResult:
         log_dir=ctx.path(LOG_DIR) if ctx.state.get("logged") else None,
         log_key=ctx.state.get("log_vkey"),
         previous_checkpoint=_previous_checkpoint(ctx),
+        previous_manifest=cfg.previous_manifest,
         pack_trust=ctx.trust,
     )
     ctx.hook("mid")
     logged = bool(ctx.state.get("logged"))
     report = verify_site(
-        ctx.path(SITE_DIR), trust=ctx.trust, tsa_roots=roots, log_key=ctx.state.get("log_vkey"), require_log=logged
+        ctx.path(SITE_DIR),
+        trust=ctx.trust,
+        tsa_roots=roots,
+        previous=cfg.previous_manifest,
+        log_key=ctx.state.get("log_vkey"),
+        require_log=logged,
     )
     obj = report.to_dict()
     ctx.write(f"{VERIFY_DIR}/site.json", to_json_bytes(obj), out)
     out.outputs.append(f"{SITE_DIR}/site-manifest.json")
     if cfg.tsa_urls:
         out.outputs.append(f".build/tokens/site-{built.root}.tst")
-    out.state = {"site_root": built.root, "site_valid": report.valid, "site_files": built.files}
+    out.state = {
+        "site_root": built.root,
+        "site_valid": report.valid,
+        "site_files": built.files,
+        "previous_manifest_root": report.previous_root,
+    }
     return out
 
 
@@ -247,6 +301,7 @@ PUBLISH_STEPS = [
     ("pack", "Release pack (evidence and reports), signed", pack_step),
     ("timestamp", "RFC 3161 time-stamps over the pack root", timestamp_step),
     ("log", "Transparency log and the pack's inclusion proof", log_step),
+    ("parity", "Reed-Solomon parity sidecar beside the pack", parity_step),
     ("verify", "Verify the pack", verify_step),
     ("site", "Static site, signed, then verified", site_step),
 ]

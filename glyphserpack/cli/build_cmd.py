@@ -104,12 +104,16 @@ def _report(outcome: BuildOutcome, as_json: bool, seconds: float, extra: dict[st
         click.echo(f"  resumed: {len(outcome.reused_steps)} completed step(s) reused")
     click.echo(f"  reports  {out / 'reports'}")
     click.echo(f"  pack     {out / 'packs' / pack['name']}  root {pack['root_hash'][:16]}…  {', '.join(facts)}")
+    if s["parity"]:
+        par = s["parity"]
+        click.echo(f"  parity   {out / 'packs' / par['sidecar']}  ({par['ratio']}, {par['size']} bytes)")
     if s["log"] and "previous_size" in s["log"]:
         grown = s["log"]["size"] - s["log"]["previous_size"]
         click.echo(f"  log      {out / 'log'}  ({s['log']['size']} entries, {grown} since the previous release)")
     elif s["log"]:
         click.echo(f"  log      {out / 'log'}  ({s['log']['size']} entries)")
-    click.echo(f"  site     {out / 'site'}  {'VALID' if s['site_valid'] else 'INVALID'}")
+    chained = f"  chained to {s['previous_manifest_root'][:16]}…" if s["previous_manifest_root"] else ""
+    click.echo(f"  site     {out / 'site'}  {'VALID' if s['site_valid'] else 'INVALID'}{chained}")
     click.echo(f"  open     {site.as_uri()}")
     click.echo(f"      or   glyphserpack site serve {out / 'site'}   (then http://127.0.0.1:8000/)")
     click.echo(f"  done in {seconds:.1f}s")
@@ -138,6 +142,16 @@ def _interrupted(out: Path, progress: _Progress, resume_hint: str) -> int:
     type=click.Path(file_okay=False, path_type=Path),
     help="The registry's long-lived transparency log (made once with `log init`): append this release to it.",
 )
+@click.option(
+    "--parity",
+    metavar="RATIO|off",
+    help="Reed-Solomon parity sidecar PACK.par beside the pack, e.g. 5% of its size (default), or off.",
+)
+@click.option(
+    "--previous-manifest",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The previous release's site-manifest.json: the new site records its root (a hash chain).",
+)
 @click.option("--resume", is_flag=True, help="Continue an interrupted build in OUT (same inputs and options).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each step to stderr.")
@@ -152,6 +166,8 @@ def build(
     trust_dir: Path | None,
     base_url: str | None,
     log_dir: Path | None,
+    parity: str | None,
+    previous_manifest: Path | None,
     resume: bool,
     as_json: bool,
     verbose: bool,
@@ -159,7 +175,7 @@ def build(
     """Check EVIDENCE and publish it: reports, signed time-stamped pack, log, site.
 
     Runs the ten steps of the productization plan, then pack, time-stamp, log,
-    verify and site, recording each in OUT/.glyphserpack-build.json so that
+    parity, verify and site, recording each in OUT/.glyphserpack-build.json so that
     --resume continues an interrupted build to byte-identical results. Settings
     come from EVIDENCE/glyphserpack.toml (see docs/build.md); flags override it.
 
@@ -167,6 +183,10 @@ def build(
     LOG_DIR (created once with `glyphserpack log init`, same key as --sign-key)
     the build appends the entries LOG_DIR lacks, the site carries the consistency
     proof from LOG_DIR's checkpoint before this release, and OUT/log is a copy.
+
+    The pack gets a parity sidecar (--parity, default 5%) computed after the
+    time-stamps and the log proof are attached; the site publishes it beside the
+    pack. --previous-manifest chains the site to the previous release's site.
 
     \b
     Exit status: 0 gate PASS and everything verified, 1 gate FAIL or a
@@ -180,6 +200,8 @@ def build(
       glyphserpack build evidence/ -o dist/ --resume
       glyphserpack log init ../registry-log --origin certs.example/log --key ../keys/release.pem
       glyphserpack build evidence/ -o dist/ --sign-key ../keys/release.pem --log ../registry-log
+      glyphserpack build evidence/ -o dist/ --parity 10% --previous-manifest ../1.3.0/site-manifest.json \\
+          --sign-key ../keys/release.pem --log ../registry-log
     """
     from glyphserpack.build.config import load_config
     from glyphserpack.build.pipeline import BuildRequest, run_build
@@ -194,6 +216,8 @@ def build(
         trust=trust_dir,
         base_url=base_url,
         log=log_dir,
+        parity=parity,
+        previous_manifest=previous_manifest,
     )
     started = time.perf_counter()
     progress = _Progress(verbose=verbose, enabled=not as_json)

@@ -121,6 +121,7 @@ def verify(
     Example:
       glyphserpack verify release.glyphserpack --trust trust/ --tsa-trust tsa-roots.pem
     """
+    from glyphserpack._internal.packparity import add_parity_check
     from glyphserpack.errors import PackError
     from glyphserpack.parity import sidecar_path
     from glyphserpack.trust import TrustStore
@@ -152,7 +153,7 @@ def verify(
             report.merge([], found)
             if found or tsa_trust is not None:
                 report.add_check("timestamps", "fail" if any(f.severity == "error" for f in found) else "pass")
-    _add_parity(report, pack_file)
+    add_parity_check(report, pack_file)
     if cbor_out is not None:
         from glyphserpack._internal.fsio import atomic_write
 
@@ -165,32 +166,6 @@ def verify(
         verdict = "VALID" if report.valid else "INVALID"
         click.echo(f"{pack_file.name}: {verdict} (root hash {report.root_hash or 'unknown'})")
     return report.exit_code
-
-
-def _add_parity(report: packlib.PackReport, pack_file: Path) -> None:
-    """If a parity sidecar sits beside the pack, say what it finds and whether it can repair."""
-    from glyphserpack.pack.report import CheckResult
-    from glyphserpack.parity import assess, sidecar_path
-
-    par = sidecar_path(pack_file)
-    if not par.exists():
-        return
-    status = assess(pack_file, par)
-    found = status.findings()
-    report.merge([], found)
-    if status.intact:
-        detail = f"{par.name}: pack and parity intact"
-    elif status.header is None:
-        detail = f"{par.name}: unreadable, repairability unknown"
-    elif status.pack_intact:
-        detail = f"{par.name}: pack intact; the sidecar itself is damaged (`glyphserpack repair` restores it)"
-    elif status.repairable:
-        detail = f"{par.name}: damage is repairable with `glyphserpack repair`"
-    else:
-        detail = f"{par.name}: damage exceeds the parity budget"
-    # A damaged sidecar alone does not make a sound pack invalid; its findings are warnings.
-    result: CheckResult = "pass" if status.pack_intact else "skip" if status.header is None else "fail"
-    report.add_check("parity", result, detail)
 
 
 @click.command("ls")

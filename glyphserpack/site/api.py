@@ -7,7 +7,7 @@ instead of scraping HTML; every record names the hash it describes and the page 
 ``api/registry.json``            every certificate and certification record with its status
 ``api/certificates/H16.json``    one certificate: signed fields, verification results, links
 ``api/guarantees.json``          compatibility guarantees, deprecations, breaking changes, matrix
-``api/packs.json``               archive packs: file hash, root hash, signers, time-stamps
+``api/packs.json``               archive packs: file hash, root hash, signers, time-stamps, parity sidecar
 ``api/log.json``                 with a transparency log: checkpoint, key, every derived state
 ``api/schemas/KIND.json``        JSON Schemas of the evidence kinds
 """
@@ -21,7 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from glyphserpack.evidence.kinds import schema_for
-from glyphserpack.site.context import PREFIX, CertRecord, Link, LogEvent, LogState, SiteContext
+from glyphserpack.site.context import PREFIX, CertRecord, Link, LogEvent, LogState, ParityRecord, SiteContext
 
 __all__ = ["API_VERSION", "api_schema", "log_state_doc", "write_api"]
 
@@ -134,6 +134,14 @@ class Guarantees(_Model):
     matrix: dict[str, list[str]] = Field(description="version -> one cell per profile (core, enterprise, regulated)")
 
 
+class PackParity(_Model):
+    name: str
+    sha256: str
+    size: int
+    download: str = Field(description="the pack's download path plus .par, where verify and repair look for it")
+    status: str = Field(description="the sidecar checked against the pack when the site was built")
+
+
 class Pack(_Model):
     name: str
     sha256: str
@@ -147,11 +155,18 @@ class Pack(_Model):
     log_entry: LogEventDoc | None = Field(
         default=None, description="the log's pack_published entry for this pack (root or file hash)"
     )
+    parity: PackParity | None = Field(
+        default=None, description="Reed-Solomon parity sidecar published beside the pack (archive/FORMAT.md §11)"
+    )
 
 
 class Packs(_Model):
     api_version: Literal[1]
     packs: list[Pack]
+
+
+def _parity(par: ParityRecord) -> PackParity:
+    return PackParity(name=par.name, sha256=par.sha256, size=par.size, download=par.download, status=par.status)
 
 
 def _link(link: Link) -> ApiLink:
@@ -279,6 +294,7 @@ def write_api(ctx: SiteContext, site: Path) -> None:
                     signature_status=p.signature_status,
                     signature_valid=p.signature_valid,
                     log_entry=_event(p.log_entry) if p.log_entry else None,
+                    parity=_parity(p.parity) if p.parity else None,
                 )
                 for p in ctx.packs
             ],

@@ -194,7 +194,7 @@ def _merge_search(out: Path, entries: list[dict[str, str]]) -> None:
 
 
 def _copy_published(tree_root: Path, ctx: SiteContext, packs: Sequence[Path], out: Path) -> None:
-    """Step 4: evidence files and packs under hash-prefixed folders (names cannot collide)."""
+    """Step 4: evidence files and packs (with their parity sidecars) under hash-prefixed names."""
     for f in ctx.files:
         target = out / f.download
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -204,6 +204,8 @@ def _copy_published(tree_root: Path, ctx: SiteContext, packs: Sequence[Path], ou
         target = out / rec.download
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(by_name[rec.name], target)
+        if rec.parity is not None:  # beside the pack, as DOWNLOAD.par (see ParityRecord)
+            shutil.copyfile(by_name[rec.name].with_name(rec.parity.name), out / rec.parity.download)
 
 
 def _sitemap(out: Path, base_url: str) -> None:

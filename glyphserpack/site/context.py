@@ -29,6 +29,7 @@ __all__ = [
     "LogState",
     "LogSummary",
     "PackRecord",
+    "ParityRecord",
     "ProfileRow",
     "RevocationRow",
     "SecurityCasePage",
@@ -119,6 +120,22 @@ class LogEvent:
 
 
 @dataclass(frozen=True)
+class ParityRecord:
+    """A pack's Reed–Solomon parity sidecar, published beside it as ``DOWNLOAD.par``.
+
+    Same folder and name plus ``.par``: where ``glyphserpack verify`` and ``repair`` look for
+    the sidecar of a downloaded pack, so a mirror that copies both keeps them usable.
+    """
+
+    name: str
+    sha256: str
+    size: int
+    download: str
+    #: the sidecar checked against the pack when the site was built
+    status: str
+
+
+@dataclass(frozen=True)
 class PackRecord:
     """A ``.glyphserpack`` archive offered for download on the archive page."""
 
@@ -136,6 +153,8 @@ class PackRecord:
     signature_valid: bool | None = None
     #: the pack_published entry of the transparency log naming this pack (log-backed sites)
     log_entry: LogEvent | None = None
+    #: the parity sidecar found beside the pack (``NAME.glyphserpack.par``), published with it
+    parity: ParityRecord | None = None
 
     @property
     def anchor(self) -> str:

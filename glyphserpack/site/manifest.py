@@ -144,6 +144,8 @@ def write_published_hashes(site: Path, ctx: SiteContext) -> list[dict[str, Any]]
         table.setdefault(ev.sha256, []).append(f"evidence {ev.path}")
     for p in ctx.packs:
         table.setdefault(p.sha256, []).append(f"pack {p.name}")
+        if p.parity is not None:
+            table.setdefault(p.parity.sha256, []).append(f"parity of pack {p.name}")
     ordered = {k: sorted(set(v)) for k, v in sorted(table.items())}
     atomic_write(
         site / PUBLISHED_JS, ("window.GSP_PUBLISHED = " + json.dumps(ordered, sort_keys=True) + ";\n").encode()

@@ -12,7 +12,7 @@ from typing import Any
 
 from glyphserpack._internal.fsio import file_sha256
 from glyphserpack.errors import GlyphserpackError
-from glyphserpack.site.context import PackRecord, download_path
+from glyphserpack.site.context import PackRecord, ParityRecord, download_path
 from glyphserpack.site.escape import safe_filename
 from glyphserpack.trust import TrustStore
 
@@ -58,11 +58,31 @@ def _signatures(path: Path, trust: TrustStore | None) -> tuple[str, bool | None]
     return "verification FAILED (" + ", ".join(codes or failed) + ")", False
 
 
+def _parity(path: Path, download: str) -> ParityRecord | None:
+    """The sidecar beside ``path`` (``NAME.par``), checked against the pack; None when there is none.
+
+    Published as ``download + ".par"``: beside the pack under the name the tools look for.
+    """
+    from glyphserpack._internal.packparity import parity_result
+    from glyphserpack.parity import assess, sidecar_path
+
+    par = sidecar_path(path)
+    if not par.is_file() or par.is_symlink():
+        return None
+    try:
+        _, detail = parity_result(assess(path, par))
+        status = detail.removeprefix(f"{par.name}: ")
+    except GlyphserpackError as exc:
+        status = f"not checked ({exc.message})"
+    return ParityRecord(par.name, file_sha256(par), par.stat().st_size, download + ".par", status)
+
+
 def describe(path: Path, *, tsa_roots: Sequence[Any] | None = None, trust: TrustStore | None = None) -> PackRecord:
     """Root hash, signers, time-stamps and members of one pack, checked when roots or a trust store are given."""
     digest = file_sha256(path)
     size = path.stat().st_size
     download = download_path(digest, safe_filename(path.name, default="release.glyphserpack"), folder="packs")
+    parity = _parity(path, download)
     try:
         from glyphserpack.pack.read import open_pack
 
@@ -89,6 +109,7 @@ def describe(path: Path, *, tsa_roots: Sequence[Any] | None = None, trust: Trust
             verify_status=status,
             signature_status=signature_status,
             signature_valid=signature_valid,
+            parity=parity,
         )
     except (GlyphserpackError, ImportError) as exc:
         detail = exc.message if isinstance(exc, GlyphserpackError) else "pack reader unavailable"
@@ -103,4 +124,5 @@ def describe(path: Path, *, tsa_roots: Sequence[Any] | None = None, trust: Trust
             verify_status=f"unreadable: {detail}",
             signature_status="verification FAILED (unreadable)" if trust is not None else PackRecord.signature_status,
             signature_valid=False if trust is not None else None,
+            parity=parity,
         )

@@ -129,8 +129,11 @@ def _helpers(ctx: SiteContext, page: str) -> dict[str, Any]:
 
     def verify_commands(p: PackRecord) -> str:
         name = _checked_href(p.download.rsplit("/", 1)[-1])
-        lines = [
-            f"echo '{_hex(p.sha256)}  {name}' | sha256sum -c -",
+        lines = [f"echo '{_hex(p.sha256)}  {name}' | sha256sum -c -"]
+        if p.parity is not None:  # downloaded beside the pack, verify reports on it and repair uses it
+            par = _checked_href(p.parity.download.rsplit("/", 1)[-1])
+            lines.append(f"echo '{_hex(p.parity.sha256)}  {par}' | sha256sum -c -")
+        lines += [
             f"glyphserpack verify {name} --trust TRUST_DIR",
             f"zstd -dc {name} | tar -x -C unpacked/ && cat unpacked/*/verification_instructions.txt",
         ]

@@ -34,6 +34,7 @@ def test_layout_and_verdict(reference: Path) -> None:
         "reports/verification/glyphser-1.4.0.glyphserpack.json",
         "reports/verification/site.json",
         PACK,
+        f"{PACK}.par",
         "log/checkpoint",
         "proofs/glyphser-1.4.0.glyphserpack.tlog-proof",
         "site/index.html",

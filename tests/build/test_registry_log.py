@@ -266,3 +266,88 @@ def test_site_verify_checks_the_consistency_proof_not_only_its_hash(releases: Re
     errors = {f.code for f in report.findings if f.severity == "error"}
     assert "GSP-E409" in errors, report.findings
     assert "GSP-E303" not in errors  # the files and the signature check out: only the proof is wrong
+
+
+def _manifest_copy(site: Path, dest: Path) -> Path:
+    """A release's site-manifest.json kept outside its build directory, as a registry would."""
+    import shutil
+
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(site / "site-manifest.json", dest)
+    return dest
+
+
+def test_previous_manifest_chains_successive_sites(
+    releases: Releases, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from glyphserpack.site import verify_site
+    from glyphserpack.trust import TrustStore
+
+    first = _manifest_copy(releases.out1 / "site", tmp_path / "release-1" / "site-manifest.json")
+    old = json.loads(first.read_text())
+    log = copy_log(releases.log1, tmp_path / "log")
+    out = tmp_path / "out"
+    args = [*_args(releases.evidence2, out, releases.keys, log), "--previous-manifest", str(first)]
+    capsys.readouterr()
+    assert main([*args, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["previous_manifest_root"] == old["root"]
+    assert _summary(out)["previous_manifest_root"] == old["root"]
+    site = out / "site"
+    body = json.loads((site / "site-manifest.json").read_text())["body"]
+    assert body["previous_manifest_root"] == old["root"]
+    assert (site / "history" / f"{old['root'][:16]}.json").read_bytes() == first.read_bytes()
+    # The log section chains too: the consistency proof runs from the checkpoint site 1 published.
+    assert body["log"]["previous_checkpoint"] == old["body"]["log"]["checkpoint"]
+    proof = (site / "log" / "consistency.json").read_bytes()
+    assert proof == (releases.out2 / "site" / "log" / "consistency.json").read_bytes()
+    vkey = str(body["log"]["log_key"])
+    verify = ["site", "verify", str(site), "--trust", str(releases.keys.trust), "--log-key", vkey]
+    assert main([*verify, "--previous", str(first)]) == 0
+    capsys.readouterr()
+    report = verify_site(site, trust=TrustStore.load(releases.keys.trust), previous=first, log_key=vkey)
+    assert report.valid, report.findings
+    assert report.previous_root == old["root"]
+    assert report.log is not None
+    # ... and the chain is what is checked: another release's manifest is not this one's predecessor.
+    assert main([*verify, "--previous", str(releases.out2 / "site" / "site-manifest.json")]) == 1
+    assert "GSP-E308" in capsys.readouterr().out
+    # Without --previous-manifest the same release's site records no predecessor.
+    unchained = json.loads((releases.out2 / "site" / "site-manifest.json").read_text())["body"]
+    assert "previous_manifest_root" not in unchained
+
+
+def test_previous_manifest_is_bound_by_the_checkpoint(
+    releases: Releases, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = _manifest_copy(releases.out1 / "site", tmp_path / "release-1" / "site-manifest.json")
+    other = _manifest_copy(releases.out2 / "site", tmp_path / "release-2" / "site-manifest.json")
+    reference, out = tmp_path / "reference", tmp_path / "out"
+    base = ["--previous-manifest", str(first)]
+    uninterrupted = _args(releases.evidence2, reference, releases.keys, copy_log(releases.log1, tmp_path / "a"))
+    assert main([*uninterrupted, *base]) == 0
+    args = _args(releases.evidence2, out, releases.keys, copy_log(releases.log1, tmp_path / "b"))
+    assert _crash([*args, *base], "site:start") == signal.SIGKILL
+    checkpoint = (out / CHECKPOINT_NAME).read_bytes()
+    capsys.readouterr()
+    for changed in (["--previous-manifest", str(other)], []):  # another manifest, or none at all
+        assert main([*args, *changed, "--resume"]) == 2
+        assert "changed since the interrupted build" in capsys.readouterr().err
+        assert (out / CHECKPOINT_NAME).read_bytes() == checkpoint
+    assert main([*args, *base, "--resume"]) == 0
+    assert_same_tree(out, reference)
+
+
+def test_previous_manifest_the_log_does_not_extend_is_refused_before_appending(
+    releases: Releases, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    later = _manifest_copy(releases.out2 / "site", tmp_path / "release-2" / "site-manifest.json")
+    log = copy_log(releases.log1, tmp_path / "log")  # holds release 1 only: behind that site's checkpoint
+    before = tree_bytes(log)
+    out = tmp_path / "out"
+    capsys.readouterr()
+    assert main([*_args(releases.evidence2, out, releases.keys, log), "--previous-manifest", str(later)]) == 2
+    err = capsys.readouterr().err
+    assert f"previous manifest {later}: --log {log} does not extend the checkpoint that site published" in err
+    assert "Traceback" not in err
+    assert tree_bytes(log) == before
+    assert not out.exists()

@@ -22,11 +22,12 @@ from glyphserpack.build.pipeline import STEPS
 from .helpers import EVIDENCE, Keys, Tsa, assert_same_tree, build_args, crash_child, run_build
 
 #: every step boundary (start of each step) and the inside of every step; 'end' (outputs
-#: written, not yet recorded) for the steps that rewrite the pack or the site in place
+#: written, not yet recorded) for the steps that rewrite the pack or the site in place, or
+#: write beside the pack (parity)
 CASES = (
     [f"{s.name}:start" for s in STEPS]
     + [f"{s.name}:mid" for s in STEPS]
-    + [f"{name}:end" for name in ("aggregate-verdict", "pack", "timestamp", "log", "verify", "site")]
+    + [f"{name}:end" for name in ("aggregate-verdict", "pack", "timestamp", "log", "parity", "verify", "site")]
 )
 _NAMES = [s.name for s in STEPS]
 
