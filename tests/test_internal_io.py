@@ -43,6 +43,12 @@ def test_resolve_inside_refuses_links_and_specials(tmp_path: Path) -> None:
         fsio.resolve_inside(tmp_path, "d/missing")
 
 
+def test_read_bounded_names_a_directory_as_not_a_regular_file(tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    with pytest.raises(UnsafePathError, match=r"manifest .*d: not a regular file"):
+        fsio.read_bounded(tmp_path / "d", 100, what="manifest")
+
+
 def test_read_bounded_refuses_before_reading(tmp_path: Path) -> None:
     big = tmp_path / "big.json"
     with big.open("wb") as fh:  # sparse: 2 GiB claimed, nothing really written

@@ -84,10 +84,11 @@ def read_bounded(path: Path, limit: int, *, what: str = "file") -> bytes:
         raise InputError(f"{what} {path}: not found") from None
     except OSError as exc:
         raise InputError(f"{what} {path}: cannot open ({exc.strerror})") from None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)  # checked before fdopen, which raises IsADirectoryError for a directory
+        raise UnsafePathError(f"{what} {path}: not a regular file")
     with os.fdopen(fd, "rb") as fh:
-        st = os.fstat(fh.fileno())
-        if not stat.S_ISREG(st.st_mode):
-            raise UnsafePathError(f"{what} {path}: not a regular file")
         if st.st_size > limit:
             raise InputTooLargeError(
                 f"{what} {path}: {st.st_size} bytes, more than the {limit}-byte limit for this kind of file"
