@@ -40,3 +40,9 @@ def test_help_has_an_example_using_declared_options(path: str, cmd: click.Comman
         for token in shlex.split(line.split(" > ")[0].rstrip("\\"), comments=True):
             if token.startswith("--"):
                 assert token.split("=")[0] in declared, f"{path}: example uses undeclared option {token}"
+
+
+@pytest.mark.parametrize(("path", "cmd"), _commands(), ids=[p for p, _ in _commands()])
+def test_every_option_says_what_it_is_for(path: str, cmd: click.Command) -> None:
+    silent = [p.opts[-1] for p in cmd.params if isinstance(p, click.Option) and not (p.help or "").strip()]
+    assert not silent, f"{path}: options without help text: {silent}"

@@ -235,7 +235,15 @@ def build(
 
 
 @click.command("demo")
-@click.option("-o", "--out", "out", default=Path("dist"), show_default=True, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--out",
+    "out",
+    default=Path("dist"),
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Output directory.",
+)
 @click.option("--evidence", type=click.Path(file_okay=False, path_type=Path), help="Evidence tree (default: bundled).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each step to stderr.")
