@@ -65,7 +65,11 @@ def run_verification(
         if not raw.index.frames:
             raw.close()
             return report, None
-        report.add_check("2a.recovered", "pass", f"{len(raw.index.frames)} frames found by walking frame headers")
+        gaps = sum(bool(f.gap) for f in raw.index.frames)
+        skipped = f", {gaps} unreadable stretch(es) skipped" if gaps else ""
+        report.add_check(
+            "2a.recovered", "pass", f"{len(raw.index.frames) - gaps} frames found by walking frame headers{skipped}"
+        )
     else:
         report.add_check("1-2.trailer", "pass", f"{len(raw.index.frames)} frames, {len(raw.index.members)} members")
     with raw:
@@ -87,17 +91,21 @@ def run_verification(
     )
     stream_ok = not any(p[0] != "GSP-E104" for p in result.problems)
     report.add_check("5.tar", "pass" if stream_ok else "fail", "strict tar parse of the whole stream")
-    _check_contents(report, result, trust)
+    _check_contents(report, result, trust, recovered=not raw.layout_known)
     return report, result
 
 
-def _check_contents(report: PackReport, result: ScanResult, trust: TrustStore | None) -> None:
+def _check_contents(report: PackReport, result: ScanResult, trust: TrustStore | None, *, recovered: bool) -> None:
     by_name: dict[str, Scanned] = {}
     for s in result.members:
         by_name.setdefault(s.name, s)
     for s in result.members:
         for lo, hi in s.damaged:
-            report.add_finding("GSP-E105", s.name, f"content bytes {lo}-{hi} lie in a damaged frame")
+            if recovered:  # step 5: the member is cut at ``lo`` and the rest cannot be placed
+                detail = f"content bytes {lo}-{hi} are unreadable (damaged pack bytes cut the member at byte {lo})"
+            else:
+                detail = f"content bytes {lo}-{hi} lie in a damaged frame"
+            report.add_finding("GSP-E105", s.name, detail)
             report.damaged_members.append(s.name)
     # 6. Manifest.
     mf = by_name.get("manifest.cbor")
@@ -133,7 +141,7 @@ def _check_contents(report: PackReport, result: ScanResult, trust: TrustStore | 
     for name, m in sorted(signed.items()):
         got = by_name.get(name)
         if got is None:
-            lost = " (lost in a damaged frame?)" if result.damaged_frames else ""
+            lost = f" (lost in a damaged frame? content bytes 0-{m['size']})" if result.damaged_frames else ""
             report.add_finding("GSP-E108", name, f"listed in the manifest but not in the stream{lost}")
             if result.damaged_frames:
                 report.damaged_members.append(name)

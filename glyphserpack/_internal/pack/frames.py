@@ -51,6 +51,10 @@ class FrameEntry:
     d_offset: int
     d_size: int
     sha256: bytes
+    #: Recovery only (FORMAT.md §7 step 2a): ``"unreadable"`` or ``"truncated"`` for bytes that
+    #: hold no readable frame. What they decompressed to is unknown, so ``d_size`` is 0 and
+    #: ``sha256`` empty; reading one is damage.
+    gap: str = ""
 
 
 @dataclass(frozen=True)

@@ -84,15 +84,23 @@ class RawPack:
 
     @classmethod
     def recover(cls, path: Path, *, limits: Limits | None = None) -> RawPack:
-        """Open a pack whose trailer is unusable, finding frames by walking their headers."""
+        """Open a pack whose trailer is unusable, finding frames by walking their headers.
+
+        Unreadable stretches between frames become gap entries (:attr:`FrameEntry.gap`),
+        which :meth:`frame` reports as damage like any frame that fails its checks.
+        """
         from glyphserpack._internal.pack.walk import walk
 
         self = cls.__new__(cls)
         self.path = path
         self.limits = limits or Limits()
         self._fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-        self.size = os.fstat(self._fd).st_size
-        self.index = walk(self._fd, self.size)
+        try:
+            self.size = os.fstat(self._fd).st_size
+            self.index = walk(self._fd, self.size)
+        except BaseException:
+            os.close(self._fd)
+            raise
         self._d_starts = [f.d_offset for f in self.index.frames]
         self._cache = None
         return self
@@ -133,8 +141,12 @@ class RawPack:
     def frame(self, i: int) -> bytes:
         """Decompressed bytes of frame ``i``, or :class:`FrameDamage` if they are not what the index says."""
         f = self.index.frames[i]
-        comp = self.compressed(i)
         where = f"pack bytes {f.c_offset}-{f.c_offset + f.c_size}"
+        if f.gap == "truncated":
+            raise FrameDamage("GSP-E119", f, i, f"{where} are a frame cut short by the end of the file")
+        if f.gap:
+            raise FrameDamage("GSP-E104", f, i, f"{where} are not a readable zstd frame ({f.c_size} bytes skipped)")
+        comp = self.compressed(i)
         if len(comp) != f.c_size:
             raise FrameDamage("GSP-E104", f, i, f"{where} are cut short")
         if hashlib.sha256(comp).digest() != f.sha256:

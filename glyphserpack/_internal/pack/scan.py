@@ -3,7 +3,12 @@
 Frames are checked and decompressed by a thread pool a few frames ahead of the parser, so a
 pass costs about one decompression and one SHA-256 of the data while memory stays bounded.
 A damaged frame becomes a *gap*: the members it touches are reported with the damaged byte
-ranges, and parsing resumes at the next member header the index names (FORMAT.md §7 step 4).
+ranges, and parsing resumes at the next member header the index names (FORMAT.md §7 step 5).
+
+A recovered pack (step 2a) has no index to name headers, and what a gap held is unknown. There
+the member a gap cuts is reported from the first lost byte to its end, and parsing *probes*:
+every 512-byte block of the following frames, counted from each frame's start, is a candidate
+header, accepted only if it is a valid normalized header, until one is (FORMAT.md §7 step 5).
 """
 
 from __future__ import annotations
@@ -57,6 +62,8 @@ class ScanResult:
 
 
 _HDR, _PAX, _HDR2, _DATA, _PAD, _EOA, _DONE, _SKIP = range(8)
+#: Where every header's ustar magic and version lie (FORMAT.md §3.2): what probing looks for.
+_USTAR_MAGIC, _MAGIC_AT = b"ustar\x0000", 257
 
 
 class _TarScanner:
@@ -66,8 +73,9 @@ class _TarScanner:
         self.layout_known = index.eoa_offset >= 0
         if self.layout_known:
             self.header_offsets = [m.header_offset for m in index.members] + [index.eoa_offset]
-        else:  # recovered pack: frames start at member headers or inside large members
-            self.header_offsets = [f.d_offset for f in index.frames] + [index.d_total]
+        else:  # recovered pack: headers lie on 512-byte blocks counted from each frame's start
+            self.header_offsets = [f.d_offset for f in index.frames]
+            self.frame_ends = [f.d_offset + f.d_size for f in index.frames]
         self.capture = capture
         self.opener = opener
         self.members: list[Scanned] = []
@@ -88,6 +96,8 @@ class _TarScanner:
         self.pax_len = 0
         self.skip_to = 0
         self.probing = False
+        #: The end-of-archive marker has been read where it belongs.
+        self.ended = False
 
     def problem(self, code: str, where: str, detail: str) -> None:
         self.problems.append((code, where, detail))
@@ -120,12 +130,38 @@ class _TarScanner:
                     self.reported_trailing = True
                     self.problem("GSP-E120", f"stream@{self.pos + 0}", "data after the tar end-of-archive marker")
                 k = n - i
+            elif st == _HDR and self.probing and not self.hbuf:
+                k = self._probe(data, i, n)
+                if k == 0:
+                    k = min(n - i, self.need)
+                    self.hbuf += mv[i : i + k]
+                else:
+                    self.start = self.pos + k
             else:
                 k = min(n - i, self.need - len(self.hbuf))
                 self.hbuf += mv[i : i + k]
             i += k
             self.pos += k
             self._advance()
+
+    def _probe(self, data: bytes, i: int, n: int) -> int:
+        """Bytes to skip from ``data[i]`` (a candidate block) to the next block worth parsing.
+
+        A fast pre-filter for probing: only blocks with the ustar magic at offset 257, or the
+        one where the end-of-archive marker must lie, can pass :meth:`_on_block`.
+        """
+        frame_left = self.frame_ends[bisect.bisect_right(self.header_offsets, self.pos) - 1] - self.pos
+        skip = min(n - i, frame_left)
+        if skip < frame_left:  # the chunk ends inside the frame: parse its last block whole
+            skip -= skip % BLOCK
+        eoa = self.index.d_total - 2 * BLOCK - self.pos
+        if 0 <= eoa < skip and eoa % BLOCK == 0:
+            skip = eoa
+        end = i + skip + _MAGIC_AT + len(_USTAR_MAGIC)
+        at = data.find(_USTAR_MAGIC, i + _MAGIC_AT, end)
+        while at >= 0 and (at - _MAGIC_AT - i) % BLOCK:
+            at = data.find(_USTAR_MAGIC, at + 1, end)
+        return at - _MAGIC_AT - i if at >= 0 else skip
 
     def _where(self) -> str:
         return self.cur.name if self.cur is not None else f"stream@{self.start}"
@@ -144,7 +180,7 @@ class _TarScanner:
             try:
                 self._on_block(st, block)
             except HeaderProblem as exc:
-                # In a recovered pack, frame starts after damage are only candidate headers.
+                # While probing (recovered pack, after damage) blocks are only candidate headers.
                 if not self.probing:
                     self.problem(exc.code, f"stream@{self.start}", exc.detail)
                 self._resync(self.start + 1)
@@ -155,15 +191,28 @@ class _TarScanner:
         self.hbuf.clear()
 
     def _resync(self, at: int) -> None:
-        """Continue at the first member header the index places at or after ``at``."""
+        """Continue at the first member header the index places at or after ``at``.
+
+        Without an index (recovered pack), probe from the first block at or after ``at``.
+        """
         self._close_out()
         self.cur = None
-        i = bisect.bisect_left(self.header_offsets, at)
-        if i >= len(self.header_offsets):
+        if self.layout_known:
+            i = bisect.bisect_left(self.header_offsets, at)
+            target = self.header_offsets[i] if i < len(self.header_offsets) else -1
+        else:
+            # Blocks already read (a rejected candidate's pax records) cannot be probed again.
+            at = max(at, self.pos)
+            self.probing = True
+            i = bisect.bisect_right(self.header_offsets, at) - 1
+            start, end = self.header_offsets[i], self.frame_ends[i]
+            target = min(start - (start - at) // BLOCK * BLOCK, end)
+            if target >= self.index.d_total:
+                target = -1
+        if target < 0:
             self.state = _DONE
             self.reported_trailing = True
             return
-        target = self.header_offsets[i]
         if target == self.pos:
             self._to_header()
         elif target > self.pos:
@@ -177,17 +226,23 @@ class _TarScanner:
             if any(block):
                 raise HeaderProblem("GSP-E124", "end-of-archive marker is not two zero blocks")
             self.state = _DONE
+            self.ended = True
             return
         if st == _PAX:
             self.pax = parse_pax(block[: self.pax_len])
             self.state, self.need = _HDR2, BLOCK
             return
         if st == _HDR and not any(block):
+            if not self.layout_known and self.start + 2 * BLOCK != self.index.d_total:
+                # Recovered pack: the marker ends the last frame; elsewhere it is not a header.
+                raise HeaderProblem("GSP-E119", "zero block before the end of the recovered stream")
             if self.layout_known and self.start != self.index.eoa_offset:
                 self.problem("GSP-E119", f"stream@{self.start}", "end-of-archive marker where the index expects more")
             self.state, self.need = _EOA, BLOCK
             return
         hdr = parse_ustar(block)
+        if self.probing and not hdr.normalized:
+            raise HeaderProblem("GSP-E124", "candidate header is not normalized")
         if hdr.typeflag == b"x":
             if st == _HDR2:
                 raise HeaderProblem("GSP-E124", "two pax headers in a row")
@@ -252,6 +307,10 @@ class _TarScanner:
         """Frame bytes ``[d0, d1)`` are unusable: mark every member they touch, then resync."""
         self.pos = d0
         cur = self.cur if self.state in (_DATA, _PAD) else None
+        if cur is not None and self.state == _DATA and not self.layout_known:
+            # What follows cannot be placed in the member: the rest of it is lost.
+            cur.damaged.append((cur.size - self.remaining, cur.size))
+            cur.sha256 = None
         for m in self.index.members:
             if m.header_offset < d1 and m.end > d0:
                 lo = max(d0, m.data_offset) - m.data_offset
@@ -307,6 +366,8 @@ def scan(
             if isinstance(result, FrameDamage) and result.data is not None:
                 scanner.problem(result.code, f"frame {i}", result.detail)
                 scanner.feed(result.data)
+            elif isinstance(result, FrameDamage) and frames[i].gap and scanner.ended:
+                pass  # unreadable bytes after the tar stream: the damaged trailer, already reported
             elif isinstance(result, FrameDamage):
                 damaged.append(i)
                 scanner.problem(result.code, f"frame {i}", result.detail)
