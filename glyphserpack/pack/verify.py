@@ -111,9 +111,14 @@ def _check_contents(report: PackReport, result: ScanResult, trust: TrustStore | 
     mf = by_name.get("manifest.cbor")
     manifest: dict[str, Any] | None = None
     manifest_bytes = b""
+    copies = sum(s.name == "manifest.cbor" for s in result.members)
     if mf is None or mf.data is None:
         detail = "manifest.cbor missing" if mf is None else "manifest.cbor lies in a damaged frame"
         report.add_finding("GSP-E112", "manifest.cbor", detail)
+    elif copies > 1:
+        # Which copy is the pack's own cannot be told (after damage, one may come from inside a
+        # payload file that is itself a pack): trust neither, so salvage writes nothing.
+        report.add_finding("GSP-E112", "manifest.cbor", f"appears {copies} times in the stream")
     elif mf.size > MANIFEST_LIMIT:
         report.add_finding("GSP-E112", "manifest.cbor", "over the size cap")
     else:

@@ -262,3 +262,33 @@ def test_random_damage_is_localized(original: Original, tmp_path: Path, seed: in
     damaged, _, _ = _salvage(original, bytes(data), tmp_path)
     assert set(damaged) <= set(_touching(original, hit))
     shutil.rmtree(tmp_path / "salvaged")
+
+
+def test_a_pack_stored_inside_is_not_taken_for_this_one(tmp_path: Path) -> None:
+    """After damage, resynchronising can land on the frames of a pack stored as a payload file.
+
+    They are genuine frames, checksums and all, and hold a second manifest.cbor; with two,
+    neither is trusted, so salvage writes nothing rather than judge members by the wrong one.
+    """
+    rng = random.Random(99)
+    inner_src = tmp_path / "inner"
+    inner_src.mkdir()
+    (inner_src / "x.bin").write_bytes(rng.randbytes(20_000))
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.bin").write_bytes(rng.randbytes(1_000_000))
+    write(inner_src, src / "b.glyphserpack", created=CREATED)
+    (src / "c.bin").write_bytes(rng.randbytes(1_000_000))
+    pack = tmp_path / "outer.glyphserpack"
+    write(src, pack, created=CREATED)
+    with RawPack(pack) as raw:
+        first = raw.index.frames[0]
+    data = bytearray(pack.read_bytes())
+    data[_block_headers(data, first)[1]] |= 0b110  # damage before the stored pack, same frame
+    pack.write_bytes(bytes(data[:-20]))
+    report = verify(pack)
+    assert "GSP-E109" in {f.code for f in report.findings if f.where == "bagit.txt"}  # the inner tail was read
+    assert any(f.code == "GSP-E112" and "appears 2 times" in f.detail for f in report.findings)
+    with pytest.raises(VerificationError):
+        extract(pack, tmp_path / "out", salvage=True)
+    assert not (tmp_path / "out").exists()
