@@ -137,6 +137,35 @@ def test_forged_seek_table(packed: Path, tmp_path: Path, capsys: pytest.CaptureF
     _assert_extract_refused(p, tmp_path)
 
 
+def test_index_cannot_claim_more_compressed_bytes_than_zstd_needs(tmp_path: Path) -> None:
+    """Seek table and index forged together (so they agree and add up) to give one frame most
+    of the file: refused from the sizes alone, before any reader allocates that much."""
+    import random
+
+    from glyphserpack._internal.pack.frames import encode_index, read_trailer, seek_table
+
+    blobs = [random.Random(i).randbytes(3 << 20) for i in range(2)]
+    names = ["data/a.bin", "data/b.bin"]
+    p = build(
+        tmp_path / "ok.glyphserpack",
+        [normal(n, b) for n, b in zip(names, blobs, strict=True)],
+        [(n, b) for n, b in zip(names, blobs, strict=True)],
+    )
+    data = p.read_bytes()
+    with p.open("rb") as fh:
+        idx = read_trailer(fh, len(data))
+    frames = [[f.c_size, f.d_size, f.sha256] for f in idx.frames]
+    assert frames[1][0] > 2 << 20
+    frames[0][0] += 2 << 20
+    frames[1][0] -= 2 << 20
+    index = encode_index([tuple(f) for f in frames], list(idx.members), idx.tail_frame, idx.eoa_offset)
+    table = seek_table([(c, d) for c, d, _ in frames] + [(len(index), 0)])
+    p.write_bytes(data[: idx.index_offset] + index + table)
+    assert _codes(p) == {"GSP-E102"}
+    report = verify(p)
+    assert any("compressed bytes for" in f.detail for f in report.findings)
+
+
 def test_decompression_bomb_caps(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     zeros = b"\0" * (48 * 1024 * 1024)
     p = build(tmp_path / "bomb.glyphserpack", [normal("data/zeros", zeros)], [("data/zeros", zeros)])

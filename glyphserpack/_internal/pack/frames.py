@@ -25,6 +25,7 @@ __all__ = [
     "IndexMember",
     "PackIndex",
     "TrailerProblem",
+    "compress_bound",
     "encode_index",
     "read_trailer",
     "seek_table",
@@ -40,6 +41,12 @@ INDEX_VERSION = 1
 MAX_INDEX_BYTES = 256 * 1024 * 1024
 MAX_FRAMES = 4_000_000
 GARBAGE_SEARCH = 1024 * 1024
+
+
+def compress_bound(d_size: int) -> int:
+    """More than any zstd frame of ``d_size`` content bytes can take (zstd's ZSTD_compressBound is
+    ``d + d/256`` plus a little, and a frame header and checksum add at most 22 bytes)."""
+    return d_size + (d_size >> 7) + 1024
 
 
 @dataclass(frozen=True)
@@ -210,6 +217,9 @@ def _decode_index(obj: Any, sizes: list[tuple[int, int]], index_offset: int, ind
             raise TrailerProblem(
                 "GSP-E102", f"seek table entry {i} ({c}, {d}) differs from the index ({item[0]}, {item[1]})"
             )
+        if c > compress_bound(d):
+            # Otherwise a forged table could make a reader allocate most of the file for one frame.
+            raise TrailerProblem("GSP-E102", f"seek table entry {i}: {c} compressed bytes for {d} bytes of content")
         frames.append(FrameEntry(c_off, c, d_off, d, item[2]))
         c_off += c
         d_off += d

@@ -146,6 +146,8 @@ class RawPack:
             raise FrameDamage("GSP-E119", f, i, f"{where} are a frame cut short by the end of the file")
         if f.gap:
             raise FrameDamage("GSP-E104", f, i, f"{where} are not a readable zstd frame ({f.c_size} bytes skipped)")
+        if f.d_size > MAX_FRAME_BYTES:  # before reading: the index's sizes are not trusted yet
+            raise FrameDamage("GSP-E121", f, i, f"declares {f.d_size} bytes, over the frame cap")
         comp = self.compressed(i)
         if len(comp) != f.c_size:
             raise FrameDamage("GSP-E104", f, i, f"{where} are cut short")
