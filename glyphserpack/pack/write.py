@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import os
 import stat
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,8 +26,6 @@ if TYPE_CHECKING:
 # ``extract`` and ``ls`` also import, and those must start fast (issue 3: < 0.2 s).
 
 __all__ = ["attach", "write"]
-
-_CHUNK = 1024 * 1024
 
 
 def _utc(epoch: int) -> str:
@@ -62,21 +60,33 @@ def _collect(src: Path) -> list[tuple[str, Path, int, int]]:
     return found
 
 
-def _stream(path: Path, size: int, digest: Any) -> Iterator[bytes]:
-    got = 0
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    with os.fdopen(fd, "rb") as fh:
-        while True:
-            chunk = fh.read(min(_CHUNK, size - got + 1))
-            if not chunk:
-                break
-            got += len(chunk)
-            if got > size:
-                raise PackError(f"source {path}: grew while being packed")
-            digest.update(chunk)
-            yield chunk
-    if got != size:
-        raise PackError(f"source {path}: shrank while being packed ({got} of {size} bytes)")
+class _Source:
+    """A payload file read straight into the pack's frame buffer (``FrameSink.fill_from``),
+    hashed region by region as it arrives, and held to the size it had when collected."""
+
+    def __init__(self, path: Path, size: int) -> None:
+        self.path, self.size, self.got = path, size, 0
+        self.digest = hashlib.sha256()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        self.fh = os.fdopen(fd, "rb", buffering=0)
+
+    def __enter__(self) -> _Source:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.fh.close()
+
+    def readinto(self, view: memoryview) -> int:
+        n = self.fh.readinto(view) or 0
+        if not n and self.got < self.size:
+            raise PackError(f"source {self.path}: shrank while being packed ({self.got} of {self.size} bytes)")
+        self.digest.update(view[:n])
+        self.got += n
+        return n
+
+    def check_end(self) -> None:
+        if self.fh.read(1):
+            raise PackError(f"source {self.path}: grew while being packed")
 
 
 def _created(created: str | int | None, files: Sequence[tuple[str, Path, int, int]]) -> int:
@@ -152,10 +162,16 @@ def write(
         sink = FrameSink(fh, level=level, threads=threads)
         try:
             for name, path, size, _ in files:
-                digest = hashlib.sha256()
-                sink.add_member(name, size, _stream(path, size, digest), mtime)
+                with _Source(path, size) as source:
+                    sink.add_member(name, size, source.readinto, mtime)
+                    source.check_end()
                 members.append(
-                    {"name": name, "size": size, "sha256": digest.hexdigest(), "media_type": bag.media_type(name)}
+                    {
+                        "name": name,
+                        "size": size,
+                        "sha256": source.digest.hexdigest(),
+                        "media_type": bag.media_type(name),
+                    }
                 )
             tail, root = _signed_tail(members, sign_keys, trust, created_text)
             sink.write_tail(tail, mtime)
