@@ -29,7 +29,7 @@ import re
 
 import zstandard
 
-from glyphserpack._internal.pack.frames import ZSTD_MAGIC, FrameEntry, PackIndex
+from glyphserpack._internal.pack.frames import ZSTD_MAGIC, FrameEntry, PackIndex, compress_bound
 from glyphserpack._internal.pack.reader import MAX_FRAME_BYTES
 
 __all__ = ["walk"]
@@ -37,7 +37,7 @@ __all__ = ["walk"]
 #: RFC 8878 Block_Maximum_Size: no block may state more than 128 KiB.
 _MAX_BLOCK = 128 * 1024
 #: Longest frame the walker accepts: the content cap plus what zstd can add to incompressible data.
-_MAX_FRAME_COMPRESSED = MAX_FRAME_BYTES + MAX_FRAME_BYTES // 64
+_MAX_FRAME_COMPRESSED = compress_bound(MAX_FRAME_BYTES)
 #: Bytes read per step of the forward search, and ahead of each block header.
 _WINDOW = 1024 * 1024
 _READ_AHEAD = 4096
