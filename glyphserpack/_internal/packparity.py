@@ -16,22 +16,21 @@ __all__ = ["add_parity_check", "parity_result"]
 
 
 def parity_result(status: ParityStatus) -> tuple[CheckResult, str]:
-    """What the sidecar found, as a check result and a one-line detail naming the sidecar.
+    """What the sidecar found, as a check result and a one-line detail (callers name the sidecar).
 
     A damaged sidecar alone does not make a sound pack invalid: its findings are warnings,
     and the check passes as long as the pack itself is intact.
     """
-    par = status.sidecar
     if status.intact:
-        detail = f"{par}: pack and parity intact"
+        detail = "pack and parity intact"
     elif status.header is None:
-        detail = f"{par}: unreadable, repairability unknown"
+        detail = "unreadable, repairability unknown"
     elif status.pack_intact:
-        detail = f"{par}: pack intact; the sidecar itself is damaged (`glyphserpack repair` restores it)"
+        detail = "pack intact; the sidecar itself is damaged (`glyphserpack repair` restores it)"
     elif status.repairable:
-        detail = f"{par}: damage is repairable with `glyphserpack repair`"
+        detail = "damage is repairable with `glyphserpack repair`"
     else:
-        detail = f"{par}: damage exceeds the parity budget"
+        detail = "damage exceeds the parity budget"
     result: CheckResult = "pass" if status.pack_intact else "skip" if status.header is None else "fail"
     return result, detail
 
@@ -44,5 +43,5 @@ def add_parity_check(report: PackReport, pack_file: Path) -> ParityStatus | None
     status = assess(pack_file, par)
     report.merge([], status.findings())
     result, detail = parity_result(status)
-    report.add_check("parity", result, detail)
+    report.add_check("parity", result, f"{status.sidecar}: {detail}")
     return status

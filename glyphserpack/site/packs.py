@@ -70,8 +70,7 @@ def _parity(path: Path, download: str) -> ParityRecord | None:
     if not par.is_file() or par.is_symlink():
         return None
     try:
-        _, detail = parity_result(assess(path, par))
-        status = detail.removeprefix(f"{par.name}: ")
+        _, status = parity_result(assess(path, par))
     except GlyphserpackError as exc:
         status = f"not checked ({exc.message})"
     return ParityRecord(par.name, file_sha256(par), par.stat().st_size, download + ".par", status)
