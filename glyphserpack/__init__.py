@@ -12,7 +12,6 @@ __version__ = "0.1.0"
 #: ``import glyphserpack`` stays cheap for the CLI.
 __all__ = [
     "__version__",
-    "build",
     "canonical",
     "errors",
     "evidence",
@@ -21,6 +20,7 @@ __all__ = [
     "log",
     "pack",
     "parity",
+    "release",
     "signing",
     "site",
     "timestamp",

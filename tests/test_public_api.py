@@ -8,7 +8,6 @@ import glyphserpack
 
 EXPECTED_TOP = [
     "__version__",
-    "build",
     "canonical",
     "errors",
     "evidence",
@@ -17,6 +16,7 @@ EXPECTED_TOP = [
     "log",
     "pack",
     "parity",
+    "release",
     "signing",
     "site",
     "timestamp",

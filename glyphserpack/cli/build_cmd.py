@@ -12,11 +12,11 @@ from typing import Any
 
 import click
 
-from glyphserpack.build.pipeline import BuildOutcome
 from glyphserpack.errors import GlyphserpackError
+from glyphserpack.release.pipeline import BuildOutcome
 
 EXIT_INTERRUPTED = 130
-log = logging.getLogger("glyphserpack.build")
+log = logging.getLogger("glyphserpack.release")
 
 
 class _Progress:
@@ -203,8 +203,8 @@ def build(
       glyphserpack build evidence/ -o dist/ --parity 10% --previous-manifest ../1.3.0/site-manifest.json \\
           --sign-key ../keys/release.pem --log ../registry-log
     """
-    from glyphserpack.build.config import load_config
-    from glyphserpack.build.pipeline import BuildRequest, run_build
+    from glyphserpack.release.config import load_config
+    from glyphserpack.release.pipeline import BuildRequest, run_build
 
     _setup_logging(verbose)
     config = load_config(evidence).override(
@@ -260,7 +260,7 @@ def demo(out: Path, evidence: Path | None, as_json: bool, verbose: bool) -> int:
       glyphserpack demo -o dist/
       glyphserpack site serve dist/site
     """
-    from glyphserpack.build.demo import run_demo
+    from glyphserpack.release.demo import run_demo
 
     _setup_logging(verbose)
     started = time.perf_counter()

@@ -34,7 +34,7 @@ ALWAYS_ABSENT = [
     "bagit",
     "glyphserpack._internal.pack.scan",
     "glyphserpack._internal.pack.writer",
-    "glyphserpack.build",
+    "glyphserpack.release",
     "glyphserpack.evidence",
     "glyphserpack.log",
     "glyphserpack.parity",

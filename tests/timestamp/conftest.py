@@ -1,4 +1,4 @@
-"""Shared fixtures: the real-token corpus beside the repo, and embedded TSAs in temp dirs."""
+"""Shared fixtures: the real-token corpus in tests/assets, and embedded TSAs in temp dirs."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 from glyphserpack.timestamp.ca import TsaMaterial, init_tsa
 from glyphserpack.timestamp.server import TsaServer
 
-REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "interop" / "tsa-real"
+REAL = Path(__file__).resolve().parents[1] / "assets" / "tsa-real"
 
-#: The nine real tokens of ../shared/interop/tsa-real (see its INDEX.md).
+#: The nine real tokens of tests/assets/tsa-real (see its INDEX.md and tests/assets/PROVENANCE.md).
 REAL_NAMES = [
     "digicert-2018",
     "symantec-2018",
@@ -30,7 +30,7 @@ REAL_NAMES = [
 def real_dir() -> Path:
     """The held-out corpus; its absence is a failure, never a skip."""
     if not (REAL / "INDEX.md").is_file():
-        pytest.fail(f"{REAL} is missing: these tests need the ../shared checkout beside the repository")
+        pytest.fail(f"{REAL} is missing: the real-token corpus is part of the repository")
     return REAL
 
 

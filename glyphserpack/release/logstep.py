@@ -1,0 +1,186 @@
+"""The build's transparency log: one entry per certificate, revocation and pack.
+
+Without ``--log`` the log under ``OUT/log`` is built from nothing on every run of the step:
+entries come in a fixed order with times from the evidence, and Ed25519 note signatures are
+deterministic, so a re-run after a crash produces the same tiles and checkpoint byte for
+byte; it is this release's self-contained record. With ``--log LOG_DIR`` the same entries
+are appended to the registry's long-lived log instead (only those it lacks; see
+:mod:`glyphserpack.release.registry_log`) and ``OUT/log`` is a copy of it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+from typing import Any
+from urllib.parse import urlsplit
+
+from glyphserpack._internal.fsio import atomic_write
+from glyphserpack.findings import Finding, finding
+from glyphserpack.pack.report import Check
+from glyphserpack.release.context import BuildContext
+
+__all__ = [
+    "LOG_DIR",
+    "PROOF_DIR",
+    "PROOF_NAME",
+    "log_entries",
+    "log_origin",
+    "proof_path",
+    "run_log_step",
+    "verify_log",
+]
+
+LOG_DIR = "log"
+PROOF_DIR = "proofs"
+PROOF_NAME = "log-inclusion.tlog-proof"
+_TYPE_ORDER = {"certificate_issued": 0, "certificate_superseded": 1, "certificate_revoked": 2, "pack_published": 3}
+
+
+def proof_path(ctx: BuildContext) -> str:
+    """Where the pack's inclusion proof is published beside the log (``proofs/PACK.tlog-proof``)."""
+    return f"{PROOF_DIR}/{ctx.state['pack_name']}.tlog-proof"
+
+
+def log_origin(ctx: BuildContext) -> str:
+    """``HOST/PATH/log`` from the base URL, else ``glyphserpack.invalid/RELEASE/log`` (never resolvable)."""
+    base = ctx.config.base_url
+    if base:
+        parts = urlsplit(base)
+        host = (parts.netloc + parts.path).strip("/")
+        if host:
+            return f"{host}/log"
+    return f"glyphserpack.invalid/{ctx.tree.manifest.release_id}/log"
+
+
+def _signed_ok(ctx: BuildContext, doc: Any, when: str, purpose: str) -> bool:
+    env = doc.envelope
+    return env is not None and (
+        ctx.tree.trust.check(doc.model.key_id, env.signature, env.signed_payload, when=when, purpose=purpose) == "ok"
+    )
+
+
+def log_entries(ctx: BuildContext) -> list[dict[str, Any]]:
+    """Entries for every certificate and revocation whose signature verifies, then the pack.
+
+    A later certificate for the same run (execution certificates) or the same adapter and
+    class (certification records) supersedes the earlier one, as the site shows it; a
+    revoked certificate is not superseded (revocation is final). Expiry is not logged: it
+    follows from ``not_after_utc`` (``glyphserpack log state --at TIME``).
+    """
+    tree = ctx.tree
+    issued: list[dict[str, Any]] = []
+    lineage: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for doc in tree.by_kind("execution_certificate"):
+        c: Any = doc.model
+        if _signed_ok(ctx, doc, c.verification_time_utc, "certificate"):
+            e = {
+                "type": "certificate_issued",
+                "certificate_hash": doc.sha256,
+                "certificate_id": c.run_id,
+                "not_after_utc": c.valid_until_utc,
+                "time_utc": c.verification_time_utc,
+            }
+            issued.append(e)
+            lineage.setdefault(("run", c.run_id), []).append(e)
+    for doc in tree.by_kind("certification_record"):
+        r: Any = doc.model
+        if _signed_ok(ctx, doc, r.issued_utc, "certificate"):
+            e = {
+                "type": "certificate_issued",
+                "certificate_hash": doc.sha256,
+                "certificate_id": r.record_id,
+                "subject": r.subject.adapter_id,
+                "not_after_utc": min(r.valid_until_utc, r.sunset_utc),
+                "time_utc": r.issued_utc,
+            }
+            issued.append(e)
+            lineage.setdefault(("record", r.subject.adapter_id, r.certificate_class), []).append(e)
+    revoked: list[dict[str, Any]] = []
+    for doc in tree.by_kind("revocation"):
+        v: Any = doc.model
+        if _signed_ok(ctx, doc, v.revoked_utc, "revocation"):
+            revoked.append(
+                {
+                    "type": "certificate_revoked",
+                    "certificate_hash": v.target.sha256,
+                    "reason": v.reason_code,
+                    "time_utc": v.revoked_utc,
+                }
+            )
+    gone = {e["certificate_hash"] for e in revoked}
+    superseded = []
+    for _, chain in sorted(lineage.items()):
+        chain.sort(key=lambda e: (e["time_utc"], e["certificate_hash"]))
+        for old, new in itertools.pairwise(chain):
+            if old["certificate_hash"] not in gone:
+                superseded.append(
+                    {
+                        "type": "certificate_superseded",
+                        "certificate_hash": old["certificate_hash"],
+                        "superseded_by_hash": new["certificate_hash"],
+                        "time_utc": new["time_utc"],
+                    }
+                )
+    entries = issued + superseded + revoked
+    entries.sort(key=lambda e: (e["time_utc"], _TYPE_ORDER[e["type"]], e["certificate_hash"]))
+    entries.append(
+        {
+            "type": "pack_published",
+            "pack_hash": ctx.state["pack_root"],
+            "pack_name": ctx.state["pack_name"],
+            "time_utc": ctx.build_time_utc(),
+        }
+    )
+    return entries
+
+
+def run_log_step(ctx: BuildContext) -> dict[str, Any]:
+    """(Re)create ``OUT/log``, append every entry in one batch, write the pack's inclusion proof.
+
+    With ``--log`` the entries go to the registry's log and ``OUT/log`` is a copy of it.
+    """
+    from glyphserpack.log import LogStore, Signer, make_proof
+
+    assert ctx.signer is not None
+    if ctx.config.log is not None:
+        from glyphserpack.release.registry_log import append_release, open_registry_log
+
+        return append_release(ctx, open_registry_log(ctx.config.log, ctx.signer), log_entries(ctx))
+    root = ctx.path(LOG_DIR)
+    shutil.rmtree(root, ignore_errors=True)
+    signer = Signer(log_origin(ctx), ctx.signer)
+    store = LogStore.init(root, signer)
+    entries = log_entries(ctx)
+    ctx.progress(f"appending {len(entries)} log entries")
+    result = store.append(entries, signer)
+    index = result.size - 1  # the pack entry is last
+    atomic_write(ctx.path(proof_path(ctx)), make_proof(store, index))
+    return {"log_size": result.size, "log_root": result.root_hash.hex(), "log_vkey": signer.verifier().vkey()}
+
+
+def verify_log(ctx: BuildContext, proof: bytes | None) -> tuple[list[Check], list[Finding]]:
+    """Audit the log and check the pack's attached inclusion proof against the log key."""
+    from glyphserpack.errors import GlyphserpackError
+    from glyphserpack.log import LogStore, audit_log, parse_verifier_key, verify_proof
+
+    checks: list[Check] = []
+    findings: list[Finding] = []
+    key = parse_verifier_key(ctx.state["log_vkey"])
+    audit = audit_log(LogStore(ctx.path(LOG_DIR), log_key=key))
+    findings += audit.findings
+    checks.append(Check("L.audit", "pass" if audit.ok else "fail", f"log of {audit.size} entries"))
+    if proof is None:
+        findings.append(finding("GSP-E410", f"proofs/{PROOF_NAME}", "the pack carries no inclusion proof"))
+        checks.append(Check("L.inclusion", "fail", "no proof attached"))
+        return checks, findings
+    try:
+        verified = verify_proof(proof, key, where=f"proofs/{PROOF_NAME}")
+        entry = verified.entry
+        if entry.get("type") != "pack_published" or entry.get("pack_hash") != bytes.fromhex(ctx.state["pack_root"]):
+            raise ValueError(f"the proof is for a {entry.get('type')} entry, not for this pack's root hash")
+        checks.append(Check("L.inclusion", "pass", f"entry {verified.index} of {verified.checkpoint.size}"))
+    except (GlyphserpackError, ValueError) as exc:
+        findings.append(finding("GSP-E410", f"proofs/{PROOF_NAME}", str(exc)))
+        checks.append(Check("L.inclusion", "fail", str(exc)))
+    return checks, findings
