@@ -11,103 +11,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from glyphserpack.errors import EXIT_FAIL, EXIT_OK
 from glyphserpack.evidence.bindings import certificate_bindings
 from glyphserpack.evidence.certificates import SIGNED_KINDS
 from glyphserpack.evidence.loader import Document, EvidenceTree
 from glyphserpack.evidence.productization import CertificationBundle
-from glyphserpack.evidence.profiles import ItemStatus, profile_rank, resolve_items
+from glyphserpack.evidence.profiles import profile_rank, resolve_items
 from glyphserpack.evidence.readiness import ROADMAP_WORKSTREAMS, WorkstreamReadiness
+from glyphserpack.evidence.reports import attach_reports
+from glyphserpack.evidence.results import CheckResult, ReadinessRow, RegistryEntry
 from glyphserpack.evidence.rules import RULES
-from glyphserpack.evidence.verdicts import WorkstreamVerdict, reduce_verdicts, workstream_for_path
+from glyphserpack.evidence.verdicts import reduce_verdicts, workstream_for_path
 from glyphserpack.findings import Finding, finding
 
 __all__ = ["CheckResult", "ReadinessRow", "RegistryEntry", "check"]
-
-
-@dataclass(frozen=True)
-class RegistryEntry:
-    """One certification record as a registry would list it."""
-
-    record_id: str
-    path: str
-    certificate_class: str
-    adapter_id: str
-    adapter_kind: str
-    status: Literal["active", "revoked", "expired", "not_yet_valid", "failed", "invalid"]
-    reason: str
-
-    def to_dict(self) -> dict[str, str]:
-        d = {
-            k: getattr(self, k)
-            for k in ("record_id", "path", "certificate_class", "adapter_id", "adapter_kind", "status")
-        }
-        if self.reason:
-            d["reason"] = self.reason
-        return d
-
-
-@dataclass(frozen=True)
-class ReadinessRow:
-    """Readiness of one roadmap workstream for this release and profile."""
-
-    workstream_id: str
-    roadmap_section: str
-    title: str
-    status: str
-    readiness: Literal["READY", "NOT_READY", "MISSING"]
-    gating: bool
-    blockers_open: int
-    release_blockers: tuple[tuple[str, str, str], ...]
-    evidence_hash: str
-
-    def to_dict(self) -> dict[str, object]:
-        d: dict[str, object] = {
-            "workstream_id": self.workstream_id,
-            "roadmap_section": self.roadmap_section,
-            "title": self.title,
-            "status": self.status,
-            "readiness": self.readiness,
-            "gating": self.gating,
-            "blockers_open": self.blockers_open,
-        }
-        if self.evidence_hash:
-            d["evidence_hash"] = self.evidence_hash
-        return d
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """The complete outcome of checking one tree against one profile."""
-
-    profile: str
-    tree: EvidenceTree = field(repr=False, compare=False)
-    findings: tuple[Finding, ...]
-    workstreams: tuple[WorkstreamVerdict, ...]
-    upgrade_gate_verdict: Literal["PASS", "FAIL"]
-    first_failing_workstream: str | None
-    items: tuple[ItemStatus, ...]
-    registry: tuple[RegistryEntry, ...]
-    readiness: tuple[ReadinessRow, ...]
-    signatures_ok: int
-    signatures_total: int
-    productization_report: dict[str, Any] = field(default_factory=dict, repr=False)
-    expansion_report: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @property
-    def exit_code(self) -> int:
-        """0 when the gate passes, 1 when it fails (invalid input never gets this far: exit 2)."""
-        return EXIT_OK if self.upgrade_gate_verdict == "PASS" else EXIT_FAIL
-
-    def mandatory_files(self) -> list[str]:
-        """Every file the profile's mandatory set rests on, including the manifest and trust store."""
-        files = {self.tree.manifest_path, self.tree.manifest.trust_store.path}
-        for st in self.items:
-            files.update(st.files)
-        return sorted(files)
 
 
 #: kind -> the field that must be unique across documents of that kind ("" = one document only)
@@ -317,8 +235,6 @@ def _readiness(tree: EvidenceTree, profile: str, out: list[tuple[str, Finding]])
 
 def check(tree: EvidenceTree, profile: str) -> CheckResult:
     """Check a loaded tree against ``profile`` (core, enterprise or regulated); never raises on content."""
-    from glyphserpack.evidence import reports
-
     profile_rank(profile)  # 1: refuse unknown profiles before doing any work
     attributed: list[tuple[str, Finding]] = [(workstream_for_path(tree, f.where), f) for f in tree.findings]
     for doc in sorted(tree.documents.values(), key=lambda d: d.path):  # 2-9
@@ -353,4 +269,4 @@ def check(tree: EvidenceTree, profile: str) -> CheckResult:
         signatures_ok=sum(sig_ok.values()),
         signatures_total=len(sig_ok),
     )
-    return reports.attach_reports(result)
+    return attach_reports(result)

@@ -21,15 +21,13 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from glyphserpack import canonical
 from glyphserpack._internal.fsio import atomic_write
 from glyphserpack.evidence.bindings import revocation_bundle_hash, tree_revocations
 from glyphserpack.evidence.productization import CertificationBundle, ExternalInterfaces
-
-if TYPE_CHECKING:
-    from glyphserpack.evidence.checks import CheckResult
+from glyphserpack.evidence.results import CheckResult
 
 __all__ = ["BASE_DAYS", "REPORT_NAMES", "attach_reports", "metrics", "to_json_bytes", "write_reports"]
 

@@ -19,6 +19,8 @@ from glyphserpack._internal.fsio import atomic_write
 from glyphserpack.findings import Finding, finding
 from glyphserpack.pack.report import Check
 from glyphserpack.release.context import BuildContext
+from glyphserpack.release.loglayout import LOG_DIR, PROOF_DIR, PROOF_NAME, proof_path
+from glyphserpack.release.registry_log import append_release, open_registry_log
 
 __all__ = [
     "LOG_DIR",
@@ -31,15 +33,7 @@ __all__ = [
     "verify_log",
 ]
 
-LOG_DIR = "log"
-PROOF_DIR = "proofs"
-PROOF_NAME = "log-inclusion.tlog-proof"
 _TYPE_ORDER = {"certificate_issued": 0, "certificate_superseded": 1, "certificate_revoked": 2, "pack_published": 3}
-
-
-def proof_path(ctx: BuildContext) -> str:
-    """Where the pack's inclusion proof is published beside the log (``proofs/PACK.tlog-proof``)."""
-    return f"{PROOF_DIR}/{ctx.state['pack_name']}.tlog-proof"
 
 
 def log_origin(ctx: BuildContext) -> str:
@@ -144,8 +138,6 @@ def run_log_step(ctx: BuildContext) -> dict[str, Any]:
 
     assert ctx.signer is not None
     if ctx.config.log is not None:
-        from glyphserpack.release.registry_log import append_release, open_registry_log
-
         return append_release(ctx, open_registry_log(ctx.config.log, ctx.signer), log_entries(ctx))
     root = ctx.path(LOG_DIR)
     shutil.rmtree(root, ignore_errors=True)

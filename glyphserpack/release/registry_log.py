@@ -37,7 +37,7 @@ from glyphserpack.log.note import NOTE_LIMIT
 from glyphserpack.log.store import CHECKPOINT, CONFIG
 from glyphserpack.log.tiles import TILE_WIDTH, encode_bundle, entries_path, tiles_for_size
 from glyphserpack.release.context import BuildContext
-from glyphserpack.release.logstep import LOG_DIR, proof_path
+from glyphserpack.release.loglayout import LOG_DIR, proof_path
 
 __all__ = ["PREVIOUS_NAME", "append_release", "open_registry_log", "publish_copy"]
 

@@ -38,6 +38,7 @@ from glyphserpack.evidence.loader import load_tree
 from glyphserpack.log.checkpoint import open_checkpoint
 from glyphserpack.log.note import Verifier
 from glyphserpack.site import api, logview, manifest
+from glyphserpack.site.cachekey import code_fingerprint
 from glyphserpack.site.context import PREFIX, SiteContext
 from glyphserpack.site.escape import html_text
 from glyphserpack.site.render import TEMPLATES, html_env, render_certificate_body, render_pages, template_digest
@@ -116,6 +117,7 @@ def _mkdocs_stage(ctx: SiteContext, out: Path, cache: Path | None) -> tuple[bool
             "cfg": MKDOCS_YML.read_text(encoding="utf-8"),
             "tpl": template_digest(),
             "v": __version__,
+            "code": code_fingerprint(),
             "base_url": ctx.base_url,
         }
     )
@@ -146,7 +148,7 @@ def _stamp_certificates(ctx: SiteContext, out: Path, cache: Path | None) -> tupl
     shell_path.unlink()
     if _BODY not in shell or _TITLE not in shell:
         raise SiteBuildError("internal: certificate shell page lost its markers")
-    base = _digest({"shell": shell, "tpl": template_digest()})
+    base = _digest({"shell": shell, "tpl": template_digest(), "code": code_fingerprint()})
     env = html_env()
     rendered = reused = 0
     entries = []

@@ -23,6 +23,7 @@ from glyphserpack.evidence.kinds import KINDS
 from glyphserpack.evidence.loader import Document, EvidenceTree
 from glyphserpack.evidence.models import PROFILES
 from glyphserpack.site import packs as packinfo
+from glyphserpack.site.cachekey import code_fingerprint
 from glyphserpack.site.context import (
     CertRecord,
     ChaosScenarioRow,
@@ -333,13 +334,11 @@ def _evolution(tree: EvidenceTree, version: str, ln: _Linker) -> tuple[Any, ...]
 
 def _verdict_key(tree: EvidenceTree) -> str:
     """What the checks' outcome depends on: the manifest (which pins every document and
-    attachment by SHA-256), what loading found, the trust store, and the checking code."""
-    import glyphserpack.evidence as ev
-
+    attachment by SHA-256), what loading found, the trust store, and the code and toolchain
+    (:func:`~glyphserpack.site.cachekey.code_fingerprint`)."""
     h = hashlib.sha256((tree.root / tree.manifest_path).read_bytes())
     h.update(repr(tree.findings).encode() + repr(tree.unreferenced).encode() + tree.trust.hash())
-    for src in sorted(Path(ev.__file__).parent.glob("*.py")):
-        h.update(src.read_bytes())
+    h.update(code_fingerprint().encode())
     return h.hexdigest()
 
 

@@ -40,6 +40,8 @@ INDEX_VERSION = 1
 #: Hard caps a reader applies before allocating anything a hostile file asks for.
 MAX_INDEX_BYTES = 256 * 1024 * 1024
 MAX_FRAMES = 4_000_000
+#: Largest content one data frame may declare; the reader and the recovery walker both apply it.
+MAX_FRAME_BYTES = 64 * 1024 * 1024
 GARBAGE_SEARCH = 1024 * 1024
 
 

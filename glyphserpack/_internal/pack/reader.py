@@ -16,12 +16,11 @@ from types import TracebackType
 
 import zstandard
 
-from glyphserpack._internal.pack.frames import FrameEntry, PackIndex, TrailerProblem, read_trailer
+from glyphserpack._internal.pack.frames import MAX_FRAME_BYTES, FrameEntry, PackIndex, TrailerProblem, read_trailer
+from glyphserpack._internal.pack.walk import walk
 from glyphserpack.errors import PackError
 
 __all__ = ["FrameDamage", "Limits", "RawPack"]
-
-MAX_FRAME_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -89,8 +88,6 @@ class RawPack:
         Unreadable stretches between frames become gap entries (:attr:`FrameEntry.gap`),
         which :meth:`frame` reports as damage like any frame that fails its checks.
         """
-        from glyphserpack._internal.pack.walk import walk
-
         self = cls.__new__(cls)
         self.path = path
         self.limits = limits or Limits()

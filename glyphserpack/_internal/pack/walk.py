@@ -29,8 +29,7 @@ import re
 
 import zstandard
 
-from glyphserpack._internal.pack.frames import ZSTD_MAGIC, FrameEntry, PackIndex, compress_bound
-from glyphserpack._internal.pack.reader import MAX_FRAME_BYTES
+from glyphserpack._internal.pack.frames import MAX_FRAME_BYTES, ZSTD_MAGIC, FrameEntry, PackIndex, compress_bound
 
 __all__ = ["walk"]
 
