@@ -19,11 +19,11 @@ Metric formulas (binary64, rounded to 4 decimals):
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from glyphserpack import canonical
+from glyphserpack._internal import jsonout
 from glyphserpack._internal.fsio import atomic_write
 from glyphserpack.evidence.bindings import revocation_bundle_hash, tree_revocations
 from glyphserpack.evidence.productization import CertificationBundle, ExternalInterfaces
@@ -39,7 +39,7 @@ REPORT_NAMES = ("productization_report", "expansion_report")
 
 def to_json_bytes(obj: object) -> bytes:
     """The JSON form every report uses (sorted keys, so dict order never leaks into bytes)."""
-    return (json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+    return jsonout.to_bytes(obj, ensure_ascii=False)
 
 
 def metrics(result: CheckResult) -> dict[str, float]:

@@ -188,10 +188,9 @@ def _signed_tail(
     created: str,
 ) -> tuple[dict[str, bytes], bytes]:
     """Tag files (FORMAT.md §5), the manifest over them and the payload, and its signatures."""
-    import json
-
     from cryptography.hazmat.primitives import serialization
 
+    from glyphserpack._internal import jsonout
     from glyphserpack._internal.pack.instructions import instructions
     from glyphserpack.signing import key_id, public_key_raw, sign
 
@@ -213,7 +212,7 @@ def _signed_tail(
             }
         )
     if trust is not None:
-        tags["trust/trust.json"] = (json.dumps(trust.to_obj(), indent=2, sort_keys=True) + "\n").encode()
+        tags["trust/trust.json"] = jsonout.to_bytes(trust.to_obj())
     tags["bagit.txt"] = bag.bagit_txt()
     tags["bag-info.txt"] = bag.bag_info(created, sum(m["size"] for m in payload), len(payload))
     tags["manifest-sha256.txt"] = bag.payload_manifest((m["name"], m["sha256"]) for m in payload)

@@ -10,13 +10,12 @@ hash of the inputs and options, so resuming after the evidence changed is refuse
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from glyphserpack._internal import jsontext
-from glyphserpack._internal.fsio import atomic_write, file_sha256, read_bounded
+from glyphserpack._internal import jsonout, jsontext
+from glyphserpack._internal.fsio import file_sha256, read_bounded
 from glyphserpack.errors import InputError
 
 __all__ = ["CHECKPOINT_NAME", "Checkpoint", "StepRecord"]
@@ -79,7 +78,7 @@ class Checkpoint:
             "inputs_hash": self.inputs_hash,
             "steps": [s.to_obj() for s in self.steps],
         }
-        atomic_write(self.path, (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode())
+        jsonout.write_json(self.path, doc, indent=1)
 
     def valid_prefix(self, names: list[str]) -> list[StepRecord]:
         """The records that can be trusted: in declared order, with outputs unchanged on disk.

@@ -131,6 +131,6 @@ def root_hash_of_bytes(manifest_cbor: bytes) -> bytes:
 
 def manifest_json(manifest: Mapping[str, Any]) -> bytes:
     """Human-readable mirror: sorted keys, two-space indent, trailing newline."""
-    import json  # late: only writers and verifiers render the mirror
+    from glyphserpack._internal import jsonout  # late: only writers and verifiers render the mirror
 
-    return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    return jsonout.to_bytes(manifest, ensure_ascii=False)
