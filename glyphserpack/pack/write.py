@@ -192,6 +192,7 @@ def _signed_tail(
 
     from glyphserpack._internal import jsonout
     from glyphserpack._internal.pack.instructions import instructions
+    from glyphserpack.pack.manifest import PackManifest
     from glyphserpack.signing import key_id, public_key_raw, sign
 
     tags: dict[str, bytes] = {}
@@ -222,7 +223,7 @@ def _signed_tail(
         {"name": n, "size": len(b), "sha256": hashlib.sha256(b).hexdigest(), "media_type": bag.media_type(n)}
         for n, b in tags.items()
     ]
-    manifest = bag.manifest_object(created, payload + covered, signers)
+    manifest = PackManifest.build(created, payload + covered, signers).to_obj()
     tags["manifest.cbor"] = canonical.dumps(manifest)
     root = bag.root_hash_of_bytes(tags["manifest.cbor"])
     tags["manifest.json"] = bag.manifest_json(manifest)

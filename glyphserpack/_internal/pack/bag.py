@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Final
 
 from glyphserpack import canonical
 
@@ -23,7 +23,6 @@ __all__ = [
     "bagit_txt",
     "is_covered",
     "manifest_json",
-    "manifest_object",
     "media_type",
     "payload_manifest",
     "root_hash",
@@ -33,7 +32,7 @@ __all__ = [
 
 FORMAT_MAJOR = 1
 FORMAT_MINOR = 0
-ROOT_TAG = "glyphserpack.manifest.v1"
+ROOT_TAG: Final = "glyphserpack.manifest.v1"
 ATTACHMENT_PREFIXES = ("timestamps/", "proofs/")
 #: Members the root hash cannot cover: itself, its mirror, signatures over it, derived bag files.
 UNCOVERED = ("manifest.cbor", "manifest.json", "tagmanifest-sha256.txt")
@@ -103,20 +102,6 @@ def payload_manifest(entries: Iterable[tuple[str, str]]) -> bytes:
 
 def tag_manifest(tag_files: Mapping[str, bytes]) -> bytes:
     return payload_manifest((n, hashlib.sha256(b).hexdigest()) for n, b in tag_files.items())
-
-
-def manifest_object(
-    created: str, members: Iterable[Mapping[str, Any]], signers: Iterable[Mapping[str, Any]]
-) -> dict[str, Any]:
-    """The signed manifest (FORMAT.md §5.3); ``members`` and ``signers`` are sorted here."""
-    return {
-        "format": "glyphserpack",
-        "format_version": [FORMAT_MAJOR, FORMAT_MINOR],
-        "created": created,
-        "root_hash_tag": ROOT_TAG,
-        "members": sorted((dict(m) for m in members), key=lambda m: m["name"]),
-        "signers": sorted((dict(s) for s in signers), key=lambda s: s["key_id"]),
-    }
 
 
 def root_hash(manifest: Mapping[str, Any]) -> bytes:
