@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from glyphserpack._internal.pack import bag
 from glyphserpack._internal.pack.manifest_check import HEX64_PATTERN, U64_MAX, UTC_TIME_PATTERN, check_version
+from glyphserpack._internal.validation import first_error
 from glyphserpack.errors import PackError
 
 __all__ = ["SCHEMA_ID", "ManifestMember", "ManifestSigner", "PackManifest", "manifest_schema"]
@@ -71,17 +72,24 @@ class PackManifest(_Record):
         cls, created: str, members: Iterable[Mapping[str, Any]], signers: Iterable[Mapping[str, Any]]
     ) -> PackManifest:
         """The manifest a packer writes: this format version, members and signers sorted."""
+        obj = {
+            "format": "glyphserpack",
+            "format_version": [bag.FORMAT_MAJOR, bag.FORMAT_MINOR],
+            "created": created,
+            "root_hash_tag": bag.ROOT_TAG,
+            "members": [dict(m) for m in members],
+            "signers": [dict(s) for s in signers],
+        }
         try:
-            return cls(
-                format="glyphserpack",
-                format_version=[bag.FORMAT_MAJOR, bag.FORMAT_MINOR],
-                created=created,
-                root_hash_tag=bag.ROOT_TAG,
-                members=sorted((ManifestMember(**m) for m in members), key=lambda m: m.name),
-                signers=sorted((ManifestSigner(**s) for s in signers), key=lambda s: s.key_id),
-            )
+            given = cls.model_validate(obj)
         except ValidationError as exc:
-            raise PackError(f"cannot write the manifest: {_first_error(exc)}") from None
+            raise PackError(f"cannot write the manifest: {first_error(exc)}") from None
+        return given.model_copy(
+            update={
+                "members": sorted(given.members, key=lambda m: m.name),
+                "signers": sorted(given.signers, key=lambda s: s.key_id),
+            }
+        )
 
     @classmethod
     def from_obj(cls, obj: Any, where: str) -> PackManifest:
@@ -98,9 +106,9 @@ class PackManifest(_Record):
             top_level = len(err["loc"]) == 1
             if (top_level and err["type"] in ("extra_forbidden", "missing")) or err["loc"][:1] in _IDENTITY:
                 raise PackError(
-                    f"{where}: manifest fields are not those of format {bag.FORMAT_MAJOR} ({_first_error(exc)})"
+                    f"{where}: manifest fields are not those of format {bag.FORMAT_MAJOR} ({first_error(exc)})"
                 ) from None
-            raise PackError(f"{where}: manifest {_first_error(exc)}") from None
+            raise PackError(f"{where}: manifest {first_error(exc)}") from None
 
     def to_obj(self) -> dict[str, Any]:
         """The plain map that is encoded as ``manifest.cbor`` (and mirrored as ``manifest.json``)."""
@@ -109,15 +117,6 @@ class PackManifest(_Record):
 
 #: top-level fields whose value names the format itself
 _IDENTITY = frozenset({("format",), ("root_hash_tag",)})
-
-
-def _first_error(exc: ValidationError) -> str:
-    """``members[3].sha256: String should match pattern ...``: the first problem, field named."""
-    err = exc.errors()[0]
-    path = ""
-    for part in err["loc"]:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return f"{path or 'manifest'}: {err['msg']}"
 
 
 def manifest_schema() -> dict[str, Any]:
