@@ -35,7 +35,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from glyphserpack import canonical
 from glyphserpack._internal.docload import load_document
-from glyphserpack._internal.fsio import atomic_write
 from glyphserpack.errors import InputError, KeyMaterialError
 from glyphserpack.signing import key_id as compute_key_id
 from glyphserpack.signing import load_public_key, verify_signature
@@ -174,10 +173,10 @@ class TrustStore:
 
     def save(self, directory: Path) -> Path:
         """Write ``trust.json`` atomically (JSON so any tool can read it back exactly)."""
-        import json
+        from glyphserpack._internal import jsonout
 
         path = directory / "trust.json"
-        atomic_write(path, (json.dumps(self.to_obj(), indent=2, sort_keys=True) + "\n").encode())
+        jsonout.write_json(path, self.to_obj())
         return path
 
     def hash(self) -> bytes:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 import time
@@ -12,6 +11,7 @@ from typing import Any
 
 import click
 
+from glyphserpack._internal import jsonout
 from glyphserpack.errors import GlyphserpackError
 from glyphserpack.release.pipeline import BuildOutcome
 
@@ -93,7 +93,7 @@ def _report(outcome: BuildOutcome, as_json: bool, seconds: float, extra: dict[st
         doc.update(out=str(out), site_index=site.as_uri(), exit_code=outcome.exit_code)
         doc["reused_steps"] = list(outcome.reused_steps)
         doc.update(extra or {})
-        click.echo(json.dumps(doc, indent=2, sort_keys=True))
+        click.echo(jsonout.dumps(doc))
         return outcome.exit_code
     pack = s["pack"]
     facts = ["VALID" if s["pack_valid"] else "INVALID", "signed" if pack["signed"] else "unsigned"]

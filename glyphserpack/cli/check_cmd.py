@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from glyphserpack import canonical
+from glyphserpack._internal import jsonout
 from glyphserpack._internal.fsio import atomic_write
 from glyphserpack.errors import EXIT_FAIL, EXIT_OK, UsageError
 from glyphserpack.evidence import KINDS, graduation, load_tree, report_files, schema_for, to_json_bytes
@@ -128,5 +128,5 @@ def schema(kind: str | None) -> int:
             doc = (model.__doc__ or "").strip().splitlines()[0]
             click.echo(f"{name:<24} {doc}")
         return EXIT_OK
-    click.echo(json.dumps(schema_for(kind), indent=2, sort_keys=True))
+    click.echo(jsonout.dumps(schema_for(kind)))
     return EXIT_OK

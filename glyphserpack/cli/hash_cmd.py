@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from glyphserpack import canonical
+from glyphserpack._internal import jsonout
 from glyphserpack._internal.docload import load_document
 
 __all__ = ["hash_cmd"]
@@ -40,7 +40,7 @@ def hash_cmd(document: Path, tag: str | None, as_json: bool, cbor_out: Path | No
         payload = {"file": str(document), "kind": kind, "sha256": digest.hex()}
         if tag:
             payload["tag"] = tag
-        click.echo(json.dumps(payload, sort_keys=True))
+        click.echo(jsonout.dumps(payload, indent=None))
     else:
         click.echo(digest.hex())
     return 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import click
 
 from glyphserpack import keys as keylib
+from glyphserpack._internal import jsonout
 from glyphserpack._internal.fsio import source_date_epoch
 
 __all__ = ["keys", "passphrase_for"]
@@ -116,7 +116,7 @@ def show(key_file: Path, as_json: bool) -> int:
     """
     info = keylib.show(key_file, passphrase=passphrase_for(key_file))
     if as_json:
-        click.echo(json.dumps(info.to_obj(), sort_keys=True))
+        click.echo(jsonout.dumps(info.to_obj(), indent=None))
     else:
         click.echo(f"key_id: {info.key_id}\npublic_key: {info.public_key}\nencrypted: {str(info.encrypted).lower()}")
     return 0

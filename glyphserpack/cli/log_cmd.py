@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Any
 
 import click
 
+from glyphserpack._internal import jsonout
 from glyphserpack._internal.docload import load_document
 from glyphserpack._internal.fsio import atomic_write, read_bounded, source_date_epoch
 from glyphserpack.errors import EXIT_FAIL, InputError, UsageError
@@ -148,7 +148,7 @@ def verify_cmd(
         store, witnesses=_witnesses(witness_keys), quorum=quorum, last_seen=old, trust=trust, trust_time=trust_time
     )
     if as_json:
-        click.echo(json.dumps(report.to_json(), indent=2, sort_keys=True))
+        click.echo(jsonout.dumps(report.to_json()))
     else:
         _print_findings(report.findings)
         verdict = "OK" if report.ok else "FAILED"
@@ -228,7 +228,7 @@ def verify_proof_cmd(proof_file: Path, log_key: str, witness_keys: tuple[str, ..
             "root_hash": vp.checkpoint.root_hash.hex(),
             "cosigners": sorted(vp.cosigners),
         }
-        click.echo(json.dumps(payload, indent=2, sort_keys=True))
+        click.echo(jsonout.dumps(payload))
     else:
         click.echo(f"OK: {vp.entry['type']} is entry {vp.index} of {vp.checkpoint.origin} size {vp.checkpoint.size}")
     return 0
@@ -261,7 +261,9 @@ def consistency_cmd(
         new_size = open_checkpoint(new, store.log_key).checkpoint.size
         findings += diagnose_rewrite(LogStore(old_log, log_key=store.log_key), store, old_size, new_size)
     if as_json:
-        click.echo(json.dumps({"ok": not findings, "findings": [f.to_dict() for f in sorted(findings)]}, indent=2))
+        click.echo(
+            jsonout.dumps({"ok": not findings, "findings": [f.to_dict() for f in sorted(findings)]}, sort_keys=False)
+        )
     else:
         _print_findings(findings)
         click.echo("OK: the new checkpoint extends the old one" if not findings else "FAILED")
@@ -316,7 +318,7 @@ def state_cmd(log_dir: Path, at_time: str | None, as_json: bool) -> int:
     report = derive_states(entries, at=at_time)
     if as_json:
         payload = {"origin": cp.origin, "size": cp.size, "root_hash": cp.root_hash.hex(), **report.to_json()}
-        click.echo(json.dumps(payload, indent=2, sort_keys=True))
+        click.echo(jsonout.dumps(payload))
     else:
         for cert in sorted(report.certificates.values(), key=lambda c: (c.certificate_id, c.certificate_hash)):
             click.echo(f"{cert.certificate_id}  {cert.state:<10}  {cert.changed_at}  {cert.certificate_hash.hex()}")

@@ -180,9 +180,9 @@ def ls(pack_file: Path, as_json: bool) -> int:
     """
     members = packlib.ls(pack_file)
     if as_json:
-        import json
+        from glyphserpack._internal import jsonout
 
-        click.echo(json.dumps([m.to_obj() for m in members], indent=2, sort_keys=True, ensure_ascii=False))
+        click.echo(jsonout.dumps([m.to_obj() for m in members], ensure_ascii=False))
     else:
         for m in members:
             kind = "root    " if m.name == "manifest.cbor" else "signed  " if m.covered else "unsigned"

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import click
 
+from glyphserpack._internal import jsonout
 from glyphserpack.errors import UsageError
 
 __all__ = ["audit", "protect", "repair"]
@@ -71,7 +71,7 @@ def repair(pack_file: Path, out: Path, parity_file: Path | None, salvage_to: Pat
     if r.pack_intact is not None:
         obj["pack_intact"] = r.pack_intact
     if as_json:
-        click.echo(json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False))
+        click.echo(jsonout.dumps(obj, ensure_ascii=False))
         return 0 if r.repaired else 1
     for f in r.status.findings():
         click.echo(f.line())
@@ -183,7 +183,7 @@ def audit(
 
     def show(entry: dict[str, object]) -> None:
         if as_json:
-            click.echo(json.dumps(entry, sort_keys=True, ensure_ascii=False))
+            click.echo(jsonout.dumps(entry, indent=None, ensure_ascii=False))
         else:
             codes = sorted({str(f[0]) for f in entry["findings"]}) if isinstance(entry["findings"], list) else []
             click.echo(f"{entry['pack']}: {entry['status']}" + (f" ({', '.join(codes)})" if codes else ""))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import click
 
+from glyphserpack._internal import jsonout
 from glyphserpack.errors import EXIT_FAIL, EXIT_OK
 
 __all__ = ["site"]
@@ -253,7 +253,7 @@ def verify(
         require_log=require_log,
     )
     if as_json:
-        click.echo(json.dumps(report.to_dict(), indent=2, sort_keys=True))
+        click.echo(jsonout.dumps(report.to_dict()))
     else:
         click.echo("\n".join(report.lines()))
     return EXIT_OK if report.valid else EXIT_FAIL

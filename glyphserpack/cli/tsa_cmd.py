@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import signal
 import threading
@@ -12,6 +11,7 @@ from types import FrameType
 
 import click
 
+from glyphserpack._internal import jsonout
 from glyphserpack._internal.cms import CmsError
 from glyphserpack._internal.cms.parse import parse_token_or_response
 from glyphserpack._internal.fsio import read_bounded
@@ -176,7 +176,7 @@ def verify_cmd(
         where=token_path.name,
     )
     if as_json:
-        click.echo(json.dumps(report.to_dict(), indent=2, sort_keys=True))
+        click.echo(jsonout.dumps(report.to_dict()))
     else:
         click.echo("\n".join(report.lines()))
     return EXIT_OK if report.valid else EXIT_FAIL

@@ -1,8 +1,9 @@
 """``productization_report`` and ``expansion_report``: canonical, byte-identical, location-free.
 
-Both reports are plain canonical-profile maps (text, ints, binary64 floats, bools, lists, maps;
-hashes as lower-case hex) written twice: canonical CBOR (the bytes third parties hash) and JSON
-(sorted keys, two-space indent, UTF-8, trailing newline). Nothing in them depends on the clock,
+Their shape is the typed records of :mod:`glyphserpack.evidence.report_models`: both reports are
+built through them and kept as plain canonical-profile maps (text, ints, binary64 floats, bools,
+lists, maps; hashes as lower-case hex) written twice: canonical CBOR (the bytes third parties
+hash) and JSON (sorted keys, two-space indent, UTF-8, trailing newline). Nothing in them depends on the clock,
 dict order or where the tree lives: paths are tree-relative, times come from the evidence.
 
 Metric formulas (binary64, rounded to 4 decimals):
@@ -19,14 +20,15 @@ Metric formulas (binary64, rounded to 4 decimals):
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 from typing import Any
 
 from glyphserpack import canonical
+from glyphserpack._internal import jsonout
 from glyphserpack._internal.fsio import atomic_write
 from glyphserpack.evidence.bindings import revocation_bundle_hash, tree_revocations
 from glyphserpack.evidence.productization import CertificationBundle, ExternalInterfaces
+from glyphserpack.evidence.report_models import ExpansionReport, ProductizationReport
 from glyphserpack.evidence.results import CheckResult
 
 __all__ = ["BASE_DAYS", "REPORT_NAMES", "attach_reports", "metrics", "to_json_bytes", "write_reports"]
@@ -37,7 +39,7 @@ REPORT_NAMES = ("productization_report", "expansion_report")
 
 def to_json_bytes(obj: object) -> bytes:
     """The JSON form every report uses (sorted keys, so dict order never leaks into bytes)."""
-    return (json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+    return jsonout.to_bytes(obj, ensure_ascii=False)
 
 
 def metrics(result: CheckResult) -> dict[str, float]:
@@ -142,8 +144,9 @@ def attach_reports(result: CheckResult) -> CheckResult:
     exp["readiness_verdict"] = (
         "FAIL" if any(ws_verdicts[r.workstream_id] == "FAIL" for r in result.readiness) else "PASS"
     )
-    canonical.dumps(prod)  # both must be inside the canonical profile; fail loudly here, not in a writer
-    canonical.dumps(exp)
+    # Through the typed records: a report that leaves its documented shape fails here, not in a reader.
+    prod = ProductizationReport.model_validate(prod).to_obj()
+    exp = ExpansionReport.model_validate(exp).to_obj()
     return dataclasses.replace(result, productization_report=prod, expansion_report=exp)
 
 

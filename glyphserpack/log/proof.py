@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from glyphserpack._internal import jsontext
+from glyphserpack._internal import jsonout, jsontext
 from glyphserpack.errors import InputError, VerificationError
 from glyphserpack.log import merkle
 from glyphserpack.log.checkpoint import Checkpoint, open_checkpoint
@@ -154,7 +153,7 @@ def consistency_document(old_checkpoint: bytes, new_checkpoint: bytes, path: Seq
         "new_checkpoint": new_checkpoint.decode(),
         "proof": [base64.b64encode(h).decode() for h in path],
     }
-    return (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
+    return jsonout.to_bytes(doc)
 
 
 def verify_consistency_proof(

@@ -12,14 +12,13 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
-import json
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from glyphserpack._internal import jsontext
+from glyphserpack._internal import jsonout, jsontext
 from glyphserpack._internal.fsio import atomic_write, read_bounded
 from glyphserpack.errors import InputError, VerificationError
 from glyphserpack.log import merkle
@@ -91,7 +90,7 @@ class LogStore:
             raise InputError(f"{root}: already holds a log", remedy="choose an empty directory")
         root.mkdir(parents=True, exist_ok=True)
         config = {"format": LOG_FORMAT, "origin": signer.name, "log_key": signer.verifier().vkey()}
-        atomic_write(root / CONFIG, (json.dumps(config, indent=2, sort_keys=True) + "\n").encode())
+        jsonout.write_json(root / CONFIG, config)
         _commit_checkpoint(root, sign_checkpoint(Checkpoint(signer.name, 0, merkle.EMPTY_ROOT), signer))
         return cls(root)
 

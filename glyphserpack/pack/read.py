@@ -11,7 +11,7 @@ from typing import Any
 import cbor2
 
 from glyphserpack import canonical
-from glyphserpack._internal.pack import bag
+from glyphserpack._internal.pack import bag, manifest_check
 from glyphserpack._internal.pack.frames import TrailerProblem
 from glyphserpack._internal.pack.reader import FrameDamage, Limits, RawPack
 from glyphserpack._internal.pack.tarfmt import HeaderProblem, member_header
@@ -22,9 +22,6 @@ __all__ = ["MemberInfo", "PackReader", "check_manifest", "decode_manifest", "ope
 MANIFEST_LIMIT = 64 * 1024 * 1024
 TAIL_LIMIT = 256 * 1024 * 1024
 _INT_MIN, _INT_MAX = -(2**64), 2**64 - 1
-_TOP_KEYS = frozenset({"format", "format_version", "created", "root_hash_tag", "members", "signers"})
-_MEMBER_KEYS = frozenset({"name", "size", "sha256", "media_type"})
-_SIGNER_KEYS = frozenset({"key_id", "public_key", "algorithm", "key_file"})
 
 
 @dataclass(frozen=True)
@@ -47,41 +44,18 @@ class MemberInfo:
 
 
 def check_manifest(obj: Any, where: str) -> dict[str, Any]:
-    """Schema of the signed manifest (FORMAT.md §5.3); unknown major versions are refused."""
-    if not isinstance(obj, dict):
-        raise PackError(f"{where}: manifest is not a map")
-    version = obj.get("format_version")
-    if not (isinstance(version, list) and len(version) == 2 and all(type(v) is int for v in version)):
-        raise PackError(f"{where}: manifest has no [major, minor] format_version")
-    if version[0] != bag.FORMAT_MAJOR:
-        raise PackError(
-            f"{where}: format version {version[0]}.{version[1]} is not supported (this reader knows major "
-            f"version {bag.FORMAT_MAJOR})",
-            remedy="use a glyphserpack release that supports this format version",
-        )
-    if obj.keys() != _TOP_KEYS or obj["format"] != "glyphserpack" or obj["root_hash_tag"] != bag.ROOT_TAG:
-        raise PackError(f"{where}: manifest fields are not those of format {bag.FORMAT_MAJOR}")
-    members = obj["members"]
-    if not isinstance(members, list) or not isinstance(obj["signers"], list) or not isinstance(obj["created"], str):
-        raise PackError(f"{where}: manifest members/signers/created malformed")
-    for i, m in enumerate(members):
-        if not (
-            isinstance(m, dict)
-            and m.keys() == _MEMBER_KEYS
-            and isinstance(m["name"], str)
-            and type(m["size"]) is int
-            and isinstance(m["sha256"], str)
-            and len(m["sha256"]) == 64
-        ):
-            raise PackError(f"{where}: manifest members[{i}] malformed")
-    for i, s in enumerate(obj["signers"]):
-        if not (
-            isinstance(s, dict)
-            and s.keys() == _SIGNER_KEYS
-            and s["algorithm"] == "ed25519"
-            and all(isinstance(v, str) for v in s.values())
-        ):
-            raise PackError(f"{where}: manifest signers[{i}] malformed")
+    """Schema of the signed manifest (FORMAT.md §5.3): :class:`~glyphserpack.pack.manifest.PackManifest`.
+
+    Returns ``obj`` itself when it fits the model. The pydantic-free :func:`manifest_check.fits`
+    answers that for every good manifest (importing pydantic would cost more than a whole
+    single-member extract); one that does not fit goes to the model, whose error names the field.
+    """
+    manifest_check.check_version(obj, where)
+    if not manifest_check.fits(obj):
+        from glyphserpack.pack.manifest import PackManifest
+
+        PackManifest.from_obj(obj, where)  # raises, naming the field
+    assert isinstance(obj, dict)
     return obj
 
 
@@ -116,9 +90,9 @@ def _canonical_order(keys: frozenset[str]) -> tuple[str, ...]:
     return tuple(sorted(keys, key=lambda k: (len(k.encode()), k.encode())))
 
 
-_TOP_ORDER = _canonical_order(_TOP_KEYS)
-_MEMBER_ORDER = _canonical_order(_MEMBER_KEYS)
-_SIGNER_ORDER = _canonical_order(_SIGNER_KEYS)
+_TOP_ORDER = _canonical_order(manifest_check.TOP_KEYS)
+_MEMBER_ORDER = _canonical_order(manifest_check.MEMBER_KEYS)
+_SIGNER_ORDER = _canonical_order(manifest_check.SIGNER_KEYS)
 
 
 def _plain(manifest: dict[str, Any]) -> bool:

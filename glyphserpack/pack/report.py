@@ -80,6 +80,6 @@ class PackReport:
         return canonical.dumps(self.to_obj())
 
     def to_json(self) -> str:
-        import json
+        from glyphserpack._internal import jsonout
 
-        return json.dumps(self.to_obj(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        return jsonout.dumps(self.to_obj(), ensure_ascii=False) + "\n"

@@ -188,11 +188,11 @@ def _signed_tail(
     created: str,
 ) -> tuple[dict[str, bytes], bytes]:
     """Tag files (FORMAT.md §5), the manifest over them and the payload, and its signatures."""
-    import json
-
     from cryptography.hazmat.primitives import serialization
 
+    from glyphserpack._internal import jsonout
     from glyphserpack._internal.pack.instructions import instructions
+    from glyphserpack.pack.manifest import PackManifest
     from glyphserpack.signing import key_id, public_key_raw, sign
 
     tags: dict[str, bytes] = {}
@@ -213,7 +213,7 @@ def _signed_tail(
             }
         )
     if trust is not None:
-        tags["trust/trust.json"] = (json.dumps(trust.to_obj(), indent=2, sort_keys=True) + "\n").encode()
+        tags["trust/trust.json"] = jsonout.to_bytes(trust.to_obj())
     tags["bagit.txt"] = bag.bagit_txt()
     tags["bag-info.txt"] = bag.bag_info(created, sum(m["size"] for m in payload), len(payload))
     tags["manifest-sha256.txt"] = bag.payload_manifest((m["name"], m["sha256"]) for m in payload)
@@ -223,7 +223,7 @@ def _signed_tail(
         {"name": n, "size": len(b), "sha256": hashlib.sha256(b).hexdigest(), "media_type": bag.media_type(n)}
         for n, b in tags.items()
     ]
-    manifest = bag.manifest_object(created, payload + covered, signers)
+    manifest = PackManifest.build(created, payload + covered, signers).to_obj()
     tags["manifest.cbor"] = canonical.dumps(manifest)
     root = bag.root_hash_of_bytes(tags["manifest.cbor"])
     tags["manifest.json"] = bag.manifest_json(manifest)

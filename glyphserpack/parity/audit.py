@@ -10,7 +10,6 @@ big-endian integer are below ``fraction * 2^64``; the seed is recorded in the lo
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -18,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from glyphserpack import canonical
-from glyphserpack._internal import jsontext
-from glyphserpack._internal.fsio import atomic_write
+from glyphserpack._internal import jsonout, jsontext
 from glyphserpack.errors import GlyphserpackError, InputError
 from glyphserpack.findings import Finding, finding
 from glyphserpack.parity.auditlog import AuditLog
@@ -240,7 +238,7 @@ def _save_state(path: Path | None, run: str, done: dict[str, str], head: str, co
     if path is None:
         return
     state = {"state_version": 1, "run": run, "done": done, "head": head, "complete": complete}
-    atomic_write(path, (json.dumps(state, indent=2, sort_keys=True) + "\n").encode())
+    jsonout.write_json(path, state)
 
 
 def run_audit(

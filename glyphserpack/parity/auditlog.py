@@ -10,12 +10,11 @@ canonical JSON form (sorted keys, no spaces), so the file itself is deterministi
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from glyphserpack import canonical
-from glyphserpack._internal import jsontext
+from glyphserpack._internal import jsonout, jsontext
 from glyphserpack._internal.fsio import atomic_write
 from glyphserpack.errors import CanonicalError, InputError
 from glyphserpack.findings import Finding, finding
@@ -33,7 +32,7 @@ def entry_hash(body: dict[str, Any]) -> str:
 
 
 def render(entry: dict[str, Any]) -> str:
-    return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return jsonout.dumps(entry, compact=True, ensure_ascii=False)
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -6,35 +6,62 @@ records it as complete *and* every file it produced still has the recorded SHA-2
 state a later step needs (partial bundle hashes, completed workstream ids) is stored in the
 record rather than recomputed from a possibly different world. The checkpoint binds the
 hash of the inputs and options, so resuming after the evidence changed is refused.
+
+The file is a typed record (:class:`CheckpointFile` of :class:`StepRecord`, each carrying the
+:class:`~glyphserpack.release.state.BuildState` its step set): a damaged or edited checkpoint is
+refused on load with the field named, never half-used.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from glyphserpack._internal import jsontext
-from glyphserpack._internal.fsio import atomic_write, file_sha256, read_bounded
+from pydantic import Field, ValidationError
+
+from glyphserpack._internal import jsonout, jsontext
+from glyphserpack._internal.fsio import file_sha256, read_bounded
+from glyphserpack._internal.validation import first_error
 from glyphserpack.errors import InputError
+from glyphserpack.evidence.models import Hex64, Strict
+from glyphserpack.release.state import BuildState
 
-__all__ = ["CHECKPOINT_NAME", "Checkpoint", "StepRecord"]
+__all__ = ["CHECKPOINT_NAME", "Checkpoint", "CheckpointFile", "StepRecord"]
 
 CHECKPOINT_NAME = ".glyphserpack-build.json"
-_VERSION = 1
+_LIMIT = 16 * 1024 * 1024
 
 
-@dataclass
-class StepRecord:
+class StepRecord(Strict):
     """A completed step: its outputs (relative path -> sha256) and the state it hands on."""
 
     name: str
-    outputs: dict[str, str] = field(default_factory=dict)
-    state: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, Hex64] = Field(default_factory=dict, description="OUT-relative path -> SHA-256")
+    state: BuildState = Field(default_factory=BuildState)
+
+    @classmethod
+    def of(cls, name: str, outputs: dict[str, str], state: dict[str, Any]) -> StepRecord:
+        """Record a step that just ran; a state key or type :class:`BuildState` does not know is an error."""
+        return cls(name=name, outputs=outputs, state=BuildState.model_validate(state))
 
     def to_obj(self) -> dict[str, Any]:
-        return {"name": self.name, "outputs": dict(sorted(self.outputs.items())), "state": self.state}
+        return {"name": self.name, "outputs": dict(sorted(self.outputs.items())), "state": self.state.to_obj()}
+
+
+class CheckpointFile(Strict):
+    """``OUT/.glyphserpack-build.json`` as stored (one-space indent, sorted keys)."""
+
+    checkpoint_version: Literal[1]
+    inputs_hash: Hex64 = Field(description="binds the evidence, options, keys and previous site (pipeline.inputs_hash)")
+    steps: list[StepRecord] = Field(description="completed steps, in declared order")
+
+    def to_obj(self) -> dict[str, Any]:
+        return {
+            "checkpoint_version": self.checkpoint_version,
+            "inputs_hash": self.inputs_hash,
+            "steps": [s.to_obj() for s in self.steps],
+        }
 
 
 @dataclass
@@ -55,31 +82,23 @@ class Checkpoint:
         path = out_dir / CHECKPOINT_NAME
         if not path.exists():
             return cls(out_dir, inputs_hash)
+        remedy = "delete the output directory and build again without --resume"
         try:
-            doc = jsontext.loads(read_bounded(path, 16 * 1024 * 1024, what="checkpoint"))
-            if doc.get("checkpoint_version") != _VERSION:
-                raise ValueError(f"checkpoint_version {doc.get('checkpoint_version')!r}")
-            steps = [StepRecord(s["name"], dict(s["outputs"]), dict(s["state"])) for s in doc["steps"]]
-            recorded = doc["inputs_hash"]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise InputError(
-                f"{path}: unreadable build checkpoint ({exc})",
-                remedy="delete the output directory and build again without --resume",
-            ) from None
-        if recorded != inputs_hash:
+            doc = CheckpointFile.model_validate(jsontext.loads(read_bounded(path, _LIMIT, what="checkpoint")))
+        except ValidationError as exc:
+            raise InputError(f"{path}: unreadable build checkpoint ({first_error(exc)})", remedy=remedy) from None
+        except ValueError as exc:
+            raise InputError(f"{path}: unreadable build checkpoint ({exc})", remedy=remedy) from None
+        if doc.inputs_hash != inputs_hash:
             raise InputError(
                 f"{path}: the evidence or options changed since the interrupted build",
                 remedy="build again without --resume (or restore the original inputs)",
             )
-        return cls(out_dir, inputs_hash, steps)
+        return cls(out_dir, inputs_hash, list(doc.steps))
 
     def save(self) -> None:
-        doc = {
-            "checkpoint_version": _VERSION,
-            "inputs_hash": self.inputs_hash,
-            "steps": [s.to_obj() for s in self.steps],
-        }
-        atomic_write(self.path, (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode())
+        doc = CheckpointFile(checkpoint_version=1, inputs_hash=self.inputs_hash, steps=self.steps)
+        jsonout.write_json(self.path, doc.to_obj(), indent=1)
 
     def valid_prefix(self, names: list[str]) -> list[StepRecord]:
         """The records that can be trusted: in declared order, with outputs unchanged on disk.

@@ -274,7 +274,7 @@ def run_build(request: BuildRequest, reporter: Reporter | None = None) -> BuildO
         cp.truncate(len(done))
     ctx = BuildContext(evidence=evidence, out=out, config=config, signer=signer, trust=trust, progress=rep.message)
     for record in done:
-        ctx.state.update(record.state)
+        ctx.state.update(record.state.to_obj())
     total = len(STEPS)
     for i, step in enumerate(STEPS, start=1):
         if i <= len(done):
@@ -287,7 +287,7 @@ def run_build(request: BuildRequest, reporter: Reporter | None = None) -> BuildO
         result = step.run(ctx)
         crash_hook(step.name, "end")
         outputs = {rel: file_sha256(out / rel) for rel in sorted(set(result.outputs))}
-        cp.record(StepRecord(step.name, outputs, result.state))
+        cp.record(StepRecord.of(step.name, outputs, result.state))
         ctx.state.update(result.state)
         rep.step_finished(i, total, step.name, reused=False, seconds=time.perf_counter() - started)
     summary = _summary(ctx, cp)

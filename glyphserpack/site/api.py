@@ -14,12 +14,12 @@ instead of scraping HTML; every record names the hash it describes and the page 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from glyphserpack._internal import jsonout
 from glyphserpack.evidence.kinds import schema_for
 from glyphserpack.site.context import PREFIX, CertRecord, Link, LogEvent, LogState, ParityRecord, SiteContext
 
@@ -232,10 +232,11 @@ def api_schema() -> dict[str, Any]:
 
 def _dump(path: Path, obj: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(obj, BaseModel):  # pydantic's serializer: field order is fixed, so output is stable
-        path.write_bytes(obj.model_dump_json(indent=1).encode() + b"\n")
+    if isinstance(obj, BaseModel):  # a model's field order is fixed, so its output is stable unsorted
+        data = jsonout.to_bytes(obj.model_dump(mode="json"), indent=1, sort_keys=False, ensure_ascii=False)
     else:
-        path.write_text(json.dumps(obj, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+        data = jsonout.to_bytes(obj, indent=1, ensure_ascii=False)
+    path.write_bytes(data)  # inside the site's staging directory, renamed into place as a whole
 
 
 def write_api(ctx: SiteContext, site: Path) -> None:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from glyphserpack import __version__
+from glyphserpack._internal import jsonout
 from glyphserpack._internal.fsio import atomic_write, source_date_epoch, staging_dir
 from glyphserpack._internal.resources import resource
 from glyphserpack.errors import SiteBuildError
@@ -190,7 +191,7 @@ def _merge_search(out: Path, entries: list[dict[str, str]]) -> None:
     index_path = out / "search" / "search_index.json"
     data = json.loads(index_path.read_text(encoding="utf-8"))
     data["docs"] = [d for d in data["docs"] if not d["location"].startswith("certificates/_shell")] + entries
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = jsonout.dumps(data, compact=True, sort_keys=False, ensure_ascii=False)
     index_path.write_text(text, encoding="utf-8")
     (out / "search" / "search_index.js").write_text(f"var __index = {text}", encoding="utf-8")
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from glyphserpack._internal import jsonout
 from glyphserpack._internal.docload import parse_document
 from glyphserpack._internal.fsio import atomic_write, read_bounded
 from glyphserpack.errors import GlyphserpackError, SiteBuildError
@@ -306,6 +307,6 @@ def publish_log(log: SiteLog, site: Path, consistency: bytes | None) -> dict[str
         section["previous_checkpoint"] = doc["old_checkpoint"]
     browser = {k: section[k] for k in ("origin", "log_key", "key_source", "checkpoint", "witnesses", "witness_quorum")}
     browser["consistency"] = doc
-    text = json.dumps(browser, sort_keys=True, ensure_ascii=True).replace("</", "<\\/")
+    text = jsonout.dumps(browser, indent=None).replace("</", "<\\/")
     atomic_write(site / LOG_JS, f"window.GSP_LOG = {text};\n".encode())
     return section

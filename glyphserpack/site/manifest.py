@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from glyphserpack import canonical
+from glyphserpack._internal import jsonout
 from glyphserpack._internal.docload import parse_document
 from glyphserpack._internal.fsio import atomic_write, read_bounded
 from glyphserpack.errors import InputError
@@ -148,7 +148,7 @@ def write_published_hashes(site: Path, ctx: SiteContext) -> list[dict[str, Any]]
             table.setdefault(p.parity.sha256, []).append(f"parity of pack {p.name}")
     ordered = {k: sorted(set(v)) for k, v in sorted(table.items())}
     atomic_write(
-        site / PUBLISHED_JS, ("window.GSP_PUBLISHED = " + json.dumps(ordered, sort_keys=True) + ";\n").encode()
+        site / PUBLISHED_JS, ("window.GSP_PUBLISHED = " + jsonout.dumps(ordered, indent=None) + ";\n").encode()
     )
     return hashed
 
@@ -194,7 +194,7 @@ def write_manifest(
     if timestamper is not None:
         token = timestamper(bytes.fromhex(root))
         doc["timestamps"].append({"token": base64.b64encode(token).decode("ascii")})
-    atomic_write(site / MANIFEST_NAME, (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode())
+    jsonout.write_json(site / MANIFEST_NAME, doc, indent=1)
     return root
 
 
@@ -203,4 +203,4 @@ def attach_timestamp(site: Path, token: bytes) -> None:
     path = site / MANIFEST_NAME
     obj = parse_manifest(read_bounded(path, MANIFEST_LIMIT, what="site manifest"), name=MANIFEST_NAME)
     obj.setdefault("timestamps", []).append({"token": base64.b64encode(token).decode("ascii")})
-    atomic_write(path, (json.dumps(obj, indent=1, sort_keys=True) + "\n").encode())
+    jsonout.write_json(path, obj, indent=1)

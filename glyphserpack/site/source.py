@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from glyphserpack import canonical
+from glyphserpack._internal import jsonout
 from glyphserpack.evidence.kinds import KINDS
 from glyphserpack.evidence.loader import Document, EvidenceTree
 from glyphserpack.evidence.models import PROFILES
@@ -364,7 +365,7 @@ def _verdicts(
     rows, values = _run_checks(tree)
     if path is not None:
         doc = {"rows": [[r.name, r.verdict, r.detail] for r in rows], "metrics": [list(m) for m in values]}
-        atomic_write(path, json.dumps(doc, sort_keys=True).encode())
+        atomic_write(path, jsonout.dumps(doc, indent=None).encode())
     return rows, values
 
 

@@ -106,31 +106,35 @@ def test_top_level_help_lists_build_and_demo(capsys: pytest.CaptureFixture[str])
     assert "demo" in text
 
 
+H = "ab" * 32  # an inputs hash
+
+
 def test_checkpoint_keeps_the_longest_intact_prefix(tmp_path: Path) -> None:
     (tmp_path / "a").write_bytes(b"a1")
     (tmp_path / "p").write_bytes(b"pack")
-    cp = Checkpoint(tmp_path, "h")
-    cp.record(StepRecord("one", {"a": file_sha256(tmp_path / "a")}, {"x": 1}))
-    cp.record(StepRecord("two", {"p": file_sha256(tmp_path / "p")}))
+    cp = Checkpoint(tmp_path, H)
+    cp.record(StepRecord.of("one", {"a": file_sha256(tmp_path / "a")}, {"release_id": "r"}))
+    cp.record(StepRecord.of("two", {"p": file_sha256(tmp_path / "p")}, {}))
     (tmp_path / "p").write_bytes(b"pack+stamp")  # step three rewrites step two's file in place
-    cp.record(StepRecord("three", {"p": file_sha256(tmp_path / "p")}))
+    cp.record(StepRecord.of("three", {"p": file_sha256(tmp_path / "p")}, {}))
     names = ["one", "two", "three", "four"]
-    assert [r.name for r in Checkpoint.load(tmp_path, "h").valid_prefix(names)] == ["one", "two", "three"]
+    assert [r.name for r in Checkpoint.load(tmp_path, H).valid_prefix(names)] == ["one", "two", "three"]
+    assert Checkpoint.load(tmp_path, H).steps[0].state.release_id == "r"
     (tmp_path / "p").write_bytes(b"pack+stamp+proof")  # killed inside step four after it rewrote p
-    assert [r.name for r in Checkpoint.load(tmp_path, "h").valid_prefix(names)] == ["one"]
+    assert [r.name for r in Checkpoint.load(tmp_path, H).valid_prefix(names)] == ["one"]
     (tmp_path / "a").unlink()
-    assert Checkpoint.load(tmp_path, "h").valid_prefix(names) == []
-    assert Checkpoint.load(tmp_path, "h").valid_prefix(["other", "two"]) == []
+    assert Checkpoint.load(tmp_path, H).valid_prefix(names) == []
+    assert Checkpoint.load(tmp_path, H).valid_prefix(["other", "two"]) == []
     with pytest.raises(InputError, match="changed since the interrupted build"):
-        Checkpoint.load(tmp_path, "other-inputs")
+        Checkpoint.load(tmp_path, "0" * 64)
 
 
 def test_damaged_checkpoint_is_refused(tmp_path: Path) -> None:
-    Checkpoint(tmp_path, "h").save()
+    Checkpoint(tmp_path, H).save()
     path = tmp_path / ".glyphserpack-build.json"
     path.write_text(path.read_text().replace('"checkpoint_version": 1', '"checkpoint_version": 9'))
     with pytest.raises(InputError, match="unreadable build checkpoint"):
-        Checkpoint.load(tmp_path, "h")
+        Checkpoint.load(tmp_path, H)
 
 
 def test_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Final
 
 from glyphserpack import canonical
 
@@ -23,7 +23,6 @@ __all__ = [
     "bagit_txt",
     "is_covered",
     "manifest_json",
-    "manifest_object",
     "media_type",
     "payload_manifest",
     "root_hash",
@@ -33,7 +32,7 @@ __all__ = [
 
 FORMAT_MAJOR = 1
 FORMAT_MINOR = 0
-ROOT_TAG = "glyphserpack.manifest.v1"
+ROOT_TAG: Final = "glyphserpack.manifest.v1"
 ATTACHMENT_PREFIXES = ("timestamps/", "proofs/")
 #: Members the root hash cannot cover: itself, its mirror, signatures over it, derived bag files.
 UNCOVERED = ("manifest.cbor", "manifest.json", "tagmanifest-sha256.txt")
@@ -105,20 +104,6 @@ def tag_manifest(tag_files: Mapping[str, bytes]) -> bytes:
     return payload_manifest((n, hashlib.sha256(b).hexdigest()) for n, b in tag_files.items())
 
 
-def manifest_object(
-    created: str, members: Iterable[Mapping[str, Any]], signers: Iterable[Mapping[str, Any]]
-) -> dict[str, Any]:
-    """The signed manifest (FORMAT.md §5.3); ``members`` and ``signers`` are sorted here."""
-    return {
-        "format": "glyphserpack",
-        "format_version": [FORMAT_MAJOR, FORMAT_MINOR],
-        "created": created,
-        "root_hash_tag": ROOT_TAG,
-        "members": sorted((dict(m) for m in members), key=lambda m: m["name"]),
-        "signers": sorted((dict(s) for s in signers), key=lambda s: s["key_id"]),
-    }
-
-
 def root_hash(manifest: Mapping[str, Any]) -> bytes:
     """``CommitHash("glyphserpack.manifest.v1", manifest)``: what every signature signs."""
     return canonical.commit_hash(ROOT_TAG, dict(manifest))
@@ -131,6 +116,6 @@ def root_hash_of_bytes(manifest_cbor: bytes) -> bytes:
 
 def manifest_json(manifest: Mapping[str, Any]) -> bytes:
     """Human-readable mirror: sorted keys, two-space indent, trailing newline."""
-    import json  # late: only writers and verifiers render the mirror
+    from glyphserpack._internal import jsonout  # late: only writers and verifiers render the mirror
 
-    return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    return jsonout.to_bytes(manifest, ensure_ascii=False)
