@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from glyphserpack.evidence.status import CertificateFacts, Status
 from glyphserpack.site.escape import safe_filename
 
 __all__ = [
@@ -45,9 +46,8 @@ __all__ = [
 #: Hex characters of a hash that go into a URL: 64 bits, unique across any realistic site.
 PREFIX = 16
 
-#: Without a log the status is computed from the evidence ("valid" ...); with one it is the
-#: state derived from the log ("issued" ...), or "not_logged" when the log has no entry for it.
-CertStatus = Literal["valid", "expired", "revoked", "superseded", "issued", "not_logged"]
+#: One rule (:mod:`glyphserpack.evidence.status`) with or without a transparency log.
+CertStatus = Status
 
 
 def cert_page(sha256: str) -> str:
@@ -241,6 +241,8 @@ class CertRecord:
     revocation: RevocationRow | None = None
     superseded_by: Link | None = None
     log_state: LogState | None = None
+    #: what the status rule was given from the evidence (the log's events are merged in later)
+    facts: CertificateFacts | None = field(default=None, repr=False, compare=False)
 
     @property
     def page(self) -> str:

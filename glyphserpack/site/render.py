@@ -19,6 +19,7 @@ import jinja2
 from glyphserpack._internal.resources import resource
 from glyphserpack.errors import SiteBuildError
 from glyphserpack.evidence.models import PROFILES
+from glyphserpack.evidence.status import STATUSES as _STATUSES
 from glyphserpack.site.context import PREFIX, CertRecord, Link, PackRecord, SiteContext
 from glyphserpack.site.escape import Markup, md_text
 
@@ -29,9 +30,8 @@ TEMPLATES = resource("site_templates")
 _HREF = re.compile(r"^[A-Za-z0-9._/#-]*$")
 _HEX = re.compile(r"^[0-9a-f]{1,128}$")
 _ANCHOR = re.compile(r"^[a-z][a-z0-9-]{0,80}$")
-STATUSES = ("valid", "expired", "revoked", "superseded")
-#: With a transparency log the statuses are the log's lifecycle states.
-LOG_STATUSES = ("issued", "superseded", "expired", "revoked", "not_logged")
+#: The registry's status filter and counts: one rule with or without a log (evidence.status).
+STATUSES = _STATUSES
 
 
 def _md_finalize(value: object) -> object:
@@ -162,7 +162,7 @@ def _helpers(ctx: SiteContext, page: str) -> dict[str, Any]:
         "aid": aid,
         "root": root,
         "profiles_order": PROFILES,
-        "statuses": LOG_STATUSES if ctx.log is not None else STATUSES,
+        "statuses": STATUSES,
     }
 
 
@@ -201,7 +201,7 @@ def render_pages(ctx: SiteContext) -> RenderedPages:
     nav += [{title: name} for name, title in simple[2:]]
     splices = {
         "registry.md": hen.get_template("html/registry.html.j2").render(
-            certs=ctx.certificates, statuses=LOG_STATUSES if ctx.log is not None else STATUSES, root="", log=ctx.log
+            certs=ctx.certificates, statuses=STATUSES, root="", log=ctx.log
         ),
         "evidence.md": hen.get_template("html/evidence.html.j2").render(files=ctx.files, root=""),
     }
