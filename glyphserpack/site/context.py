@@ -25,6 +25,7 @@ __all__ = [
     "EvidenceFile",
     "Field",
     "GuaranteeRow",
+    "LeftOut",
     "Link",
     "LogEvent",
     "LogState",
@@ -106,6 +107,23 @@ class EvidenceFile:
     @property
     def href(self) -> str:
         return file_anchor(self.sha256)
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A document the release lists that the site does not show, and why.
+
+    A document that fails its SHA-256 pin (or is missing) is never parsed, so every page it
+    would have fed is incomplete; each of those pages names it instead of showing an empty
+    table as if the release had nothing to say.
+    """
+
+    path: str
+    #: the kind it would have been ("" when not even that is known)
+    kind: str
+    reasons: tuple[str, ...]
+    #: the Markdown pages it would have appeared on ("security" = every security case page)
+    pages: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -390,3 +408,5 @@ class SiteContext:
     schemas: tuple[str, ...]
     findings: tuple[str, ...]
     log: LogSummary | None = None
+    #: listed documents the site could not show (failed pin, missing), with the pages they affect
+    left_out: tuple[LeftOut, ...] = ()

@@ -166,6 +166,20 @@ def _helpers(ctx: SiteContext, page: str) -> dict[str, Any]:
     }
 
 
+def _with_left_out(env: jinja2.Environment, ctx: SiteContext, name: str, key: str, text: str) -> str:
+    """The page with a "Left out of this page" section under its title, when documents are missing.
+
+    One place for every page, so no page can forget to say that its tables are incomplete.
+    """
+    items = [d for d in ctx.left_out if key in d.pages]
+    if not items:
+        return text
+    block = env.get_template("pages/_left_out.md.j2").render(items=items, **_helpers(ctx, name))
+    lines = text.split("\n")
+    at = next((i + 1 for i, line in enumerate(lines) if line.startswith("# ")), 0)
+    return "\n".join([*lines[:at], "", block.rstrip("\n"), "", *lines[at:]])
+
+
 def render_pages(ctx: SiteContext) -> RenderedPages:
     """Every Markdown page of the site plus the HTML bodies of the two large tables."""
     env = _env(False, _md_finalize)
@@ -189,10 +203,12 @@ def render_pages(ctx: SiteContext) -> RenderedPages:
     ]
     for name, _ in simple:
         docs[name] = env.get_template(f"pages/{name}.j2").render(_helpers(ctx, name))
+        docs[name] = _with_left_out(env, ctx, name, name, docs[name])
     security_nav = []
     for sc in ctx.security_cases:
         name = f"{sc.slug}.md"
         docs[name] = env.get_template("pages/security_case.md.j2").render(sc=sc, **_helpers(ctx, name))
+        docs[name] = _with_left_out(env, ctx, name, "security", docs[name])
         security_nav.append({sc.profile: name})
     docs["certificates/_shell.md"] = env.get_template("pages/cert_shell.md.j2").render(_helpers(ctx, "x"))
     nav: list[Any] = [{title: name} for name, title in simple[:2]]

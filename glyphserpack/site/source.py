@@ -48,6 +48,7 @@ from glyphserpack.site.context import (
     download_path,
     file_anchor,
 )
+from glyphserpack.site.leftout import left_out
 from glyphserpack.trust import TrustStore
 
 __all__ = ["build_context", "published_files"]
@@ -535,6 +536,7 @@ def build_context(
         files=evidence_files,
         schemas=tuple(sorted(KINDS)),
         findings=tuple(f.line() for f in tree.findings),
+        left_out=left_out(tree),
     )
 
 
