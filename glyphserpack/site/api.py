@@ -75,7 +75,8 @@ class RegistryEntry(_Model):
     page: str
     api: str
     status_source: Literal["log", "evidence (not log-backed)"] = Field(
-        description="'log': status is the state derived from the transparency log (see `log`)"
+        description="'log': the revocations, supersessions and expiries behind the status are the "
+        "transparency log's (see `log`); otherwise the evidence's"
     )
     log: LogStateDoc | None = None
 
