@@ -301,7 +301,7 @@ def witness_cmd(
 
 @log.command("state")
 @click.argument("log_dir", type=_DIR)
-@click.option("--at", "at_time", help="UTC time: issued certificates past not_after count as expired.")
+@click.option("--at", "at_time", help="UTC time of the status (default: every logged event counts, no time rule).")
 @click.option("--json", "as_json", is_flag=True, help="Print the derived states as JSON.")
 def state_cmd(log_dir: Path, at_time: str | None, as_json: bool) -> int:
     """Certificate lifecycle states derived from the log (never typed by hand).

@@ -165,6 +165,13 @@ def build(
         f"{result.pages_rendered} pages rendered, {result.pages_cached} from cache, "
         f"mkdocs {'ran' if result.mkdocs_ran else 'skipped (cached)'}"
     )
+    for d in result.left_out:  # published anyway: the pages say what is missing; check gives the verdict
+        pages = ", ".join(p.replace(".md", ".html") if p != "security" else "security case pages" for p in d.pages)
+        click.echo(
+            f"warning: {d.path} ({d.kind or 'kind unknown'}) left out of the site: {'; '.join(d.reasons)} "
+            f"[noted on {pages}]",
+            err=True,
+        )
     return EXIT_OK
 
 

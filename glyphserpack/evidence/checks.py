@@ -2,16 +2,17 @@
 
 1. Resolve the target profile and its mandatory set (``profiles``).
 2–9. Run the content rules of every present document (``rules``), in section order.
-10. Verify signatures against the tree's trust store, apply revocations, classify the
-    certification registry, check certificates against the release bindings and recompute
-    what they sign: trust store, revocation set at their verification time, trace (``bindings``).
+10. Verify signatures against the tree's trust store, derive every certificate's status at
+    the release time (``status``: the one rule the site and ``log state`` use too), check
+    certificates against the release bindings and recompute what they sign: trust store,
+    revocation set at their verification time, trace (``bindings``).
 11. Evaluate roadmap readiness (workstreams 12–40) against this release's gate.
 12. Reduce fail-dominantly to workstream verdicts and ``upgrade_gate_verdict``; build reports.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from glyphserpack.evidence.bindings import certificate_bindings
 from glyphserpack.evidence.certificates import SIGNED_KINDS
@@ -22,6 +23,7 @@ from glyphserpack.evidence.readiness import ROADMAP_WORKSTREAMS, WorkstreamReadi
 from glyphserpack.evidence.reports import attach_reports
 from glyphserpack.evidence.results import CheckResult, ReadinessRow, RegistryEntry
 from glyphserpack.evidence.rules import RULES
+from glyphserpack.evidence.status import CertificateStatus, certificate_status, tree_facts
 from glyphserpack.evidence.verdicts import reduce_verdicts, workstream_for_path
 from glyphserpack.findings import Finding, finding
 
@@ -110,44 +112,41 @@ def _revocations(
 
 
 def _registry(
-    tree: EvidenceTree, sig_ok: dict[str, bool], revoked: dict[tuple[str, str], Any]
+    tree: EvidenceTree, statuses: dict[str, CertificateStatus]
 ) -> tuple[list[RegistryEntry], dict[str, list[Document]]]:
-    now = tree.manifest.release_time_utc
+    """Certification records with their status at the release time; the valid bundled ones count."""
     bundled = {
         link.path
         for b in tree.by_kind("certification_bundle")
         for link in b.as_(CertificationBundle).certification_records
     }
     entries: list[RegistryEntry] = []
-    active: dict[str, list[Document]] = {}
+    valid: dict[str, list[Document]] = {}
     for doc in tree.by_kind("certification_record"):
         r: Any = doc.model
-        rev = revoked.get((doc.path, doc.sha256))
-        status: Literal["active", "revoked", "expired", "not_yet_valid", "failed", "invalid"]
-        reason = ""
-        if rev is not None:
-            status, reason = "revoked", f"{rev.reason_code} ({rev.revocation_id}, {rev.revoked_utc})"
-        elif not sig_ok.get(doc.path):
-            status, reason = "invalid", "signature not verified"
-        elif r.verdict != "PASS":
-            status = "failed"
-        elif now < r.issued_utc:
-            status = "not_yet_valid"
-        elif now > r.valid_until_utc or now > r.sunset_utc:
-            status, reason = "expired", f"valid until {min(r.valid_until_utc, r.sunset_utc)}"
-        else:
-            status = "active"
-        if status == "active" and doc.path in bundled:
-            active.setdefault(r.subject.adapter_kind, []).append(doc)
+        st = statuses[doc.path]
+        if st.status == "valid" and doc.path in bundled:
+            valid.setdefault(r.subject.adapter_kind, []).append(doc)
         entries.append(
             RegistryEntry(
-                r.record_id, doc.path, r.certificate_class, r.subject.adapter_id, r.subject.adapter_kind, status, reason
+                r.record_id,
+                doc.path,
+                r.certificate_class,
+                r.subject.adapter_id,
+                r.subject.adapter_kind,
+                st.status,
+                "" if st.status == "valid" else st.reason,
             )
         )
-    return sorted(entries, key=lambda e: e.record_id), active
+    return sorted(entries, key=lambda e: e.record_id), valid
 
 
-def _certificates(tree: EvidenceTree, revoked: dict[tuple[str, str], Any], out: list[tuple[str, Finding]]) -> None:
+def _certificates(
+    tree: EvidenceTree,
+    revoked: dict[tuple[str, str], Any],
+    statuses: dict[str, CertificateStatus],
+    out: list[tuple[str, Finding]],
+) -> None:
     want_dp = tree.manifest.determinism_profile.sha256
     for doc in tree.by_kind("execution_certificate"):
         c: Any = doc.model
@@ -174,7 +173,7 @@ def _certificates(tree: EvidenceTree, revoked: dict[tuple[str, str], Any], out: 
                 )
             )
         rev = revoked.get((doc.path, doc.sha256))
-        if rev is not None:
+        if rev is not None and statuses[doc.path].status == "revoked":  # revoked at the release time
             out.append(("R.1", finding("GSP-E013", doc.path, f"revoked by {rev.revocation_id}: {rev.reason_code}")))
     out.extend(("R.1", f) for f in certificate_bindings(tree))
 
@@ -245,10 +244,12 @@ def check(tree: EvidenceTree, profile: str) -> CheckResult:
     _duplicates(tree, attributed)
     sig_ok = _verify_signatures(tree, attributed)  # 10
     revoked = _revocations(tree, sig_ok, attributed)
-    registry, active = _registry(tree, sig_ok, revoked)
-    _certificates(tree, revoked, attributed)
+    at = tree.manifest.release_time_utc
+    statuses = {p: certificate_status(f, at) for p, f in tree_facts(tree, sig_ok).items()}
+    registry, valid = _registry(tree, statuses)
+    _certificates(tree, revoked, statuses, attributed)
     readiness = _readiness(tree, profile, attributed)  # 11
-    items = resolve_items(tree, profile, active)
+    items = resolve_items(tree, profile, valid)
     for st in items:
         if not st.present:
             detail = f"{st.item.description} is mandatory for profile {profile} (e.g. {st.item.example_path})"
@@ -268,5 +269,6 @@ def check(tree: EvidenceTree, profile: str) -> CheckResult:
         readiness=tuple(readiness),
         signatures_ok=sum(sig_ok.values()),
         signatures_total=len(sig_ok),
+        statuses=statuses,
     )
     return attach_reports(result)

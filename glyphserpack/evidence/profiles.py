@@ -138,14 +138,14 @@ def _items() -> list[MandatoryItem]:
             "certified_backend",
             "I.C",
             "enterprise",
-            "an active 'Certified Backend' record",
+            "a valid 'Certified Backend' record",
             "certification/records/*.cbor",
         ),
         MandatoryItem(
             "certified_artifact_store",
             "I.C",
             "enterprise",
-            "an active 'Certified Artifact Store' record",
+            "a valid 'Certified Artifact Store' record",
             "certification/records/*.cbor",
         ),
         MandatoryItem(
@@ -207,7 +207,10 @@ def _doc_files(tree: EvidenceTree, doc: Document) -> list[str]:
 
 
 def resolve_items(tree: EvidenceTree, profile: str, active_records: dict[str, list[Document]]) -> list[ItemStatus]:
-    """Which mandatory items the tree satisfies; ``active_records`` maps adapter kind -> active records."""
+    """Which mandatory items the tree satisfies.
+
+    ``active_records`` maps adapter kind -> its records whose status is ``valid`` at the release time.
+    """
     out: list[ItemStatus] = []
     for item in mandatory_items(profile):
         docs = _select(tree, item, active_records)

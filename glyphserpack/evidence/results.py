@@ -13,6 +13,7 @@ from typing import Any, Literal
 from glyphserpack.errors import EXIT_FAIL, EXIT_OK
 from glyphserpack.evidence.loader import EvidenceTree
 from glyphserpack.evidence.profiles import ItemStatus
+from glyphserpack.evidence.status import CertificateStatus, Status
 from glyphserpack.evidence.verdicts import WorkstreamVerdict
 from glyphserpack.findings import Finding
 
@@ -28,7 +29,7 @@ class RegistryEntry:
     certificate_class: str
     adapter_id: str
     adapter_kind: str
-    status: Literal["active", "revoked", "expired", "not_yet_valid", "failed", "invalid"]
+    status: Status
     reason: str
 
     def to_dict(self) -> dict[str, str]:
@@ -85,6 +86,8 @@ class CheckResult:
     readiness: tuple[ReadinessRow, ...]
     signatures_ok: int
     signatures_total: int
+    #: path -> status at the release time of every certificate and certification record
+    statuses: dict[str, CertificateStatus] = field(default_factory=dict, repr=False, compare=False)
     productization_report: dict[str, Any] = field(default_factory=dict, repr=False)
     expansion_report: dict[str, Any] = field(default_factory=dict, repr=False)
 

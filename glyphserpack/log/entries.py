@@ -49,8 +49,11 @@ assert set(REASON_CODES) == set(REVOCATION_REASONS)
 
 # type -> (required fields, optional fields); "*_hash" fields are 32-byte hashes.
 ENTRY_TYPES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "certificate_issued": (("certificate_hash", "certificate_id"), ("subject", "not_after_utc")),
-    "certificate_renewed": (("certificate_hash", "certificate_id", "renews_hash"), ("subject", "not_after_utc")),
+    "certificate_issued": (("certificate_hash", "certificate_id"), ("subject", "not_after_utc", "sunset_utc")),
+    "certificate_renewed": (
+        ("certificate_hash", "certificate_id", "renews_hash"),
+        ("subject", "not_after_utc", "sunset_utc"),
+    ),
     "certificate_superseded": (("certificate_hash", "superseded_by_hash"), ()),
     "certificate_expired": (("certificate_hash",), ()),
     "certificate_revoked": (("certificate_hash", "reason"), ("reason_code",)),

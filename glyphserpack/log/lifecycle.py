@@ -1,8 +1,12 @@
-"""Derive each certificate's state from the log: issued -> superseded / expired / revoked.
+"""Derive each certificate's status from the log: the facts its entries record, then the one rule.
 
-States are never typed in: they are a fold over the entries in log order, so anyone with
-the log reaches the same answer, and an event that makes no sense (revoking an unknown
-certificate, superseding a revoked one) becomes a finding instead of silently winning.
+States are never typed in: the entries are folded in log order into each certificate's
+facts (issued when, valid until when, sunset, superseded / revoked / expired when), so anyone
+with the log reaches the same answer, and an event that makes no sense (revoking an unknown
+certificate, superseding a revoked one) becomes a finding instead of silently winning. The
+status at a time is then :func:`glyphserpack.evidence.status.certificate_status`, the rule
+``check`` and the site use too (``valid``, ``not_yet_valid``, ``superseded``, ``sunset``,
+``expired``, ``revoked``; the log never records ``failed`` or ``invalid`` certificates).
 """
 
 from __future__ import annotations
@@ -11,12 +15,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from glyphserpack.evidence.status import CertificateFacts, Status, certificate_status
 from glyphserpack.findings import Finding, finding
 
 __all__ = ["CertificateState", "LifecycleReport", "State", "derive_states"]
 
-State = Literal["issued", "superseded", "expired", "revoked"]
-#: Later states win over earlier ones only in this order; revocation is final.
+State = Status
+_Event = Literal["issued", "superseded", "expired", "revoked"]
+#: Which events may follow which, in log order: later ones only in this order; revocation is final.
 _RANK: dict[str, int] = {"issued": 0, "expired": 1, "superseded": 2, "revoked": 3}
 
 
@@ -26,15 +32,34 @@ class CertificateState:
 
     certificate_hash: bytes
     certificate_id: str
-    state: State = "issued"
+    state: State = "valid"
     issued_at: str = ""
     changed_at: str = ""
     not_after_utc: str | None = None
+    sunset_utc: str | None = None
     superseded_by: bytes | None = None
+    superseded_at: str | None = None
+    expired_at: str | None = None
+    revoked_at: str | None = None
     revocation_reason: str | None = None
     revocation_reason_code: int | None = None
     packs: list[bytes] = field(default_factory=list)
     history: list[int] = field(default_factory=list)
+    #: the last lifecycle event the fold accepted (decides which events may follow)
+    event: _Event = "issued"
+
+    def facts(self) -> CertificateFacts:
+        """What the log records about this certificate, for the status rule."""
+        return CertificateFacts(
+            issued_utc=self.issued_at,
+            valid_until_utc=self.not_after_utc,
+            sunset_utc=self.sunset_utc,
+            revoked_utc=self.revoked_at,
+            revocation_reason=self.revocation_reason or "",
+            superseded_utc=self.superseded_at,
+            superseded_by=self.superseded_by.hex() if self.superseded_by else "",
+            expired_utc=self.expired_at,
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -44,6 +69,7 @@ class CertificateState:
             "issued_at": self.issued_at,
             "changed_at": self.changed_at,
             "not_after_utc": self.not_after_utc,
+            "sunset_utc": self.sunset_utc,
             "superseded_by": self.superseded_by.hex() if self.superseded_by else None,
             "revocation_reason": self.revocation_reason,
             "revocation_reason_code": self.revocation_reason_code,
@@ -66,27 +92,36 @@ class LifecycleReport:
         }
 
 
-def _move(cert: CertificateState, new: State, when: str, index: int, findings: list[Finding]) -> bool:
-    if cert.state == "superseded" and new == "expired":
+def _move(cert: CertificateState, new: _Event, when: str, index: int, findings: list[Finding]) -> bool:
+    if cert.event == "superseded" and new == "expired":
         cert.history.append(index)  # a replaced certificate running out is history, not a change
         return False
-    if cert.state == "revoked" or _RANK[new] < _RANK[cert.state]:
+    if cert.event == "revoked" or _RANK[new] < _RANK[cert.event]:
         findings.append(
             finding(
                 "GSP-E413",
                 f"entry {index}",
-                f"certificate {cert.certificate_hash.hex()[:16]} is {cert.state}; a {new} event cannot follow",
+                f"certificate {cert.certificate_hash.hex()[:16]} is {cert.event}; a {new} event cannot follow",
             )
         )
         return False
-    cert.state = new
-    cert.changed_at = when
+    cert.event = new
     cert.history.append(index)
+    if new == "superseded":
+        cert.superseded_at = when
+    elif new == "expired":
+        cert.expired_at = when
+    elif new == "revoked":
+        cert.revoked_at = when
     return True
 
 
 def derive_states(entries: Iterable[tuple[int, dict[str, Any]]], *, at: str | None = None) -> LifecycleReport:
-    """Fold ``(index, entry)`` pairs in log order; with ``at`` (UTC text), past not_after counts as expired."""
+    """Fold ``(index, entry)`` pairs in log order, then give each certificate its status at ``at``.
+
+    ``at`` is UTC text; without it every recorded event counts and no time rule applies
+    (nothing is ``not_yet_valid``, ``sunset`` or expired by its ``not_after_utc``).
+    """
     certs: dict[bytes, CertificateState] = {}
     findings: list[Finding] = []
     for index, e in entries:
@@ -102,7 +137,12 @@ def derive_states(entries: Iterable[tuple[int, dict[str, Any]]], *, at: str | No
                 findings.append(finding("GSP-E413", f"entry {index}", f"certificate {h.hex()[:16]} issued twice"))
                 continue
             certs[h] = CertificateState(
-                h, e["certificate_id"], issued_at=when, changed_at=when, not_after_utc=e.get("not_after_utc")
+                h,
+                e["certificate_id"],
+                issued_at=when,
+                changed_at=when,
+                not_after_utc=e.get("not_after_utc"),
+                sunset_utc=e.get("sunset_utc"),
             )
             certs[h].history.append(index)
             if kind == "certificate_renewed":
@@ -127,8 +167,7 @@ def derive_states(entries: Iterable[tuple[int, dict[str, Any]]], *, at: str | No
             _move(cert, "expired", when, index, findings)
         elif kind == "certificate_revoked" and _move(cert, "revoked", when, index, findings):
             cert.revocation_reason, cert.revocation_reason_code = e["reason"], e["reason_code"]
-    if at is not None:
-        for cert in certs.values():
-            if cert.state == "issued" and cert.not_after_utc is not None and cert.not_after_utc < at:
-                cert.state, cert.changed_at = "expired", cert.not_after_utc
+    for cert in certs.values():
+        st = certificate_status(cert.facts(), at)
+        cert.state, cert.changed_at = st.status, st.since or cert.issued_at
     return LifecycleReport(certs, findings)

@@ -10,12 +10,12 @@ are appended to the registry's long-lived log instead (only those it lacks; see
 
 from __future__ import annotations
 
-import itertools
 import shutil
 from typing import Any
 from urllib.parse import urlsplit
 
 from glyphserpack._internal.fsio import atomic_write
+from glyphserpack.evidence.loader import EvidenceTree
 from glyphserpack.findings import Finding, finding
 from glyphserpack.pack.report import Check
 from glyphserpack.release.context import BuildContext
@@ -26,6 +26,7 @@ __all__ = [
     "LOG_DIR",
     "PROOF_DIR",
     "PROOF_NAME",
+    "certificate_entries",
     "log_entries",
     "log_origin",
     "proof_path",
@@ -47,77 +48,9 @@ def log_origin(ctx: BuildContext) -> str:
     return f"glyphserpack.invalid/{ctx.tree.manifest.release_id}/log"
 
 
-def _signed_ok(ctx: BuildContext, doc: Any, when: str, purpose: str) -> bool:
-    env = doc.envelope
-    return env is not None and (
-        ctx.tree.trust.check(doc.model.key_id, env.signature, env.signed_payload, when=when, purpose=purpose) == "ok"
-    )
-
-
 def log_entries(ctx: BuildContext) -> list[dict[str, Any]]:
-    """Entries for every certificate and revocation whose signature verifies, then the pack.
-
-    A later certificate for the same run (execution certificates) or the same adapter and
-    class (certification records) supersedes the earlier one, as the site shows it; a
-    revoked certificate is not superseded (revocation is final). Expiry is not logged: it
-    follows from ``not_after_utc`` (``glyphserpack log state --at TIME``).
-    """
-    tree = ctx.tree
-    issued: list[dict[str, Any]] = []
-    lineage: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for doc in tree.by_kind("execution_certificate"):
-        c: Any = doc.model
-        if _signed_ok(ctx, doc, c.verification_time_utc, "certificate"):
-            e = {
-                "type": "certificate_issued",
-                "certificate_hash": doc.sha256,
-                "certificate_id": c.run_id,
-                "not_after_utc": c.valid_until_utc,
-                "time_utc": c.verification_time_utc,
-            }
-            issued.append(e)
-            lineage.setdefault(("run", c.run_id), []).append(e)
-    for doc in tree.by_kind("certification_record"):
-        r: Any = doc.model
-        if _signed_ok(ctx, doc, r.issued_utc, "certificate"):
-            e = {
-                "type": "certificate_issued",
-                "certificate_hash": doc.sha256,
-                "certificate_id": r.record_id,
-                "subject": r.subject.adapter_id,
-                "not_after_utc": min(r.valid_until_utc, r.sunset_utc),
-                "time_utc": r.issued_utc,
-            }
-            issued.append(e)
-            lineage.setdefault(("record", r.subject.adapter_id, r.certificate_class), []).append(e)
-    revoked: list[dict[str, Any]] = []
-    for doc in tree.by_kind("revocation"):
-        v: Any = doc.model
-        if _signed_ok(ctx, doc, v.revoked_utc, "revocation"):
-            revoked.append(
-                {
-                    "type": "certificate_revoked",
-                    "certificate_hash": v.target.sha256,
-                    "reason": v.reason_code,
-                    "time_utc": v.revoked_utc,
-                }
-            )
-    gone = {e["certificate_hash"] for e in revoked}
-    superseded = []
-    for _, chain in sorted(lineage.items()):
-        chain.sort(key=lambda e: (e["time_utc"], e["certificate_hash"]))
-        for old, new in itertools.pairwise(chain):
-            if old["certificate_hash"] not in gone:
-                superseded.append(
-                    {
-                        "type": "certificate_superseded",
-                        "certificate_hash": old["certificate_hash"],
-                        "superseded_by_hash": new["certificate_hash"],
-                        "time_utc": new["time_utc"],
-                    }
-                )
-    entries = issued + superseded + revoked
-    entries.sort(key=lambda e: (e["time_utc"], _TYPE_ORDER[e["type"]], e["certificate_hash"]))
+    """Entries for every certificate and revocation (:func:`certificate_entries`), then the pack."""
+    entries = certificate_entries(ctx.tree)
     entries.append(
         {
             "type": "pack_published",
@@ -126,6 +59,66 @@ def log_entries(ctx: BuildContext) -> list[dict[str, Any]]:
             "time_utc": ctx.build_time_utc(),
         }
     )
+    return entries
+
+
+def certificate_entries(tree: EvidenceTree) -> list[dict[str, Any]]:
+    """Entries for every certificate and revocation whose signature verifies, in time order.
+
+    A certification record whose verdict is FAIL is not logged: it never certified anything
+    (the site and ``check`` show it as ``failed``). A later certificate for the same subject
+    supersedes the earlier one at its issue time, by the same rule the site and ``check`` use
+    (:func:`glyphserpack.evidence.status.supersession`), unless the earlier one was revoked by
+    then (revocation is final). Expiry and sunset are not logged: they follow from
+    ``not_after_utc`` and ``sunset_utc`` (``glyphserpack log state --at TIME``).
+    """
+    from glyphserpack.evidence.status import CERTIFICATE_KINDS, issued_time, signature_ok, supersession
+
+    certs = [d for k in CERTIFICATE_KINDS for d in tree.by_kind(k)]
+    logged = [d for d in certs if signature_ok(tree, d) and getattr(d.model, "verdict", "PASS") != "FAIL"]
+    issued: list[dict[str, Any]] = []
+    for doc in logged:
+        m: Any = doc.model
+        e = {
+            "type": "certificate_issued",
+            "certificate_hash": doc.sha256,
+            "certificate_id": m.run_id if doc.kind == "execution_certificate" else m.record_id,
+            "not_after_utc": m.valid_until_utc,
+            "time_utc": issued_time(doc),
+        }
+        if doc.kind == "certification_record":
+            e["subject"], e["sunset_utc"] = m.subject.adapter_id, m.sunset_utc
+        issued.append(e)
+    revoked: list[dict[str, Any]] = []
+    for doc in tree.by_kind("revocation"):
+        v: Any = doc.model
+        if signature_ok(tree, doc):
+            revoked.append(
+                {
+                    "type": "certificate_revoked",
+                    "certificate_hash": v.target.sha256,
+                    "reason": v.reason_code,
+                    "time_utc": v.revoked_utc,
+                }
+            )
+    gone: dict[str, str] = {}
+    for e in revoked:
+        gone[e["certificate_hash"]] = min(e["time_utc"], gone.get(e["certificate_hash"], e["time_utc"]))
+    superseded = []
+    by_path = {d.path: d for d in logged}
+    for path, new in sorted(supersession(logged).items()):
+        old = by_path[path]
+        if gone.get(old.sha256, "9999") > issued_time(new):
+            superseded.append(
+                {
+                    "type": "certificate_superseded",
+                    "certificate_hash": old.sha256,
+                    "superseded_by_hash": new.sha256,
+                    "time_utc": issued_time(new),
+                }
+            )
+    entries = issued + superseded + revoked
+    entries.sort(key=lambda e: (e["time_utc"], _TYPE_ORDER[e["type"]], e["certificate_hash"]))
     return entries
 
 

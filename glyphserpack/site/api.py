@@ -21,12 +21,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from glyphserpack._internal import jsonout
 from glyphserpack.evidence.kinds import schema_for
+from glyphserpack.evidence.status import Status
 from glyphserpack.site.context import PREFIX, CertRecord, Link, LogEvent, LogState, ParityRecord, SiteContext
 
 __all__ = ["API_VERSION", "api_schema", "log_state_doc", "write_api"]
 
 API_VERSION = 1
-Status = Literal["valid", "expired", "revoked", "superseded", "issued", "not_logged"]
 _HEX64 = r"^[0-9a-f]{64}$"
 
 
@@ -50,7 +50,9 @@ class LogEventDoc(_Model):
 
 
 class LogStateDoc(_Model):
-    state: Literal["issued", "superseded", "expired", "revoked", "not_logged"]
+    state: Status | Literal["not_logged"] = Field(
+        description="the status the log's own records give (the one rule, glyphserpack.evidence.status)"
+    )
     reason: str
     established_by: LogEventDoc | None = Field(description="the entry that put the certificate in this state")
     events: list[LogEventDoc] = Field(description="every entry about this certificate, in log order")
@@ -64,14 +66,17 @@ class RegistryEntry(_Model):
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the certificate file")
     issued_utc: str
     valid_until_utc: str
-    status: Status
+    status: Status = Field(
+        description="one rule for check, the site and `log state` (docs/evidence.md, 'Certificate status')"
+    )
     status_reason: str
     signature: str = Field(description="'ok' or why the signature does not count (trust store check)")
     key_id: str
     page: str
     api: str
     status_source: Literal["log", "evidence (not log-backed)"] = Field(
-        description="'log': status is the state derived from the transparency log (see `log`)"
+        description="'log': the revocations, supersessions and expiries behind the status are the "
+        "transparency log's (see `log`); otherwise the evidence's"
     )
     log: LogStateDoc | None = None
 
@@ -181,7 +186,7 @@ def _event(e: LogEvent) -> LogEventDoc:
 
 def _log_state(st: LogState) -> LogStateDoc:
     return LogStateDoc(
-        state=st.state,  # type: ignore[arg-type]
+        state=st.state,  # type: ignore[arg-type]  # LogState.state is text: a Status or "not_logged"
         reason=st.reason,
         established_by=_event(st.established_by) if st.established_by else None,
         events=[_event(e) for e in st.events],

@@ -40,7 +40,7 @@ from glyphserpack.log.checkpoint import open_checkpoint
 from glyphserpack.log.note import Verifier
 from glyphserpack.site import api, logview, manifest
 from glyphserpack.site.cachekey import code_fingerprint
-from glyphserpack.site.context import PREFIX, SiteContext
+from glyphserpack.site.context import PREFIX, LeftOut, SiteContext
 from glyphserpack.site.escape import html_text
 from glyphserpack.site.render import TEMPLATES, html_env, render_certificate_body, render_pages, template_digest
 from glyphserpack.site.source import build_context
@@ -65,6 +65,8 @@ class BuildResult:
     pages_rendered: int
     pages_cached: int
     seconds: float
+    #: listed documents the site could not show; each affected page names them (site/leftout.py)
+    left_out: tuple[LeftOut, ...] = ()
 
 
 def _digest(obj: Any) -> str:
@@ -348,7 +350,7 @@ def build_site(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return BuildResult(out, files, root, ran, rendered, reused, time.perf_counter() - started)
+    return BuildResult(out, files, root, ran, rendered, reused, time.perf_counter() - started, ctx.left_out)
 
 
 def _build_time(ctx: SiteContext) -> str:

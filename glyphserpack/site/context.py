@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from glyphserpack.evidence.status import CertificateFacts, Status
 from glyphserpack.site.escape import safe_filename
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "EvidenceFile",
     "Field",
     "GuaranteeRow",
+    "LeftOut",
     "Link",
     "LogEvent",
     "LogState",
@@ -45,9 +47,8 @@ __all__ = [
 #: Hex characters of a hash that go into a URL: 64 bits, unique across any realistic site.
 PREFIX = 16
 
-#: Without a log the status is computed from the evidence ("valid" ...); with one it is the
-#: state derived from the log ("issued" ...), or "not_logged" when the log has no entry for it.
-CertStatus = Literal["valid", "expired", "revoked", "superseded", "issued", "not_logged"]
+#: One rule (:mod:`glyphserpack.evidence.status`) with or without a transparency log.
+CertStatus = Status
 
 
 def cert_page(sha256: str) -> str:
@@ -106,6 +107,23 @@ class EvidenceFile:
     @property
     def href(self) -> str:
         return file_anchor(self.sha256)
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A document the release lists that the site does not show, and why.
+
+    A document that fails its SHA-256 pin (or is missing) is never parsed, so every page it
+    would have fed is incomplete; each of those pages names it instead of showing an empty
+    table as if the release had nothing to say.
+    """
+
+    path: str
+    #: the kind it would have been ("" when not even that is known)
+    kind: str
+    reasons: tuple[str, ...]
+    #: the Markdown pages it would have appeared on ("security" = every security case page)
+    pages: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -241,6 +259,8 @@ class CertRecord:
     revocation: RevocationRow | None = None
     superseded_by: Link | None = None
     log_state: LogState | None = None
+    #: what the status rule was given from the evidence (the log's events are merged in later)
+    facts: CertificateFacts | None = field(default=None, repr=False, compare=False)
 
     @property
     def page(self) -> str:
@@ -388,3 +408,5 @@ class SiteContext:
     schemas: tuple[str, ...]
     findings: tuple[str, ...]
     log: LogSummary | None = None
+    #: listed documents the site could not show (failed pin, missing), with the pages they affect
+    left_out: tuple[LeftOut, ...] = ()

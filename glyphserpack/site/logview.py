@@ -1,9 +1,11 @@
 """The site's side of the transparency log: states derived from it, files published from it.
 
-With a log, a certificate's status on every page and in ``api/`` is the state the log's
-entries fold to (:func:`glyphserpack.log.derive_states`) together with the entry that
-established it; the evidence-based rule of :mod:`~glyphserpack.site.source` is not used, so
-no status is ever typed in. The log's tiles and checkpoint are republished under ``log/``
+With a log, a certificate's status on every page and in ``api/`` is the one rule
+(:func:`glyphserpack.evidence.status.certificate_status`) applied to its signed evidence
+(signature, verdict, validity, sunset) and the lifecycle events the log records
+(revocation, supersession, expiry), shown with the entry that established it; a certificate
+the log never issued is ``invalid`` there. No status is ever typed in. The log's tiles and
+checkpoint are republished under ``log/``
 (C2SP tlog-tiles, so monitors can read them from the site), and the manifest body commits
 to the checkpoint text: the next release can then prove, with an RFC 9162 consistency proof
 shipped as ``log/consistency.json``, that its log extends this one.
@@ -21,6 +23,7 @@ from glyphserpack._internal import jsonout
 from glyphserpack._internal.docload import parse_document
 from glyphserpack._internal.fsio import atomic_write, read_bounded
 from glyphserpack.errors import GlyphserpackError, SiteBuildError
+from glyphserpack.evidence.status import certificate_status, with_log
 from glyphserpack.log import merkle
 from glyphserpack.log.audit import audit_log
 from glyphserpack.log.checkpoint import VerifiedCheckpoint, open_checkpoint
@@ -30,7 +33,7 @@ from glyphserpack.log.note import ALG_COSIGNATURE_V1, Verifier, parse_verifier_k
 from glyphserpack.log.proof import make_consistency_proof
 from glyphserpack.log.store import CHECKPOINT, CONFIG, LogStore
 from glyphserpack.log.tiles import TILE_WIDTH, encode_bundle, entries_path, tiles_for_size
-from glyphserpack.site.context import PREFIX, LogEvent, LogState, LogSummary, SiteContext
+from glyphserpack.site.context import CertRecord, LogEvent, LogState, LogSummary, SiteContext
 from glyphserpack.trust import TrustStore
 
 __all__ = [
@@ -70,8 +73,8 @@ def as_verifier(key: Verifier | str, *, witness: bool = False) -> Verifier:
 
 
 _IMPLIED = {
-    "certificate_issued": "issued",
-    "certificate_renewed": "issued",
+    "certificate_issued": "valid",
+    "certificate_renewed": "valid",
     "certificate_superseded": "superseded",
     "certificate_expired": "expired",
     "certificate_revoked": "revoked",
@@ -89,37 +92,29 @@ class Derived:
     packs: dict[bytes, LogEvent]
 
     def state_of(self, h: bytes) -> LogState:
-        """The derived state of certificate ``h`` and the first entry that put it there."""
+        """The status the log's facts give certificate ``h`` at ``at``, and the entry behind it.
+
+        The status is :func:`~glyphserpack.evidence.status.certificate_status` of what the
+        log records (the rule ``check`` uses); ``not_logged`` when the log never issued it.
+        """
         mine = tuple(self.events.get(h, ()))
         cs = self.lifecycle.certificates.get(h)
         if cs is None:
             return LogState("not_logged", "no issuance entry for this certificate's SHA-256 in the log", None, mine)
         by_index = {e.index: e for e in mine}
-        current: str | None = None
-        est: LogEvent | None = None
-        for i in cs.history:  # only the events the fold accepted
-            new = self.implied.get((h, i))
-            if new is None or (current == "superseded" and new == "expired"):
-                continue
-            if new != current:
-                current, est = new, by_index[i]
         first = by_index[cs.history[0]]
-        if est is None or cs.state != current:  # expired by time: the issuance's not_after_utc passed
-            est = first
-            reason = f"not_after_utc {cs.not_after_utc} passed at {self.at} (entry #{first.index})"
-        elif cs.state == "issued":
-            until = f", valid until {cs.not_after_utc}" if cs.not_after_utc else ""
-            reason = f"issued by entry #{est.index} at {cs.issued_at}{until}"
-        elif cs.state == "superseded":
-            by = cs.superseded_by.hex()[:PREFIX] if cs.superseded_by else "a later certificate"
-            reason = f"superseded by {by} (entry #{est.index} at {cs.changed_at})"
-        elif cs.state == "revoked":
-            reason = (
-                f"revoked: {cs.revocation_reason} (RFC 5280 code {cs.revocation_reason_code}), "
-                f"entry #{est.index} at {cs.changed_at}"
-            )
+        est = first
+        for i in cs.history:  # only the events the fold accepted
+            if self.implied.get((h, i)) == cs.state:
+                est = by_index[i]
+                break
+        st = certificate_status(cs.facts(), self.at)
+        if cs.state == "revoked":
+            reason = f"revoked: {cs.revocation_reason} (RFC 5280 code {cs.revocation_reason_code}), entry #{est.index}"
+        elif est is first:
+            reason = f"{st.reason} (entry #{first.index})"
         else:
-            reason = f"expiry recorded by entry #{est.index} at {cs.changed_at}"
+            reason = f"{st.reason} (entry #{est.index})"
         return LogState(cs.state, reason, est, mine)
 
 
@@ -237,14 +232,22 @@ def consistency_from(log: SiteLog, section: dict[str, Any] | None) -> bytes | No
         ) from None
 
 
+def _with_log(c: CertRecord, d: Derived) -> CertRecord:
+    """The certificate's status from its evidence facts and the log's lifecycle events."""
+    h = bytes.fromhex(c.sha256)
+    st = d.state_of(h)
+    cs = d.lifecycle.certificates.get(h)
+    if c.facts is None:
+        return replace(c, log_state=st)
+    status = certificate_status(with_log(c.facts, cs.facts() if cs is not None else None), d.at)
+    reason = st.reason if status.status == st.state else status.reason
+    return replace(c, status=status.status, status_reason=reason, log_state=st)
+
+
 def apply_log(ctx: SiteContext, log: SiteLog, previous_size: int | None, *, has_consistency: bool) -> SiteContext:
-    """Replace every certificate's status with the state derived from the log."""
+    """Give every certificate its status from its evidence and the log's events (one rule)."""
     d = log.derived
-    certs = tuple(
-        replace(c, status=st.state, status_reason=st.reason, log_state=st)  # type: ignore[arg-type]
-        for c in ctx.certificates
-        for st in [d.state_of(bytes.fromhex(c.sha256))]
-    )
+    certs = tuple(_with_log(c, d) for c in ctx.certificates)
     packs = tuple(
         replace(p, log_entry=d.packs.get(bytes.fromhex(p.root_hash or "")) or d.packs.get(bytes.fromhex(p.sha256)))
         for p in ctx.packs

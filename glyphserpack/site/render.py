@@ -19,6 +19,7 @@ import jinja2
 from glyphserpack._internal.resources import resource
 from glyphserpack.errors import SiteBuildError
 from glyphserpack.evidence.models import PROFILES
+from glyphserpack.evidence.status import STATUSES as _STATUSES
 from glyphserpack.site.context import PREFIX, CertRecord, Link, PackRecord, SiteContext
 from glyphserpack.site.escape import Markup, md_text
 
@@ -29,9 +30,8 @@ TEMPLATES = resource("site_templates")
 _HREF = re.compile(r"^[A-Za-z0-9._/#-]*$")
 _HEX = re.compile(r"^[0-9a-f]{1,128}$")
 _ANCHOR = re.compile(r"^[a-z][a-z0-9-]{0,80}$")
-STATUSES = ("valid", "expired", "revoked", "superseded")
-#: With a transparency log the statuses are the log's lifecycle states.
-LOG_STATUSES = ("issued", "superseded", "expired", "revoked", "not_logged")
+#: The registry's status filter and counts: one rule with or without a log (evidence.status).
+STATUSES = _STATUSES
 
 
 def _md_finalize(value: object) -> object:
@@ -162,8 +162,22 @@ def _helpers(ctx: SiteContext, page: str) -> dict[str, Any]:
         "aid": aid,
         "root": root,
         "profiles_order": PROFILES,
-        "statuses": LOG_STATUSES if ctx.log is not None else STATUSES,
+        "statuses": STATUSES,
     }
+
+
+def _with_left_out(env: jinja2.Environment, ctx: SiteContext, name: str, key: str, text: str) -> str:
+    """The page with a "Left out of this page" section under its title, when documents are missing.
+
+    One place for every page, so no page can forget to say that its tables are incomplete.
+    """
+    items = [d for d in ctx.left_out if key in d.pages]
+    if not items:
+        return text
+    block = env.get_template("pages/_left_out.md.j2").render(items=items, **_helpers(ctx, name))
+    lines = text.split("\n")
+    at = next((i + 1 for i, line in enumerate(lines) if line.startswith("# ")), 0)
+    return "\n".join([*lines[:at], "", block.rstrip("\n"), "", *lines[at:]])
 
 
 def render_pages(ctx: SiteContext) -> RenderedPages:
@@ -189,10 +203,12 @@ def render_pages(ctx: SiteContext) -> RenderedPages:
     ]
     for name, _ in simple:
         docs[name] = env.get_template(f"pages/{name}.j2").render(_helpers(ctx, name))
+        docs[name] = _with_left_out(env, ctx, name, name, docs[name])
     security_nav = []
     for sc in ctx.security_cases:
         name = f"{sc.slug}.md"
         docs[name] = env.get_template("pages/security_case.md.j2").render(sc=sc, **_helpers(ctx, name))
+        docs[name] = _with_left_out(env, ctx, name, "security", docs[name])
         security_nav.append({sc.profile: name})
     docs["certificates/_shell.md"] = env.get_template("pages/cert_shell.md.j2").render(_helpers(ctx, "x"))
     nav: list[Any] = [{title: name} for name, title in simple[:2]]
@@ -201,7 +217,7 @@ def render_pages(ctx: SiteContext) -> RenderedPages:
     nav += [{title: name} for name, title in simple[2:]]
     splices = {
         "registry.md": hen.get_template("html/registry.html.j2").render(
-            certs=ctx.certificates, statuses=LOG_STATUSES if ctx.log is not None else STATUSES, root="", log=ctx.log
+            certs=ctx.certificates, statuses=STATUSES, root="", log=ctx.log
         ),
         "evidence.md": hen.get_template("html/evidence.html.j2").render(files=ctx.files, root=""),
     }

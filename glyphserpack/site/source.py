@@ -4,11 +4,9 @@ This is the only module that reads evidence documents' fields; templates see onl
 :class:`~glyphserpack.site.context.SiteContext`. When the evidence model changes shape,
 this file changes and nothing else in the site does.
 
-Certificate status is decided here, from the evidence alone and at the release's own
-``release_time_utc`` (never the build machine's clock): ``revoked`` when a revocation
-record targets the certificate's bytes, ``superseded`` when a later record covers the same
-run or the same adapter and class (or the revocation reason is ``superseded``), ``expired``
-when ``valid_until_utc`` is before the release time, ``valid`` otherwise.
+Certificate status is not decided here: it is :func:`glyphserpack.evidence.status.certificate_status`
+at the release's own ``release_time_utc`` (never the build machine's clock), the same rule
+``check`` and ``log state`` use, so the registry can never contradict the gate.
 """
 
 from __future__ import annotations
@@ -23,6 +21,13 @@ from glyphserpack._internal import jsonout
 from glyphserpack.evidence.kinds import KINDS
 from glyphserpack.evidence.loader import Document, EvidenceTree
 from glyphserpack.evidence.models import PROFILES
+from glyphserpack.evidence.status import (
+    CERTIFICATE_KINDS,
+    CertificateFacts,
+    certificate_status,
+    issued_time,
+    tree_facts,
+)
 from glyphserpack.site import packs as packinfo
 from glyphserpack.site.cachekey import code_fingerprint
 from glyphserpack.site.context import (
@@ -45,6 +50,7 @@ from glyphserpack.site.context import (
     download_path,
     file_anchor,
 )
+from glyphserpack.site.leftout import left_out
 from glyphserpack.trust import TrustStore
 
 __all__ = ["build_context", "published_files"]
@@ -136,27 +142,17 @@ def _revocations(tree: EvidenceTree, ln: _Linker) -> list[RevocationRow]:
 
 
 def _certificates(
-    tree: EvidenceTree, ln: _Linker, revocations: list[RevocationRow], packs: Sequence[PackRecord]
+    tree: EvidenceTree,
+    ln: _Linker,
+    revocations: list[RevocationRow],
+    packs: Sequence[PackRecord],
+    facts: dict[str, CertificateFacts],
 ) -> list[CertRecord]:
     release_time = tree.manifest.release_time_utc
     revoked = {r.target.sha256: r for r in revocations if r.signature == "ok"}
     runs = {str(_m(d).certificate.path): d for d in tree.by_kind("run_evidence")}
-    docs = tree.by_kind("execution_certificate") + tree.by_kind("certification_record")
-    # Supersession: a later record for the same run (execution) or adapter + class (certification).
-    groups: dict[tuple[str, ...], list[Document]] = {}
-    for d in docs:
-        m = _m(d)
-        key = (
-            (d.kind, m.tenant_id, m.run_id)
-            if d.kind == "execution_certificate"
-            else (d.kind, m.subject.adapter_id, m.certificate_class)
-        )
-        groups.setdefault(key, []).append(d)
-    newer: dict[str, Document] = {}
-    for members in groups.values():
-        ordered = sorted(members, key=lambda d: (_issued(d), d.sha256))
-        for old in ordered[:-1]:
-            newer[old.path] = ordered[-1]
+    docs = [d for k in CERTIFICATE_KINDS for d in tree.by_kind(k)]
+    by_sha = {d.sha256: d for d in docs}
     tstamps = {p.sha256: p.timestamps for p in packs}
     trust_hash = tree.trust.hash().hex()
     out = []
@@ -164,18 +160,10 @@ def _certificates(
         m = _m(d)
         is_exec = d.kind == "execution_certificate"
         sig, key_id, owner = _signature(tree, d, "verification_time_utc" if is_exec else "issued_utc", "certificate")
-        rev = revoked.get(d.sha256)
-        sup = newer.get(d.path)
-        if rev is not None and rev.reason_code != "superseded":
-            status, reason = "revoked", f"{rev.reason_code} at {rev.revoked_utc}"
-        elif sup is not None:
-            status, reason = "superseded", "by a later record"
-        elif rev is not None:
-            status, reason = "superseded", f"revoked as superseded at {rev.revoked_utc}"
-        elif m.valid_until_utc < release_time:
-            status, reason = "expired", f"valid until {m.valid_until_utc}, release time {release_time}"
-        else:
-            status, reason = "valid", f"valid until {m.valid_until_utc}"
+        st = certificate_status(facts[d.path], release_time)
+        status, reason = st.status, st.reason
+        rev = revoked.get(d.sha256) if status == "revoked" else None
+        sup = by_sha.get(facts[d.path].superseded_by) if status == "superseded" else None
         related: list[Link] = []
         profile = ""
         run = runs.get(d.path)
@@ -206,9 +194,9 @@ def _certificates(
                 else f"{m.subject.vendor} {m.subject.adapter_id} {m.subject.adapter_version}",
                 sha256=d.sha256,
                 path=d.path,
-                issued_utc=_issued(d),
+                issued_utc=issued_time(d),
                 valid_until_utc=m.valid_until_utc,
-                status=status,  # type: ignore[arg-type]
+                status=status,
                 status_reason=reason,
                 signature=sig,
                 key_id=key_id,
@@ -223,14 +211,10 @@ def _certificates(
                 trust_store_hash=trust_hash,
                 revocation=rev,
                 superseded_by=ln.doc(sup, "later record") if sup is not None else None,
+                facts=facts[d.path],
             )
         )
     return sorted(out, key=lambda c: (c.kind, c.ident, c.issued_utc, c.sha256))
-
-
-def _issued(d: Document) -> str:
-    m = _m(d)
-    return str(m.verification_time_utc if d.kind == "execution_certificate" else m.issued_utc)
 
 
 def _security_cases(tree: EvidenceTree, ln: _Linker) -> list[SecurityCasePage]:
@@ -401,7 +385,7 @@ def build_context(
     ln = _Linker(tree, cert_paths)
     pack_records = tuple(packinfo.describe(p, tsa_roots=tsa_roots, trust=pack_trust) for p in sorted(packs))
     revocations = _revocations(tree, ln)
-    certificates = _certificates(tree, ln, revocations, pack_records)
+    certificates = _certificates(tree, ln, revocations, pack_records, tree_facts(tree))
     rel = tree.manifest
     guarantees, deps, breaks, matrix, evo_src = _evolution(tree, rel.version, ln)
     verdicts, metrics = _verdicts(tree, cache)
@@ -552,6 +536,7 @@ def build_context(
         files=evidence_files,
         schemas=tuple(sorted(KINDS)),
         findings=tuple(f.line() for f in tree.findings),
+        left_out=left_out(tree),
     )
 
 

@@ -81,6 +81,16 @@ def _load_json(site: Path, rel: str, out: list[Finding]) -> Any:
         return None
 
 
+def _agrees(status: object, log_state: str) -> bool:
+    """A shown status agrees with the log's when equal, or when it is a fail the log cannot see.
+
+    ``failed`` (verdict FAIL) and ``invalid`` (signature not verified) come from the signed
+    evidence, which the log does not carry; they dominate whatever the log derives, and a
+    certificate the log never issued can only be one of them.
+    """
+    return status in ("failed", "invalid") or (status == log_state and log_state != "not_logged")
+
+
 def _compare_states(site: Path, store: LogStore, size: int, at: str, out: list[Finding]) -> None:
     """c. Every state api/ shows must be the state the published entries fold to."""
     try:
@@ -103,7 +113,9 @@ def _compare_states(site: Path, store: LogStore, size: int, at: str, out: list[F
             if not isinstance(shown, dict):
                 out.append(finding("GSP-E313", where, "no registry entry"))
             elif (
-                shown.get("status_source") != "log" or shown.get("status") != want["state"] or shown.get("log") != want
+                shown.get("status_source") != "log"
+                or shown.get("log") != want
+                or not _agrees(shown.get("status"), str(want["state"]))
             ):
                 est = want["established_by"]
                 at_entry = f" (entry #{est['index']})" if est else ""

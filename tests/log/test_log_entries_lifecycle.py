@@ -101,10 +101,10 @@ def test_lifecycle_is_derived_from_events() -> None:
     states = {c.certificate_id: c for c in report.certificates.values()}
     assert {k: v.state for k, v in states.items()} == {
         "a": "superseded",
-        "a2": "issued",
+        "a2": "valid",
         "b": "revoked",
         "c": "expired",
-        "d": "issued",
+        "d": "valid",
     }
     assert states["a"].superseded_by == bytes.fromhex(h("a2"))
     assert (states["b"].revocation_reason, states["b"].revocation_reason_code) == ("keyCompromise", 1)

@@ -192,8 +192,8 @@ def test_log_lifecycle_matches_the_registry(reference: Path) -> None:
     states = {c.certificate_id: c.state for c in report.certificates.values()}
     assert states["cert-store-gcs-2026"] == "revoked"
     assert states["cert-store-s3-2025"] == "superseded"
-    assert states["cert-store-s3-2026"] == "issued"
-    assert states["run-regulated-20261010-0001"] == "issued"
+    assert states["cert-store-s3-2026"] == "valid"
+    assert states["run-regulated-20261010-0001"] == "valid"
     assert entries[-1][1]["type"] == "pack_published"
 
 

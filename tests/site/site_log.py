@@ -81,7 +81,7 @@ def by_id(entries: list[dict[str, Any]]) -> dict[str, str]:
     return {e["certificate_id"]: e["certificate_hash"] for e in entries if e["type"] == "certificate_issued"}
 
 
-LEFT_OUT = "run-regulated-20261010-0001"  # never logged: the site must say "not_logged"
+LEFT_OUT = "run-regulated-20261010-0001"  # never logged: the site says "invalid" (log state "not_logged")
 LATER = "2026-10-12T00:00:00Z"
 
 

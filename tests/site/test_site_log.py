@@ -65,15 +65,16 @@ def test_every_status_is_the_state_derived_from_the_log(log_releases: LogRelease
     log = LogStore(log_releases.log)
     leaves = [leaf_hash(d) for _, d in log.iter_entries(len(log_releases.first) + len(log_releases.rest))]
     expected = {
-        "cert-store-gcs-2026": ("revoked", "certificate_revoked"),
-        "cert-store-s3-2025": ("superseded", "certificate_superseded"),
-        "cert-backend-cuda12-2026": ("expired", "certificate_expired"),
-        "cert-backend-cpu-ref-2026": ("issued", "certificate_issued"),
-        LEFT_OUT: ("not_logged", None),
+        "cert-store-gcs-2026": ("revoked", "revoked", "certificate_revoked"),
+        "cert-store-s3-2025": ("superseded", "superseded", "certificate_superseded"),
+        "cert-backend-cuda12-2026": ("expired", "expired", "certificate_expired"),
+        "cert-backend-cpu-ref-2026": ("valid", "valid", "certificate_issued"),
+        # a log-backed registry does not vouch for what its log never issued
+        LEFT_OUT: ("invalid", "not_logged", None),
     }
-    for ident, (state, entry_type) in expected.items():
+    for ident, (status, state, entry_type) in expected.items():
         row = reg[ident]
-        assert (row["status"], row["status_source"], row["log"]["state"]) == (state, "log", state), ident
+        assert (row["status"], row["status_source"], row["log"]["state"]) == (status, "log", state), ident
         est = row["log"]["established_by"]
         if entry_type is None:
             assert est is None
@@ -87,7 +88,7 @@ def test_every_status_is_the_state_derived_from_the_log(log_releases: LogRelease
     assert reg["cert-store-gcs-2026"]["log"]["established_by"]["leaf_hash"] in page
     registry_html = (log_releases.site2 / "registry.html").read_text()
     assert 'data-source="log"' in registry_html
-    assert 'data-status="not_logged"' in registry_html
+    assert 'data-status="invalid"' in registry_html
     api_log = json.loads((log_releases.site2 / "api" / "log.json").read_text())
     assert api_log["size"] == len(leaves)
     assert api_log["cosigners"] == ["witness.example/w0", "witness.example/w1"]
@@ -233,8 +234,8 @@ def test_state_in_api_that_the_log_does_not_derive_is_named(copy2: Path) -> None
     path = copy2 / "api" / "registry.json"
     reg = json.loads(path.read_text())
     row = next(c for c in reg["certificates"] if c["id"] == "cert-store-gcs-2026")
-    row["status"] = "issued"
-    row["log"]["state"] = "issued"
+    row["status"] = "valid"
+    row["log"]["state"] = "valid"
     path.write_text(json.dumps(reg, indent=1))
     resign(copy2)
     codes = _codes(copy2)
@@ -346,10 +347,10 @@ def test_derived_state_names_the_entry_that_established_it(tmp_path: Path) -> No
         return st.state, st.established_by.index if st.established_by else None
 
     assert state(1) == ("superseded", 2)
-    assert state(2) == ("issued", 2)
+    assert state(2) == ("valid", 2)
     assert state(3) == ("revoked", 5)
     assert state(4) == ("expired", 4)  # by time: the issuance entry carried not_after_utc
-    assert "passed at 2026-06-01T00:00:00Z" in derived.state_of(bytes.fromhex(h(4))).reason
+    assert f"valid until {t(4)} (entry #4)" in derived.state_of(bytes.fromhex(h(4))).reason
     assert state(9) == ("not_logged", None)
     assert [f.code for f in derived.lifecycle.findings] == ["GSP-E413"]
     assert [e.index for e in derived.state_of(bytes.fromhex(h(1))).events] == [0, 2, 3]
