@@ -130,7 +130,7 @@ def verify(
     try:
         report = packlib.verify(pack_file, trust=trust, threads=threads)
     except PackError as exc:
-        if not sidecar_path(pack_file).exists() or "not supported" in exc.message:
+        if not sidecar_path(pack_file).exists() or exc.code == "GSP-E113":
             raise
         # Unreadable as a pack, but its parity may still restore it: report, don't stop.
         report = packlib.PackReport(pack=pack_file.name)

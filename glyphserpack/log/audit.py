@@ -50,9 +50,9 @@ class AuditReport:
 
 
 def _code_of(exc: GlyphserpackError, default: str) -> tuple[str, str]:
-    """Split a ``GSP-E4xx message`` error into (code, message)."""
-    head, _, rest = exc.message.partition(" ")
-    return (head, rest) if head.startswith("GSP-E4") and len(head) == 8 else (default, exc.message)
+    """The error's own ``GSP-E4xx`` code (``default`` when it has none) and its message."""
+    code = exc.code if exc.code is not None and exc.code.startswith("GSP-E4") else default
+    return code, exc.message
 
 
 def _compare_tile(store: LogStore, level: int, n: int, row: list[bytes], out: list[Finding], size: int) -> None:

@@ -47,23 +47,24 @@ class MemberInfo:
 
 
 def check_manifest(obj: Any, where: str) -> dict[str, Any]:
-    """Schema of the signed manifest (FORMAT.md §5.3); unknown major versions are refused."""
+    """Schema of the signed manifest (FORMAT.md §5.3): errors carry GSP-E112, an unknown major version GSP-E113."""
     if not isinstance(obj, dict):
-        raise PackError(f"{where}: manifest is not a map")
+        raise PackError(f"{where}: manifest is not a map", code="GSP-E112")
     version = obj.get("format_version")
     if not (isinstance(version, list) and len(version) == 2 and all(type(v) is int for v in version)):
-        raise PackError(f"{where}: manifest has no [major, minor] format_version")
+        raise PackError(f"{where}: manifest has no [major, minor] format_version", code="GSP-E112")
     if version[0] != bag.FORMAT_MAJOR:
         raise PackError(
             f"{where}: format version {version[0]}.{version[1]} is not supported (this reader knows major "
             f"version {bag.FORMAT_MAJOR})",
+            code="GSP-E113",
             remedy="use a glyphserpack release that supports this format version",
         )
     if obj.keys() != _TOP_KEYS or obj["format"] != "glyphserpack" or obj["root_hash_tag"] != bag.ROOT_TAG:
-        raise PackError(f"{where}: manifest fields are not those of format {bag.FORMAT_MAJOR}")
+        raise PackError(f"{where}: manifest fields are not those of format {bag.FORMAT_MAJOR}", code="GSP-E112")
     members = obj["members"]
     if not isinstance(members, list) or not isinstance(obj["signers"], list) or not isinstance(obj["created"], str):
-        raise PackError(f"{where}: manifest members/signers/created malformed")
+        raise PackError(f"{where}: manifest members/signers/created malformed", code="GSP-E112")
     for i, m in enumerate(members):
         if not (
             isinstance(m, dict)
@@ -73,7 +74,7 @@ def check_manifest(obj: Any, where: str) -> dict[str, Any]:
             and isinstance(m["sha256"], str)
             and len(m["sha256"]) == 64
         ):
-            raise PackError(f"{where}: manifest members[{i}] malformed")
+            raise PackError(f"{where}: manifest members[{i}] malformed", code="GSP-E112")
     for i, s in enumerate(obj["signers"]):
         if not (
             isinstance(s, dict)
@@ -81,7 +82,7 @@ def check_manifest(obj: Any, where: str) -> dict[str, Any]:
             and s["algorithm"] == "ed25519"
             and all(isinstance(v, str) for v in s.values())
         ):
-            raise PackError(f"{where}: manifest signers[{i}] malformed")
+            raise PackError(f"{where}: manifest signers[{i}] malformed", code="GSP-E112")
     return obj
 
 
@@ -108,7 +109,7 @@ def decode_manifest(data: bytes, where: str) -> dict[str, Any]:
     try:
         obj = canonical.loads(data)
     except CanonicalError as exc:
-        raise PackError(f"{where}: manifest.cbor is not canonical CBOR ({exc.message})") from None
+        raise PackError(f"{where}: manifest.cbor is not canonical CBOR ({exc.message})", code="GSP-E112") from None
     return check_manifest(obj, where)
 
 
@@ -190,7 +191,7 @@ class PackReader:
             # full canonical re-encoding of the index is left to verify().
             self._raw = RawPack(path, limits=limits, strict=False)
         except TrailerProblem as exc:
-            raise PackError(f"pack {path.name}: {exc.detail} [{exc.code}]") from None
+            raise PackError(f"pack {path.name}: {exc.detail}", code=exc.code) from None
         try:
             data = _read(self._raw, "manifest.cbor")
             if len(data) > MANIFEST_LIMIT:

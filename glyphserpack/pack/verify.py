@@ -128,10 +128,9 @@ def _check_contents(report: PackReport, result: ScanResult, trust: TrustStore | 
         except CanonicalError as exc:
             report.add_finding("GSP-E112", "manifest.cbor", f"not canonical CBOR: {exc.message}")
         except PackError as exc:
-            code = "GSP-E113" if "not supported" in exc.message else "GSP-E112"
-            if code == "GSP-E113":
+            if exc.code == "GSP-E113":
                 raise
-            report.add_finding(code, "manifest.cbor", exc.message)
+            report.add_finding(exc.code or "GSP-E112", "manifest.cbor", exc.message)
     if manifest is None:
         report.add_check("6.manifest", "fail", "no usable signed manifest")
         return
