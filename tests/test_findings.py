@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from glyphserpack import errors
-from glyphserpack.findings import CATALOGUE, finding
+from glyphserpack.findings import CATALOGUE, Finding, Report, finding
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "glyphserpack"
@@ -67,3 +67,35 @@ def test_errors_carry_their_code_as_a_field() -> None:
     assert errors.InputError("no code").code is None
     with pytest.raises(ValueError, match="unknown finding code"):
         errors.PackError("x", code="GSP-E998")
+
+
+def test_every_report_has_one_shape() -> None:
+    from glyphserpack.log.audit import AuditReport
+    from glyphserpack.log.lifecycle import LifecycleReport
+    from glyphserpack.pack.report import PackReport
+    from glyphserpack.site.verify import SiteReport
+    from glyphserpack.timestamp.renewal import ChainReport
+    from glyphserpack.timestamp.verify import TimestampReport
+
+    bad = Finding("GSP-E104", "frame 1", "damaged")
+    note = Finding("GSP-E217", "timestamps/link-00", "vouches")
+    reports: list[Report] = [
+        PackReport(pack="p"),
+        TimestampReport(where="t"),
+        ChainReport(),
+        SiteReport(),
+        AuditReport(),
+        LifecycleReport({}, []),
+    ]
+    for report in reports:
+        assert isinstance(report, Report)
+        assert report.valid
+        report.findings.append(note)
+        assert report.valid, type(report).__name__
+        doc = report.to_dict()
+        assert doc["valid"] is True, type(report).__name__
+        assert doc["findings"] == [note.to_dict()], type(report).__name__
+        report.findings.append(bad)
+        assert not report.valid, type(report).__name__
+        assert report.to_dict()["valid"] is False, type(report).__name__
+        assert report.codes == ["GSP-E104", "GSP-E217"]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from glyphserpack import canonical
-from glyphserpack.findings import Finding, finding
+from glyphserpack.findings import Finding, Report
 
 __all__ = ["REPORT_VERSION", "Check", "CheckResult", "PackReport"]
 
@@ -31,8 +31,8 @@ class Check:
 
 
 @dataclass
-class PackReport:
-    """Outcome of verifying one pack; ``valid`` is False as soon as any error finding exists."""
+class PackReport(Report):
+    """Outcome of verifying one pack; ``valid`` is False as soon as any error finding or failed check exists."""
 
     pack: str
     root_hash: str | None = None
@@ -44,7 +44,7 @@ class PackReport:
 
     @property
     def valid(self) -> bool:
-        return not any(f.severity == "error" for f in self.findings) and all(c.result != "fail" for c in self.checks)
+        return super().valid and all(c.result != "fail" for c in self.checks)
 
     @property
     def exit_code(self) -> int:
@@ -53,21 +53,18 @@ class PackReport:
     def add_check(self, check_id: str, result: CheckResult, detail: str = "") -> None:
         self.checks.append(Check(check_id, result, detail))
 
-    def add_finding(self, code: str, where: str, detail: str) -> None:
-        self.findings.append(finding(code, where, detail))
-
     def merge(self, other_checks: list[Check], other_findings: list[Finding]) -> None:
         """Append checks and findings produced elsewhere (e.g. time-stamp verification)."""
         self.checks.extend(other_checks)
         self.findings.extend(other_findings)
 
-    def to_obj(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         obj: dict[str, Any] = {
             "report_version": REPORT_VERSION,
             "pack": self.pack,
             "valid": self.valid,
             "checks": [c.to_obj() for c in self.checks],
-            "findings": [f.to_dict() for f in sorted(set(self.findings))],
+            "findings": self.findings_dicts(),
             "damaged_members": sorted(set(self.damaged_members)),
         }
         for key in ("root_hash", "format_version", "created"):
@@ -76,10 +73,14 @@ class PackReport:
                 obj[key] = value
         return obj
 
+    def to_obj(self) -> dict[str, Any]:
+        """Same as :meth:`to_dict` (the name older callers use)."""
+        return self.to_dict()
+
     def to_cbor(self) -> bytes:
-        return canonical.dumps(self.to_obj())
+        return canonical.dumps(self.to_dict())
 
     def to_json(self) -> str:
         import json
 
-        return json.dumps(self.to_obj(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
