@@ -1,16 +1,21 @@
 """The verification report: every check with its result, every finding, deterministic bytes.
 
-Later stages (time-stamps, transparency-log proofs) add their own checks to the same report
-with :meth:`PackReport.add_check` / :meth:`PackReport.merge`, so a pack has one verdict.
+:func:`glyphserpack.pack.verify` fills it with steps 1–11 of FORMAT.md §7 and the time-stamp
+chain; a build adds its transparency-log checks to the same report with
+:meth:`PackReport.add_check` / :meth:`PackReport.merge`, so a pack has one verdict.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from glyphserpack import canonical
 from glyphserpack.findings import Finding, Report
+
+if TYPE_CHECKING:
+    from glyphserpack.parity import ParityStatus
+    from glyphserpack.timestamp.renewal import ChainReport
 
 __all__ = ["REPORT_VERSION", "Check", "CheckResult", "PackReport"]
 
@@ -41,6 +46,10 @@ class PackReport(Report):
     checks: list[Check] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     damaged_members: list[str] = field(default_factory=list)
+    #: step T's per-link, per-token detail (what the site lists); None when not checked
+    timestamp_chain: ChainReport | None = field(default=None, repr=False, compare=False)
+    #: step 11's sidecar status; None when there is no sidecar or it was not checked
+    parity: ParityStatus | None = field(default=None, repr=False, compare=False)
 
     @property
     def valid(self) -> bool:
