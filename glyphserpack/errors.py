@@ -4,6 +4,11 @@ Every error carries a message that names the file, field or member at fault and 
 ``remedy`` saying what to do next; the CLI prints both and never a traceback. Library
 errors never inherit from the CLI framework, so the library is usable without click.
 
+An error that corresponds to a finding carries its stable code as data, ``exc.code``
+(``GSP-Exxx`` from :data:`glyphserpack.findings.CATALOGUE`, else ``None``): callers match on
+that field, never on the message. ``str(exc)`` and :meth:`~GlyphserpackError.diagnostics`
+show the code in front of the message, as a report's finding lines do.
+
 ::
 
     GlyphserpackError                 exit code 2 unless stated
@@ -61,16 +66,25 @@ class GlyphserpackError(Exception):
     exit_code: int = EXIT_INPUT
     default_remedy: str = ""
 
-    def __init__(self, message: str, *, remedy: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, code: str | None = None, remedy: str | None = None) -> None:
+        if code is not None:
+            from glyphserpack.findings import CATALOGUE
+
+            if code not in CATALOGUE:
+                raise ValueError(f"unknown finding code {code}")
+        super().__init__(f"{code} {message}" if code else message)
+        #: what is wrong, without the code
         self.message = message
+        #: the stable ``GSP-Exxx`` code of the finding this error stands for, if any
+        self.code = code
         self.remedy = remedy if remedy is not None else self.default_remedy
 
     def diagnostics(self) -> str:
-        """The message and, when there is one, what the user can do about it."""
+        """Code and message and, when there is one, what the user can do about it."""
+        head = str(self)
         if self.remedy:
-            return f"{self.message}\n  hint: {self.remedy}"
-        return self.message
+            return f"{head}\n  hint: {self.remedy}"
+        return head
 
 
 class UsageError(GlyphserpackError):

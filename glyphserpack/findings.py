@@ -5,6 +5,11 @@ with a stable code from :data:`CATALOGUE`, so scripts can match on codes across 
 and people get one line per problem. The catalogue is the single place where codes and
 their meaning live; codes are never reused or renumbered.
 
+Every verification report (pack, time-stamp, site, log audit, log state) derives from
+:class:`Report`: a ``findings`` list, ``valid`` when none of them is an error, and
+``to_dict()`` for its JSON form. Errors raised instead of reported carry their code the same
+way, as data (``GlyphserpackError.code``); nothing parses a code out of message text.
+
 Ranges: ``GSP-E0xx`` evidence and checks, ``GSP-E1xx`` packs, ``GSP-E2xx`` time-stamps,
 ``GSP-E3xx`` the site, ``GSP-E4xx`` the transparency log, ``GSP-E5xx`` parity and audit.
 """
@@ -12,9 +17,9 @@ Ranges: ``GSP-E0xx`` evidence and checks, ``GSP-E1xx`` packs, ``GSP-E2xx`` time-
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-__all__ = ["CATALOGUE", "Finding", "Severity", "finding"]
+__all__ = ["CATALOGUE", "Finding", "Report", "Severity", "finding"]
 
 Severity = Literal["error", "warning", "info"]
 
@@ -171,3 +176,34 @@ def finding(code: str, where: str, detail: str) -> Finding:
     if code not in CATALOGUE:
         raise ValueError(f"unknown finding code {code}")
     return Finding(code, where, detail)
+
+
+class Report:
+    """The shape every verification report shares: ``findings``, ``valid``, ``to_dict()``.
+
+    Subclasses are dataclasses with a ``findings: list[Finding]`` field and add what they
+    found out (root hashes, checks, per-token details); ``to_dict()`` gives their JSON form,
+    always with ``valid`` and ``findings`` (sorted, each as :meth:`Finding.to_dict`).
+    """
+
+    findings: list[Finding]
+
+    @property
+    def valid(self) -> bool:
+        """No finding of severity error (a subclass may add conditions, never remove this one)."""
+        return not any(f.severity == "error" for f in self.findings)
+
+    @property
+    def codes(self) -> list[str]:
+        """The distinct codes of the findings, sorted: what scripts and tests match on."""
+        return sorted({f.code for f in self.findings})
+
+    def add_finding(self, code: str, where: str, detail: str) -> None:
+        self.findings.append(finding(code, where, detail))
+
+    def findings_dicts(self) -> list[dict[str, str]]:
+        """The findings as ``to_dict()`` puts them: deduplicated, sorted."""
+        return [f.to_dict() for f in sorted(set(self.findings))]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"valid": self.valid, "findings": self.findings_dicts()}

@@ -220,7 +220,7 @@ def _parse_key(raw: object, where: str) -> TrustedKey:
     try:
         load_public_key(pub_bytes, where=where)
     except KeyMaterialError as exc:
-        raise InputError(exc.message) from None
+        raise InputError(exc.message, code=exc.code) from None
     if compute_key_id(pub_bytes) != kid:
         raise InputError(f"{where}.key_id: does not equal SHA-256 of public_key ({compute_key_id(pub_bytes)})")
     purposes = raw["purposes"]

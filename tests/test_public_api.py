@@ -52,3 +52,39 @@ def test_canonical_api() -> None:
     from glyphserpack import canonical
 
     assert canonical.__all__ == ["ValidationResult", "commit_hash", "dumps", "loads", "object_digest", "validate"]
+
+
+def test_pack_api_and_the_one_verification_pipeline() -> None:
+    import inspect
+
+    from glyphserpack import pack
+
+    assert pack.__all__ == [
+        "ATTACHMENT_PREFIXES",
+        "FORMAT_MAJOR",
+        "FORMAT_MINOR",
+        "ROOT_TAG",
+        "Check",
+        "ExtractResult",
+        "Limits",
+        "MemberInfo",
+        "PackReader",
+        "PackReport",
+        "attach",
+        "extract",
+        "ls",
+        "open_pack",
+        "verify",
+        "verify_or_raise",
+        "write",
+    ]
+    params = inspect.signature(pack.verify).parameters
+    assert list(params)[:5] == ["path", "trust", "tsa_trust", "tsa_quorum", "parity"]
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for name, p in params.items() if name != "path")
+    assert params["parity"].default is True
+
+
+def test_findings_api() -> None:
+    from glyphserpack import findings
+
+    assert findings.__all__ == ["CATALOGUE", "Finding", "Report", "Severity", "finding"]

@@ -115,45 +115,18 @@ def verify(
 
     Time-stamp tokens are always checked (imprint, CMS signature, ESS binding, renewal
     chain); with --tsa-trust their TSA certificates must also chain to the given roots.
+    A parity sidecar PACK_FILE.par beside the pack is checked too. The same checks as
+    `glyphserpack.pack.verify()`, the build's verify step and the site's archive page.
 
     \b
     Exit status: 0 valid, 1 invalid (findings listed), 2 unreadable or usage error.
     Example:
       glyphserpack verify release.glyphserpack --trust trust/ --tsa-trust tsa-roots.pem
     """
-    from glyphserpack._internal.packparity import add_parity_check
-    from glyphserpack.errors import PackError
-    from glyphserpack.parity import sidecar_path
     from glyphserpack.trust import TrustStore
 
     trust = TrustStore.load(trust_dir) if trust_dir is not None else None
-    try:
-        report = packlib.verify(pack_file, trust=trust, threads=threads)
-    except PackError as exc:
-        if not sidecar_path(pack_file).exists() or "not supported" in exc.message:
-            raise
-        # Unreadable as a pack, but its parity may still restore it: report, don't stop.
-        report = packlib.PackReport(pack=pack_file.name)
-        report.add_finding("GSP-E101", pack_file.name, exc.message)
-        report.add_check("1-2.trailer", "fail", exc.message)
-    if report.root_hash:
-        from glyphserpack.errors import GlyphserpackError
-        from glyphserpack.timestamp import verify_pack_timestamps
-
-        try:
-            with packlib.open_pack(pack_file) as reader:
-                found = verify_pack_timestamps(reader, tsa_trust=tsa_trust, min_quorum=tsa_quorum)
-        except GlyphserpackError as exc:
-            # A damaged pack may not open for random access; its structural findings above
-            # already make it invalid, so say why the time-stamps were not checked and go on.
-            if report.valid:
-                raise
-            report.add_check("timestamps", "skip", f"not checked: {exc.message}")
-        else:
-            report.merge([], found)
-            if found or tsa_trust is not None:
-                report.add_check("timestamps", "fail" if any(f.severity == "error" for f in found) else "pass")
-    add_parity_check(report, pack_file)
+    report = packlib.verify(pack_file, trust=trust, tsa_trust=tsa_trust, tsa_quorum=tsa_quorum, threads=threads)
     if cbor_out is not None:
         from glyphserpack._internal.fsio import atomic_write
 

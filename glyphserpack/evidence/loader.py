@@ -158,14 +158,14 @@ class _Reader:
             check_relative_name(path, what=f"{where}: path")
             target = resolve_inside(self.root, path, what=f"{where}: path")
         except UnsafePathError as exc:
-            raise UnsafePathError(_strip_root(exc.message, self.root)) from None
+            raise UnsafePathError(_strip_root(exc.message, self.root), code=exc.code) from None
         except InputError:
             self.cache[path] = (None, None)
             return None, None
         try:
             data = read_bounded(target, limit, what=f"{where}:")
         except InputError as exc:
-            raise type(exc)(_strip_root(exc.message, self.root), remedy=exc.remedy or None) from None
+            raise type(exc)(_strip_root(exc.message, self.root), code=exc.code, remedy=exc.remedy or None) from None
         digest = hashlib.sha256(data).hexdigest()
         self.cache[path] = (digest, data if keep else None)
         return digest, (data if keep else None)
@@ -180,8 +180,8 @@ def _load_manifest(root: Path) -> tuple[str, ReleaseManifest, dict[str, Any]]:
     present = [n for n in MANIFEST_NAMES if os.path.lexists(root / n)]
     if len(present) != 1:
         raise EvidenceError(
-            f"GSP-E003 evidence tree: expected exactly one of {', '.join(MANIFEST_NAMES)} at its root, "
-            f"found {len(present)}",
+            f"evidence tree: expected exactly one of {', '.join(MANIFEST_NAMES)} at its root, found {len(present)}",
+            code="GSP-E003",
             remedy="the release manifest lists every document; see docs/evidence.md",
         )
     name = present[0]
@@ -220,10 +220,10 @@ def _parse_listed(path: str, data: bytes) -> tuple[str, dict[str, Any], BaseMode
 def load_tree(path: Path) -> EvidenceTree:
     """Load and hash-verify an evidence tree rooted at ``path`` (a directory with ``release.yaml``).
 
-    Unreadable input raises with a stable finding code first in the message, so scripts can
-    match on it just as on report findings: ``GSP-E001`` cannot be parsed, ``GSP-E002`` does
-    not match its schema, ``GSP-E003`` no release manifest, ``GSP-E006`` unsafe path,
-    ``GSP-E009`` too large.
+    Unreadable input raises with a stable finding code in ``exc.code`` (also shown first in
+    ``str(exc)``), so scripts can match on it just as on report findings: ``GSP-E001``
+    cannot be parsed, ``GSP-E002`` does not match its schema, ``GSP-E003`` no release
+    manifest, ``GSP-E006`` unsafe path, ``GSP-E009`` too large.
     """
     root = Path(path)
     try:
@@ -231,11 +231,11 @@ def load_tree(path: Path) -> EvidenceTree:
     except FileNotFoundError:
         raise InputError(f"evidence tree {root}: no such directory") from None
     if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode):
-        raise UnsafePathError(f"GSP-E006 evidence tree {root}: not a directory (links are not followed)")
+        raise UnsafePathError(f"evidence tree {root}: not a directory (links are not followed)", code="GSP-E006")
     try:
         return _load_tree(root)
     except GlyphserpackError as exc:
-        if exc.message.startswith("GSP-E"):
+        if exc.code is not None:
             raise
         if isinstance(exc, UnsafePathError):
             code = "GSP-E006"
@@ -245,7 +245,7 @@ def load_tree(path: Path) -> EvidenceTree:
             code = "GSP-E002"
         else:
             code = "GSP-E001"
-        raise type(exc)(f"{code} {exc.message}", remedy=exc.remedy or None) from None
+        raise type(exc)(exc.message, code=code, remedy=exc.remedy or None) from None
 
 
 def _load_tree(root: Path) -> EvidenceTree:

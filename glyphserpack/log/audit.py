@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from glyphserpack.errors import GlyphserpackError
-from glyphserpack.findings import Finding, finding
+from glyphserpack.findings import Finding, Report, finding
 from glyphserpack.log import merkle
 from glyphserpack.log.checkpoint import Checkpoint, open_checkpoint
 from glyphserpack.log.entries import decode_entry
@@ -27,8 +27,8 @@ __all__ = ["AuditReport", "audit_log", "check_consistency", "diagnose_rewrite"]
 
 
 @dataclass
-class AuditReport:
-    """Outcome of an audit: ok only when there is no error-severity finding."""
+class AuditReport(Report):
+    """Outcome of an audit: valid only when there is no error-severity finding."""
 
     size: int = 0
     root_hash: bytes = b""
@@ -37,22 +37,28 @@ class AuditReport:
 
     @property
     def ok(self) -> bool:
-        return not any(f.severity == "error" for f in self.findings)
+        """Same as ``valid`` (the name of ``log verify --json``'s ``ok`` key)."""
+        return self.valid
 
-    def to_json(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return {
+            "valid": self.valid,
             "ok": self.ok,
             "size": self.size,
             "root_hash": self.root_hash.hex(),
             "cosigners": sorted(self.cosigners),
-            "findings": [f.to_dict() for f in sorted(self.findings)],
+            "findings": self.findings_dicts(),
         }
+
+    def to_json(self) -> dict[str, Any]:
+        """Same as :meth:`to_dict` (the name older callers use)."""
+        return self.to_dict()
 
 
 def _code_of(exc: GlyphserpackError, default: str) -> tuple[str, str]:
-    """Split a ``GSP-E4xx message`` error into (code, message)."""
-    head, _, rest = exc.message.partition(" ")
-    return (head, rest) if head.startswith("GSP-E4") and len(head) == 8 else (default, exc.message)
+    """The error's own ``GSP-E4xx`` code (``default`` when it has none) and its message."""
+    code = exc.code if exc.code is not None and exc.code.startswith("GSP-E4") else default
+    return code, exc.message
 
 
 def _compare_tile(store: LogStore, level: int, n: int, row: list[bytes], out: list[Finding], size: int) -> None:

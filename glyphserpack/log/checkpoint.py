@@ -138,14 +138,15 @@ def open_checkpoint(
     checkpoint = parse_checkpoint_text(note.text, where=where)
     if checkpoint.origin != log_key.name:
         raise SignatureInvalid(
-            f"GSP-E414 {where}: origin {checkpoint.origin!r} is not the log {log_key.name!r}",
+            f"{where}: origin {checkpoint.origin!r} is not the log {log_key.name!r}",
+            code="GSP-E414",
             remedy="check that the checkpoint and the verifier key belong to the same log",
         )
     try:
         note.verify(log_key)
     except SignatureInvalid as exc:
         raise SignatureInvalid(
-            f"GSP-E401 {where}: {exc.message}", remedy="the checkpoint was altered or signed by another key"
+            f"{where}: {exc.message}", code="GSP-E401", remedy="the checkpoint was altered or signed by another key"
         ) from None
     cosigners: dict[str, int] = {}
     bad: list[str] = []
@@ -163,7 +164,8 @@ def open_checkpoint(
     if len(cosigners) < quorum:
         have = ", ".join(sorted(cosigners)) or "none"
         raise SignatureInvalid(
-            f"GSP-E411 {where}: {len(cosigners)} of the required {quorum} witness cosignatures verify ({have})",
+            f"{where}: {len(cosigners)} of the required {quorum} witness cosignatures verify ({have})",
+            code="GSP-E411",
             remedy="ask more witnesses to run `glyphserpack log witness` on this checkpoint",
         )
     return VerifiedCheckpoint(checkpoint, note, cosigners, tuple(sorted(set(bad))))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from glyphserpack.evidence.status import CertificateFacts, Status, certificate_status
-from glyphserpack.findings import Finding, finding
+from glyphserpack.findings import Finding, Report, finding
 
 __all__ = ["CertificateState", "LifecycleReport", "State", "derive_states"]
 
@@ -79,17 +79,22 @@ class CertificateState:
 
 
 @dataclass
-class LifecycleReport:
+class LifecycleReport(Report):
     """All certificates by hash, plus findings for events the fold had to refuse."""
 
     certificates: dict[bytes, CertificateState]
     findings: list[Finding]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return {
+            "valid": self.valid,
             "certificates": [self.certificates[h].to_json() for h in sorted(self.certificates)],
-            "findings": [f.to_dict() for f in sorted(self.findings)],
+            "findings": self.findings_dicts(),
         }
+
+    def to_json(self) -> dict[str, Any]:
+        """Same as :meth:`to_dict` (the name older callers use)."""
+        return self.to_dict()
 
 
 def _move(cert: CertificateState, new: _Event, when: str, index: int, findings: list[Finding]) -> bool:

@@ -75,7 +75,8 @@ def make_proof(store: LogStore, index: int) -> bytes:
     path = merkle.inclusion_proof(store.reader(cp.size), index, cp.size)
     if not merkle.verify_inclusion(merkle.leaf_hash(entry), index, cp.size, path, cp.root_hash):
         raise VerificationError(
-            f"GSP-E410 the tiles of {store.root} do not prove entry {index} under the checkpoint",
+            f"the tiles of {store.root} do not prove entry {index} under the checkpoint",
+            code="GSP-E410",
             remedy="run `glyphserpack log verify` to find the damaged tile",
         )
     return ProofFile(entry, index, tuple(path), data).to_bytes()
@@ -122,7 +123,8 @@ def verify_proof(
     cp = vc.checkpoint
     if not merkle.verify_inclusion(merkle.leaf_hash(proof.entry), proof.index, cp.size, proof.path, cp.root_hash):
         raise VerificationError(
-            f"GSP-E410 {where}: the entry is not at index {proof.index} of the size-{cp.size} tree",
+            f"{where}: the entry is not at index {proof.index} of the size-{cp.size} tree",
+            code="GSP-E410",
             remedy="the proof or its entry was altered, or it belongs to another log",
         )
     entry = decode_entry(proof.entry, where=f"{where}: entry")
@@ -135,11 +137,14 @@ def make_consistency_proof(store: LogStore, old_checkpoint: bytes) -> bytes:
     old = open_checkpoint(old_checkpoint, store.log_key, where="old checkpoint").checkpoint
     new = open_checkpoint(new_data, store.log_key).checkpoint
     if new.size < old.size:
-        raise VerificationError(f"GSP-E408 the log (size {new.size}) is smaller than the old checkpoint ({old.size})")
+        raise VerificationError(
+            f"the log (size {new.size}) is smaller than the old checkpoint ({old.size})", code="GSP-E408"
+        )
     path = merkle.consistency_proof(store.reader(new.size), old.size, new.size)
     if not merkle.verify_consistency(old.size, new.size, old.root_hash, new.root_hash, path):
         raise VerificationError(
-            f"GSP-E409 the log at size {new.size} does not extend the old size-{old.size} checkpoint",
+            f"the log at size {new.size} does not extend the old size-{old.size} checkpoint",
+            code="GSP-E409",
             remedy="history was rewritten; run `glyphserpack log consistency --old-log` to name the entry",
         )
     return consistency_document(old_checkpoint, new_data, path)
@@ -172,7 +177,7 @@ def verify_consistency_proof(
     new = open_checkpoint(new_data, log_key, witnesses=witnesses, quorum=quorum, where=f"{where}: new checkpoint")
     cp = new.checkpoint
     if cp.size < old.size:
-        raise VerificationError(f"GSP-E408 {where}: new size {cp.size} is smaller than the old {old.size}")
+        raise VerificationError(f"{where}: new size {cp.size} is smaller than the old {old.size}", code="GSP-E408")
     if not merkle.verify_consistency(old.size, cp.size, old.root_hash, cp.root_hash, path):
-        raise VerificationError(f"GSP-E409 {where}: size {cp.size} does not extend size {old.size}")
+        raise VerificationError(f"{where}: size {cp.size} does not extend size {old.size}", code="GSP-E409")
     return old, cp

@@ -133,9 +133,9 @@ class LogStore:
             if os.path.lexists(path):
                 entries = decode_bundle(read_bounded(path, BUNDLE_LIMIT, what=f"bundle {rel}"), where=rel)
                 if len(entries) < width or (rel == entries_path(n, width) and len(entries) != width):
-                    raise VerificationError(f"GSP-E406 {rel}: {len(entries)} entries, expected {width}")
+                    raise VerificationError(f"{rel}: {len(entries)} entries, expected {width}", code="GSP-E406")
                 return entries[:width]
-        raise VerificationError(f"GSP-E406 {entries_path(n, width)} is missing (needed for tree size {size})")
+        raise VerificationError(f"{entries_path(n, width)} is missing (needed for tree size {size})", code="GSP-E406")
 
     def iter_entries(self, size: int) -> Iterator[tuple[int, bytes]]:
         """Stream ``(index, leaf data)`` for the first ``size`` entries, one bundle in memory."""
@@ -174,14 +174,15 @@ class LogStore:
         frontier = Frontier(size, rows)
         if frontier.root() != root_hash:
             raise VerificationError(
-                f"GSP-E407 {self.root}: the partial tiles do not hash to the checkpoint root",
+                f"{self.root}: the partial tiles do not hash to the checkpoint root",
+                code="GSP-E407",
                 remedy="run `glyphserpack log verify` to find the damaged tile; refusing to append onto it",
             )
         pending: list[bytes] = []
         if size % TILE_WIDTH:
             pending = self.bundle(size // TILE_WIDTH, size)
             if [merkle.leaf_hash(e) for e in pending] != rows[0]:
-                raise VerificationError(f"GSP-E405 {self.root}: the partial entry bundle does not match tile 0")
+                raise VerificationError(f"{self.root}: the partial entry bundle does not match tile 0", code="GSP-E405")
         return frontier, pending
 
     # --- writing -------------------------------------------------------------------------
@@ -226,13 +227,15 @@ class LogStore:
                 old = open_checkpoint(last_seen, self.log_key, where="last-seen checkpoint").checkpoint
                 if new.size < old.size:
                     raise VerificationError(
-                        f"GSP-E408 checkpoint size {new.size} is smaller than the {old.size} this witness last saw",
+                        f"checkpoint size {new.size} is smaller than the {old.size} this witness last saw",
+                        code="GSP-E408",
                         remedy="the log rolled back; do not cosign and raise the alarm",
                     )
                 proof = merkle.consistency_proof(self.reader(new.size), old.size, new.size)
                 if not merkle.verify_consistency(old.size, new.size, old.root_hash, new.root_hash, proof):
                     raise VerificationError(
-                        f"GSP-E409 checkpoint {new.size} does not extend the size-{old.size} checkpoint last seen",
+                        f"checkpoint {new.size} does not extend the size-{old.size} checkpoint last seen",
+                        code="GSP-E409",
                         remedy="history was rewritten; run `glyphserpack log consistency` to name the entry",
                     )
             else:

@@ -199,7 +199,8 @@ class TileReader:
         data = read_bounded(path, TILE_BYTES, what=f"tile {rel}")
         if len(data) != expected * HASH_SIZE:
             raise VerificationError(
-                f"GSP-E404 tile {rel}: {len(data)} bytes, expected {expected * HASH_SIZE} ({expected} hashes)",
+                f"tile {rel}: {len(data)} bytes, expected {expected * HASH_SIZE} ({expected} hashes)",
+                code="GSP-E404",
                 remedy="the tile is truncated or padded; restore it from a mirror or rebuild the log",
             )
         return data
@@ -220,7 +221,8 @@ class TileReader:
             data = None if full is None else full[: width * HASH_SIZE]
         if data is None:
             raise VerificationError(
-                f"GSP-E403 tile {tile_path(level, n, width)} is missing (needed for tree size {self.size})",
+                f"tile {tile_path(level, n, width)} is missing (needed for tree size {self.size})",
+                code="GSP-E403",
                 remedy="restore the tile from a mirror; a log with missing tiles cannot prove anything",
             )
         if len(self._cache) > 64:

@@ -106,9 +106,10 @@ class PackManifest(_Record):
             top_level = len(err["loc"]) == 1
             if (top_level and err["type"] in ("extra_forbidden", "missing")) or err["loc"][:1] in _IDENTITY:
                 raise PackError(
-                    f"{where}: manifest fields are not those of format {bag.FORMAT_MAJOR} ({first_error(exc)})"
+                    f"{where}: manifest fields are not those of format {bag.FORMAT_MAJOR} ({first_error(exc)})",
+                    code="GSP-E112",
                 ) from None
-            raise PackError(f"{where}: manifest {first_error(exc)}") from None
+            raise PackError(f"{where}: manifest {first_error(exc)}", code="GSP-E112") from None
 
     def to_obj(self) -> dict[str, Any]:
         """The plain map that is encoded as ``manifest.cbor`` (and mirrored as ``manifest.json``)."""

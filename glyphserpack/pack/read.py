@@ -82,7 +82,7 @@ def decode_manifest(data: bytes, where: str) -> dict[str, Any]:
     try:
         obj = canonical.loads(data)
     except CanonicalError as exc:
-        raise PackError(f"{where}: manifest.cbor is not canonical CBOR ({exc.message})") from None
+        raise PackError(f"{where}: manifest.cbor is not canonical CBOR ({exc.message})", code="GSP-E112") from None
     return check_manifest(obj, where)
 
 
@@ -164,7 +164,7 @@ class PackReader:
             # full canonical re-encoding of the index is left to verify().
             self._raw = RawPack(path, limits=limits, strict=False)
         except TrailerProblem as exc:
-            raise PackError(f"pack {path.name}: {exc.detail} [{exc.code}]") from None
+            raise PackError(f"pack {path.name}: {exc.detail}", code=exc.code) from None
         try:
             data = _read(self._raw, "manifest.cbor")
             if len(data) > MANIFEST_LIMIT:

@@ -1,12 +1,22 @@
 """Verification: the numbered procedure of FORMAT.md §7, collected into one report.
 
+:func:`verify` is the one verification pipeline: ``glyphserpack verify``, the build's
+verify step, the site's archive page and the fixity audit all call it, so they all report
+the same findings for the same pack. It runs, in order:
+
+* steps 1–10 (:func:`run_verification`): trailer, index, limits, frames, tar stream,
+  manifest, members, mirrors, signatures, attachments;
+* step T, the RFC 3161 time-stamp chain attached under ``timestamps/`` (check
+  ``timestamps``; findings ``GSP-E2xx``), read from the very stream steps 4–5 checked;
+* step 11, the parity sidecar beside the pack (check ``parity``; findings ``GSP-E5xx``).
+
 Step numbers in comments match the specification. Nothing stops at the first problem except
 where the rest cannot be checked at all (no readable seek table or index).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,15 +29,21 @@ from glyphserpack.pack.read import MANIFEST_LIMIT, check_manifest
 from glyphserpack.pack.report import PackReport
 
 if TYPE_CHECKING:
+    from cryptography import x509
+
     from glyphserpack._internal.pack.scan import Opener, Scanned, ScanResult
     from glyphserpack.trust import TrustStore
+
+    #: TSA trust roots: a PEM file, or certificates already loaded.
+    TsaTrust = str | Path | Sequence[x509.Certificate] | None
 
 # The scanner (thread pool) and cryptography are imported where they are used: this module
 # is loaded with ``glyphserpack.pack``, and ``extract MEMBER`` must start fast.
 
-__all__ = ["check_signatures", "verify", "verify_or_raise"]
+__all__ = ["check_signatures", "run_verification", "verify", "verify_or_raise"]
 
 _TRUST_CODES = {"revoked": "GSP-E116"}
+_TIMESTAMPS = "timestamps/"
 
 
 def _capture(name: str) -> bool:
@@ -35,10 +51,89 @@ def _capture(name: str) -> bool:
 
 
 def verify(
-    path: Path, *, trust: TrustStore | None = None, threads: int = 2, limits: Limits | None = None
+    path: Path,
+    *,
+    trust: TrustStore | None = None,
+    tsa_trust: TsaTrust = None,
+    tsa_quorum: int = 1,
+    parity: bool = True,
+    threads: int = 2,
+    limits: Limits | None = None,
 ) -> PackReport:
-    """Check a pack completely; raise :class:`PackError` only if it is not a pack at all."""
-    return run_verification(Path(path), trust=trust, threads=threads, limits=limits)[0]
+    """Check a pack completely (FORMAT.md §7 steps 1–11 and its time-stamp chain) into one report.
+
+    ``trust``: the trust store whose ``pack`` keys must have signed it (else GSP-E118).
+    ``tsa_trust``: TSA roots (PEM file or certificates) the time-stamps must chain to (else
+    their signatures and structure are still checked, with warning GSP-E215).
+    ``tsa_quorum``: independent TSAs required; it can only raise the quorum the pack records.
+    ``parity``: also check the sidecar ``<pack>.par`` when one sits beside the pack.
+
+    Raise :class:`PackError` only when the file is not a pack at all (and no sidecar is there
+    to say more about it) or has an unknown major format version (GSP-E113).
+    """
+    path = Path(path)
+    roots = _tsa_roots(tsa_trust)  # first: a bad --tsa-trust file is a usage error, found before any work
+    try:
+        report, result = run_verification(path, trust=trust, threads=threads, limits=limits)
+    except PackError as exc:
+        from glyphserpack.parity import sidecar_path
+
+        if exc.code == "GSP-E113" or not parity or not sidecar_path(path).exists():
+            raise
+        # 11. Unreadable as a pack, but its parity may still restore it: report, don't stop.
+        report, result = PackReport(pack=path.name), None
+        report.add_finding("GSP-E101", path.name, exc.message)
+        report.add_check("1-2.trailer", "fail", exc.message)
+    # T. The time-stamp chain over the root hash.
+    _check_timestamps(report, result, roots, tsa_quorum)
+    # 11. Parity.
+    if parity:
+        from glyphserpack._internal.packparity import add_parity_check
+
+        report.parity = add_parity_check(report, path)
+    return report
+
+
+def _tsa_roots(tsa_trust: TsaTrust) -> Sequence[x509.Certificate] | None:
+    if not isinstance(tsa_trust, str | Path):
+        return tsa_trust
+    from glyphserpack.timestamp import load_certificates
+
+    return load_certificates(Path(tsa_trust), what="--tsa-trust")
+
+
+def _check_timestamps(
+    report: PackReport, result: ScanResult | None, roots: Sequence[x509.Certificate] | None, quorum: int
+) -> None:
+    """Step T: the ``timestamps/`` members of the stream, checked against the signed root hash.
+
+    The tokens come from the scan of steps 4–5 (first copy of each name, as everywhere), so a
+    pack whose index is damaged is still judged on what its stream holds. A ``timestamps``
+    check is added when the pack carries time-stamps or TSA roots were given; a pack without
+    either keeps exactly the report of steps 1–11.
+    """
+    from glyphserpack.timestamp import verify_members
+
+    members: dict[str, bytes] = {}
+    for s in result.members if result is not None else []:
+        if s.name.startswith(_TIMESTAMPS) and s.data is not None:
+            members.setdefault(s.name, s.data)
+    if report.root_hash is None:
+        if result is not None and any(s.name.startswith(_TIMESTAMPS) for s in result.members):
+            report.add_check("timestamps", "skip", "not checked: no usable signed manifest, so no root hash")
+        return
+    chain = verify_members(bytes.fromhex(report.root_hash), members, trust_roots=roots, min_quorum=quorum)
+    report.timestamp_chain = chain
+    if not chain.links and not chain.findings:
+        if roots is not None:
+            report.add_check("timestamps", "skip", "the pack carries no time-stamp")
+        return
+    report.merge([], chain.findings)
+    errors = [f for f in chain.findings if f.severity == "error"]
+    trusted = "against the given TSA roots" if roots is not None else "TSA certificates not checked (no TSA roots)"
+    report.add_check(
+        "timestamps", "fail" if errors else "pass", f"RFC 3161 chain of {len(chain.links)} link(s), {trusted}"
+    )
 
 
 def run_verification(
@@ -49,7 +144,7 @@ def run_verification(
     limits: Limits | None = None,
     opener: Opener | None = None,
 ) -> tuple[PackReport, ScanResult | None]:
-    """:func:`verify`, optionally streaming each member's content to ``opener`` (extraction)."""
+    """Steps 1–10 of :func:`verify`, optionally streaming each member's content to ``opener`` (extraction)."""
     from glyphserpack._internal.pack.scan import scan
 
     report = PackReport(pack=path.name)
@@ -128,10 +223,9 @@ def _check_contents(report: PackReport, result: ScanResult, trust: TrustStore | 
         except CanonicalError as exc:
             report.add_finding("GSP-E112", "manifest.cbor", f"not canonical CBOR: {exc.message}")
         except PackError as exc:
-            code = "GSP-E113" if "not supported" in exc.message else "GSP-E112"
-            if code == "GSP-E113":
+            if exc.code == "GSP-E113":
                 raise
-            report.add_finding(code, "manifest.cbor", exc.message)
+            report.add_finding(exc.code or "GSP-E112", "manifest.cbor", exc.message)
     if manifest is None:
         report.add_check("6.manifest", "fail", "no usable signed manifest")
         return
@@ -246,12 +340,21 @@ def check_signatures(
     report.add_check("9.signatures", "fail" if errors else "pass", detail)
 
 
-def verify_or_raise(path: Path, *, trust: TrustStore | None = None) -> PackReport:
-    """Like :func:`verify` but raise :class:`VerificationError` when the pack is not valid."""
+def verify_or_raise(
+    path: Path,
+    *,
+    trust: TrustStore | None = None,
+    tsa_trust: TsaTrust = None,
+    tsa_quorum: int = 1,
+    parity: bool = True,
+) -> PackReport:
+    """Like :func:`verify` but raise :class:`VerificationError` (with the first error's code) when not valid."""
     from glyphserpack.errors import VerificationError
 
-    report = verify(path, trust=trust)
+    report = verify(path, trust=trust, tsa_trust=tsa_trust, tsa_quorum=tsa_quorum, parity=parity)
     if not report.valid:
         first = sorted(f for f in report.findings if f.severity == "error")
-        raise VerificationError(f"pack {path.name}: {first[0].line() if first else 'invalid'}")
+        if first:
+            raise VerificationError(f"pack {path.name}: {first[0].where}: {first[0].detail}", code=first[0].code)
+        raise VerificationError(f"pack {path.name}: invalid")
     return report

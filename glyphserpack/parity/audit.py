@@ -173,7 +173,7 @@ def audit_pack(name: str, path: Path, opts: AuditOptions, throttle: Throttle) ->
         # at all may still be fully repairable from its parity.
         try:
             if opts.sample is None:
-                report = verify(path, trust=opts.trust)
+                report = verify(path, trust=opts.trust, parity=False)  # parity: below, sampled or throttled
                 throttle(entry["size"])
                 checked += entry["size"]
                 findings += report.findings

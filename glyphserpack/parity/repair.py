@@ -272,7 +272,7 @@ def _unrepairable(result: RepairResult, best: Path, salvage_to: Path | None) -> 
         if any(b > header.index_offset for _, b in lost):
             result.lost_structures.append("pack index / seek table")
     else:
-        report = verify(best)
+        report = verify(best, parity=False)
         if header is None:
             result.pack_intact = report.valid
         names = set(report.damaged_members)

@@ -179,38 +179,35 @@ def parity_step(ctx: BuildContext) -> StepResult:
 
 
 def verify_step(ctx: BuildContext) -> StepResult:
-    """Step 15: verify the pack as a stranger would (frames, manifest, signatures, tokens, proof, parity)."""
-    from glyphserpack._internal.packparity import add_parity_check
+    """Step 15: verify the pack as a stranger would, with :func:`glyphserpack.pack.verify`.
+
+    The same pipeline as ``glyphserpack verify`` and the site (frames, manifest, signatures
+    against the build's trust store, time-stamps against the configured TSA roots and quorum,
+    parity), plus what only the build can check: the transparency log and the pack's
+    inclusion proof, and that a configured parity sidecar is there at all.
+    """
     from glyphserpack.pack import open_pack, verify
-    from glyphserpack.timestamp import verify_pack_timestamps
 
     out = StepResult()
     name = ctx.state["pack_name"]
     path = ctx.path(f"{PACK_DIR}/{name}")
     ctx.progress(f"verifying {name}")
-    report = verify(path, trust=ctx.trust)
-    with open_pack(path) as reader:
-        ts_findings = (
-            verify_pack_timestamps(reader, tsa_trust=ctx.config.tsa_roots) if ctx.state.get("timestamped") else []
-        )
-        attachments = reader.attachments()
-    if ctx.state.get("timestamped"):
-        ok = not any(f.severity == "error" for f in ts_findings)
-        report.add_check("T.timestamps", "pass" if ok else "fail", "RFC 3161 chain over the root hash")
-        report.merge([], ts_findings)
-    else:
-        report.add_check("T.timestamps", "skip", "no TSA configured")
+    cfg = ctx.config
+    parity = ctx.state.get("parity") is not None
+    report = verify(path, trust=ctx.trust, tsa_trust=cfg.tsa_roots, tsa_quorum=cfg.quorum, parity=parity)
     if ctx.state.get("logged"):
-        checks, findings = verify_log(ctx, attachments.get(f"proofs/{PROOF_NAME}"))
+        with open_pack(path) as reader:
+            proof = reader.attachments().get(f"proofs/{PROOF_NAME}")
+        checks, findings = verify_log(ctx, proof)
         report.merge(checks, findings)
     else:
         report.add_check("L.inclusion", "skip", "no signing key: no transparency log")
-    if ctx.state.get("parity") is None:
+    if not parity:
         report.add_check("parity", "skip", "--parity off: no sidecar")
-    elif add_parity_check(report, path) is None:
+    elif report.parity is None:
         report.add_check("parity", "fail", f"{ctx.state['parity']['sidecar']}: missing beside the pack")
     ctx.hook("mid")
-    obj = report.to_obj()
+    obj = report.to_dict()
     ctx.write(f"{VERIFY_DIR}/{name}.cbor", canonical.dumps(obj), out)
     ctx.write(f"{VERIFY_DIR}/{name}.json", to_json_bytes(obj), out)
     out.state = {"pack_valid": report.valid}

@@ -156,7 +156,7 @@ class Pack(_Model):
     signers: list[str]
     timestamps: list[str]
     signature_status: str = Field(description="full verification against the site builder's pack trust store")
-    signature_valid: bool | None = Field(description="null when no trust store was given")
+    signature_valid: bool | None = Field(description="null when no trust store was given and the pack is intact")
     log_entry: LogEventDoc | None = Field(
         default=None, description="the log's pack_published entry for this pack (root or file hash)"
     )

@@ -173,6 +173,8 @@ class PackRecord:
     log_entry: LogEvent | None = None
     #: the parity sidecar found beside the pack (``NAME.glyphserpack.par``), published with it
     parity: ParityRecord | None = None
+    #: the codes of every finding of :func:`glyphserpack.pack.verify` on this pack, sorted
+    findings: tuple[str, ...] = ()
 
     @property
     def anchor(self) -> str:

@@ -218,8 +218,9 @@ def consistency_from(log: SiteLog, section: dict[str, Any] | None) -> bytes | No
     old_key = as_verifier(str(section["log_key"]))
     if old_key.vkey() != log.store.log_key.vkey():
         raise SiteBuildError(
-            f"GSP-E414 the previous release's log is {old_key.name} with another key; this log is "
+            f"the previous release's log is {old_key.name} with another key; this log is "
             f"{log.store.log_key.name}: a release cannot silently switch to a different log",
+            code="GSP-E414",
             remedy="build from the log the previous release published (append to it)",
         )
     try:
@@ -227,6 +228,7 @@ def consistency_from(log: SiteLog, section: dict[str, Any] | None) -> bytes | No
     except GlyphserpackError as exc:
         raise SiteBuildError(
             f"{exc.message} (previous release's checkpoint)",
+            code=exc.code,
             remedy="the log no longer extends what the previous release published; history was rewritten. "
             "Name the entry with `glyphserpack log consistency OLD NEW --log LOG --old-log PREVIOUS_SITE/log`",
         ) from None

@@ -31,7 +31,7 @@ from typing import Any
 
 from glyphserpack._internal.fsio import check_relative_name, read_bounded
 from glyphserpack.errors import GlyphserpackError, InputError, VerificationError
-from glyphserpack.findings import Finding, finding
+from glyphserpack.findings import Finding, Report, finding
 from glyphserpack.log.note import Verifier
 from glyphserpack.site.context import PREFIX
 from glyphserpack.site.logview import as_verifier
@@ -43,7 +43,7 @@ __all__ = ["SiteReport", "verify_site", "verify_site_or_raise"]
 
 
 @dataclass
-class SiteReport:
+class SiteReport(Report):
     """Outcome of verifying one site directory; ``valid`` when no finding is an error."""
 
     root: str | None = None
@@ -54,10 +54,6 @@ class SiteReport:
     log: dict[str, Any] | None = None
     findings: list[Finding] = field(default_factory=list)
 
-    @property
-    def valid(self) -> bool:
-        return not any(f.severity == "error" for f in self.findings)
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "valid": self.valid,
@@ -67,7 +63,7 @@ class SiteReport:
             "signatures": self.signatures,
             "timestamps": self.timestamps,
             "log": self.log,
-            "findings": [f.to_dict() for f in sorted(self.findings)],
+            "findings": self.findings_dicts(),
         }
 
     def lines(self) -> list[str]:

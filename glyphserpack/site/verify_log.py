@@ -52,8 +52,8 @@ class LogRequirements:
 
 
 def _code(exc: GlyphserpackError, default: str) -> tuple[str, str]:
-    head, _, rest = exc.message.partition(" ")
-    return (head, rest) if head.startswith("GSP-E") and len(head) == 8 else (default, exc.message)
+    """The error's own code (``default`` when it has none) and its message."""
+    return exc.code or default, exc.message
 
 
 def _under(prefix: str, findings: Sequence[Finding]) -> list[Finding]:

@@ -161,9 +161,11 @@ def verify_pack_timestamps(
     allowed_policies: Sequence[str] | None = None,
     min_quorum: int = 1,
 ) -> list[Finding]:
-    """Findings for the pack's time-stamp chain (empty list when it has none); for ``verify``.
+    """Findings for the time-stamp chain of an open pack (empty list when it has none).
 
-    ``min_quorum`` lets a profile demand more independent TSAs than the pack's index records.
+    Only this one stage: to verify a pack, use :func:`glyphserpack.pack.verify`, which runs it
+    as step T together with every other step. ``min_quorum`` lets a profile demand more
+    independent TSAs than the pack's index records.
     """
     roots = load_certificates(tsa_trust, what="--tsa-trust") if tsa_trust is not None else None
     report = verify_members(

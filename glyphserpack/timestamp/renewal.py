@@ -29,7 +29,7 @@ from cryptography import x509
 from glyphserpack import canonical
 from glyphserpack._internal.cms.certpath import cert_label, load_pem_bundle
 from glyphserpack.errors import CanonicalError
-from glyphserpack.findings import Finding, finding
+from glyphserpack.findings import Finding, Report, finding
 from glyphserpack.timestamp.client import StampResult
 from glyphserpack.timestamp.verify import IMPRINT_HASHES, TimestampReport, verify_timestamp
 
@@ -153,7 +153,7 @@ def add_link(
 
 @dataclass
 class LinkReport:
-    """One link: its tokens' reports and the sentence saying what it vouches for."""
+    """One link: its tokens' reports and the sentence saying what it vouches for (a part of :class:`ChainReport`)."""
 
     index: int
     hash_alg: str
@@ -165,17 +165,29 @@ class LinkReport:
     def valid_count(self) -> int:
         return sum(r.valid for r in self.reports)
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "hash_alg": self.hash_alg,
+            "quorum": self.quorum,
+            "vouches": self.vouches,
+            "tokens": [r.to_dict() for r in self.reports],
+        }
+
 
 @dataclass
-class ChainReport:
-    """The whole chain: per-link reports plus chain-level findings, sorted for determinism."""
+class ChainReport(Report):
+    """The whole chain: per-link reports plus chain-level findings, sorted for determinism.
+
+    ``findings`` already holds every token finding that counts (see :func:`verify_chain`), so
+    ``valid`` is the chain's verdict.
+    """
 
     links: list[LinkReport] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
-    @property
-    def valid(self) -> bool:
-        return not any(f.severity == "error" for f in self.findings)
+    def to_dict(self) -> dict[str, Any]:
+        return {"valid": self.valid, "links": [lr.to_dict() for lr in self.links], "findings": self.findings_dicts()}
 
     def lines(self) -> list[str]:
         out = [f"time-stamp chain: {'VALID' if self.valid else 'INVALID'} ({len(self.links)} link(s))"]

@@ -41,7 +41,7 @@ from glyphserpack._internal.cms.signature import (
 )
 from glyphserpack._internal.fsio import read_bounded
 from glyphserpack.errors import InputError, TimestampInvalid
-from glyphserpack.findings import Finding, finding
+from glyphserpack.findings import Finding, Report, finding
 
 __all__ = ["IMPRINT_HASHES", "Check", "TimestampReport", "load_certificates", "verify_or_raise", "verify_timestamp"]
 
@@ -63,7 +63,7 @@ class Check:
 
 
 @dataclass
-class TimestampReport:
+class TimestampReport(Report):
     """Everything a token says and every check made on it; deterministic for the same inputs."""
 
     where: str
@@ -80,10 +80,6 @@ class TimestampReport:
     chain: list[str] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
-
-    @property
-    def valid(self) -> bool:
-        return not any(f.severity == "error" for f in self.findings)
 
     def _step(self, name: str, problem: str | None, code: str, ok_detail: str = "ok") -> bool:
         self.checks.append(Check(name, problem is None, ok_detail if problem is None else problem))
@@ -107,7 +103,7 @@ class TimestampReport:
             "signer": self.signer,
             "chain": list(self.chain),
             "checks": [c.to_dict() for c in self.checks],
-            "findings": [f.to_dict() for f in sorted(self.findings)],
+            "findings": self.findings_dicts(),
         }
 
     def lines(self) -> list[str]:

@@ -82,6 +82,18 @@ def test_damaged_tiles_are_named(store: LogStore, signer: Signer, damage: str, c
     report = audit_log(store)
     assert not report.ok
     assert code in {f.code for f in report.findings}, report.findings
+    assert not any(f.detail.startswith("GSP-E") for f in report.findings)
+
+
+def test_log_errors_carry_their_code_as_data(store: LogStore, signer: Signer) -> None:
+    """The audit names a missing tile GSP-E403 from the error's ``code``, not from its message."""
+    root = grown(store, signer).root
+    (root / "tile/0/001").unlink()
+    with pytest.raises(VerificationError) as exc:
+        store.reader(600).tile(0, 1)
+    assert exc.value.code == "GSP-E403"
+    assert exc.value.message.startswith("tile tile/0/001 is missing")
+    assert str(exc.value) == f"GSP-E403 {exc.value.message}"
 
 
 def test_edited_tile_breaks_proofs_and_appends(store: LogStore, signer: Signer) -> None:

@@ -41,14 +41,15 @@ _UTC_TIME = re.compile(UTC_TIME_PATTERN)
 def check_version(obj: Any, where: str) -> None:
     """FORMAT.md §9: the version decides everything else, so an unknown major is refused as such."""
     if not isinstance(obj, dict):
-        raise PackError(f"{where}: manifest is not a map")
+        raise PackError(f"{where}: manifest is not a map", code="GSP-E112")
     version = obj.get("format_version")
     if not (isinstance(version, list) and len(version) == 2 and all(type(v) is int for v in version)):
-        raise PackError(f"{where}: manifest has no [major, minor] format_version")
+        raise PackError(f"{where}: manifest has no [major, minor] format_version", code="GSP-E112")
     if version[0] != bag.FORMAT_MAJOR:
         raise PackError(
             f"{where}: format version {version[0]}.{version[1]} is not supported (this reader knows major "
             f"version {bag.FORMAT_MAJOR})",
+            code="GSP-E113",
             remedy="use a glyphserpack release that supports this format version",
         )
 

@@ -69,6 +69,7 @@ class RawPack:
                 if fh.read(4) not in (b"\x28\xb5\x2f\xfd",):
                     raise PackError(
                         f"pack {path.name}: not a glyphserpack file (it does not start with a zstd frame)",
+                        code="GSP-E101",
                         remedy="check the file name; a .glyphserpack file is a zstd-compressed tar stream",
                     )
                 self.index: PackIndex = read_trailer(fh, self.size, strict=strict)
@@ -174,7 +175,7 @@ class RawPack:
         except MemoryError:
             raise FrameDamage("GSP-E121", f, i, "decompression needs more memory than allowed") from None
         except zstandard.ZstdError as exc:
-            code = "GSP-E121" if "output" in str(exc) or "size" in str(exc) else "GSP-E104"
+            code = "GSP-E121" if _yields_more_than(comp, f.d_size) else "GSP-E104"
             raise FrameDamage(code, f, i, f"does not decompress to its declared size ({exc})") from None
         if len(data) != f.d_size:
             raise FrameDamage("GSP-E121", f, i, f"decompresses to {len(data)} bytes, declared {f.d_size}")
@@ -201,3 +202,23 @@ class RawPack:
             out += piece
             pos += len(piece)
         return bytes(out)
+
+
+def _yields_more_than(comp: bytes, limit: int) -> bool:
+    """Whether a frame that failed to decompress gives more than ``limit`` bytes before failing.
+
+    That is a decompression bomb (GSP-E121); a frame that fails within its limit is damaged
+    (GSP-E104). Decided by decompressing at most ``limit + 1`` bytes in bounded chunks, never
+    by the wording of zstd's error message.
+    """
+    got = 0
+    try:
+        with zstandard.ZstdDecompressor().stream_reader(comp, read_across_frames=False) as reader:
+            while got <= limit:
+                chunk = reader.read(min(1 << 20, limit + 1 - got))
+                if not chunk:
+                    return False
+                got += len(chunk)
+    except zstandard.ZstdError:
+        return False
+    return True
