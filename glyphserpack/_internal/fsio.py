@@ -17,14 +17,16 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import IO
 
-from glyphserpack.errors import InputError, InputTooLargeError, UnsafePathError
+from glyphserpack.errors import InputError, InputTooLargeError, UnsafePathError, UsageError
 
 __all__ = [
+    "absolute",
     "atomic_write",
     "atomic_writer",
     "check_relative_name",
     "file_sha256",
     "read_bounded",
+    "refuse_replacing_cwd",
     "resolve_inside",
     "source_date_epoch",
     "staging_dir",
@@ -74,6 +76,34 @@ def resolve_inside(root: Path, name: str, *, what: str = "path") -> Path:
         if last and not stat.S_ISREG(st.st_mode):
             raise UnsafePathError(f"{what} {name!r}: {current} is not a regular file")
     return current
+
+
+def absolute(path: Path) -> Path:
+    """``path`` made absolute against the working directory, once, where it enters the library.
+
+    Third-party code resolves relative paths against other bases (mkdocs against its config
+    file's directory), and a directory renamed into place needs a real name, not ``.`` or
+    ``..``. So ``..`` is folded in through the links it passes (as the kernel would), while the
+    last component is kept as given so that a link there is still seen, and refused, as one.
+    """
+    p = Path(path).absolute()
+    if p.name in ("", ".."):
+        return p.resolve()
+    return p.parent.resolve() / p.name
+
+
+def refuse_replacing_cwd(output: Path, *, option: str) -> None:
+    """Refuse to swap in a directory that is, or holds, the working directory.
+
+    Outputs built beside their target and renamed into place (an extracted tree, a site)
+    replace the old directory whole; if that is ``.`` or a parent of it, the user's shell is
+    left standing in a deleted directory. Asking for another name is the only safe answer.
+    """
+    if Path.cwd().resolve().is_relative_to(Path(output).resolve()):
+        raise UsageError(
+            f"{option} {output}: is the working directory or contains it, and would be replaced as a whole",
+            remedy="choose a new directory for the output, or run the command from somewhere else",
+        )
 
 
 def read_bounded(path: Path, limit: int, *, what: str = "file") -> bytes:

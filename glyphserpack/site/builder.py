@@ -31,7 +31,13 @@ from pathlib import Path
 from typing import Any
 
 from glyphserpack import __version__
-from glyphserpack._internal.fsio import atomic_write, source_date_epoch, staging_dir
+from glyphserpack._internal.fsio import (
+    absolute,
+    atomic_write,
+    refuse_replacing_cwd,
+    source_date_epoch,
+    staging_dir,
+)
 from glyphserpack._internal.resources import resource
 from glyphserpack.errors import SiteBuildError
 from glyphserpack.evidence.loader import load_tree
@@ -76,12 +82,19 @@ def _jsonable(value: Any) -> Any:
 
 
 def _run_mkdocs(docs: dict[str, str], nav: list[Any], site_dir: Path, base_url: str) -> None:
-    """Write the Markdown pages and Material assets into a temp docs_dir and build them."""
+    """Write the Markdown pages and Material assets into a temp docs_dir and build them.
+
+    mkdocs resolves a relative ``docs_dir``/``site_dir`` against the directory of its config
+    file (our packaged ``mkdocs.yml``), not the working directory: a relative ``site_dir``
+    would build into the installed package. So both must be absolute by the time they get here.
+    """
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
+    if not site_dir.is_absolute():
+        raise SiteBuildError(f"internal: mkdocs site_dir {site_dir} is not absolute")
     with tempfile.TemporaryDirectory(prefix="gsp-docs-") as tmp:
-        docs_dir = Path(tmp) / "docs"
+        docs_dir = Path(tmp).absolute() / "docs"
         for name, text in docs.items():
             target = docs_dir / name
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -225,6 +238,7 @@ def _sitemap(out: Path, base_url: str) -> None:
 
 
 def _prepare_target(out: Path) -> None:
+    refuse_replacing_cwd(out, option="--out")
     if out.exists() and (out.is_symlink() or not out.is_dir()):
         raise SiteBuildError(f"output {out}: exists and is not a directory")
     if out.is_dir() and any(out.iterdir()) and not (out / manifest.MANIFEST_NAME).is_file():
@@ -277,8 +291,8 @@ def build_site(
     verified in full against it (purpose ``pack``) and the archive page says how it fared.
     """
     started = time.perf_counter()
-    out = Path(out)
-    _prepare_target(out)
+    _prepare_target(Path(out))
+    out = absolute(out)  # mkdocs and the staging rename must not depend on the cwd
     tree = load_tree(Path(evidence))
     if packs_dir is not None and not packs_dir.is_dir():
         raise SiteBuildError(f"--packs {packs_dir}: not a directory")
