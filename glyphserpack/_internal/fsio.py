@@ -1,8 +1,9 @@
 """The one file-access seam: safe relative paths, bounded reads and atomic writes.
 
 Every loader and extractor goes through here, so the rules (no absolute paths, no '..',
-no links, no devices, no control characters; never a half-written output) are enforced
-in one place rather than re-implemented per feature.
+no links, no devices, no control characters; never a half-written output; never an output
+inside the tree it is made from) are enforced in one place rather than re-implemented per
+feature.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ __all__ = [
     "check_relative_name",
     "file_sha256",
     "read_bounded",
+    "refuse_output_inside",
     "refuse_replacing_cwd",
     "resolve_inside",
     "source_date_epoch",
@@ -90,6 +92,34 @@ def absolute(path: Path) -> Path:
     if p.name in ("", ".."):
         return p.resolve()
     return p.parent.resolve() / p.name
+
+
+def refuse_output_inside(output: Path, tree: Path, *, option: str, what: str, replaces: bool = False) -> None:
+    """Refuse an output that is, or lies inside, the file or tree a command reads.
+
+    An output inside its input is read back the next time: ``pack evidence -o
+    evidence/x.glyphserpack`` nests the old pack in the next pack of that tree, and a sidecar
+    written over its own pack destroys it. With ``replaces`` (the output directory is swapped
+    in whole, so the old one is deleted) an input inside the output is refused as well. Both
+    sides are resolved, so no spelling of the same place (relative, ``..``, a link) slips by.
+    The error names the option and the input, and exits 2 before anything is written.
+    """
+    out, src = Path(output).resolve(), Path(tree).resolve()
+    if out == src:
+        raise UsageError(
+            f"{option} {output}: is the {what} {tree} that this command reads",
+            remedy=f"write the output somewhere other than the {what}",
+        )
+    if out.is_relative_to(src):
+        raise UsageError(
+            f"{option} {output}: lies inside the {what} {tree} that this command reads",
+            remedy=f"write the output outside the {what}; it would be read back the next time",
+        )
+    if replaces and src.is_relative_to(out):
+        raise UsageError(
+            f"{option} {output}: contains the {what} {tree}, and the output directory is replaced as a whole",
+            remedy=f"keep the {what} out of {option}: the old output and all it holds are deleted by the swap",
+        )
 
 
 def refuse_replacing_cwd(output: Path, *, option: str) -> None:

@@ -34,6 +34,7 @@ from glyphserpack import __version__
 from glyphserpack._internal.fsio import (
     absolute,
     atomic_write,
+    refuse_output_inside,
     refuse_replacing_cwd,
     source_date_epoch,
     staging_dir,
@@ -248,6 +249,16 @@ def _prepare_target(out: Path) -> None:
         )
 
 
+def _refuse_inputs_in_output(
+    out: Path, *, evidence: Path, packs_dir: Path | None, log_dir: Path | None, cache_dir: Path | None
+) -> None:
+    """The site must not land in a tree it reads, nor swallow one: ``out`` is replaced whole."""
+    refuse_output_inside(out, evidence, option="--out", what="evidence tree", replaces=True)
+    for option, tree in (("--packs", packs_dir), ("--log", log_dir), ("--cache-dir", cache_dir)):
+        if tree is not None:
+            refuse_output_inside(out, tree, option="--out", what=f"{option} directory", replaces=True)
+
+
 def _swap_into_place(tmp: Path, out: Path) -> None:
     old: Path | None = None
     if out.exists():
@@ -291,6 +302,7 @@ def build_site(
     verified in full against it (purpose ``pack``) and the archive page says how it fared.
     """
     started = time.perf_counter()
+    _refuse_inputs_in_output(Path(out), evidence=evidence, packs_dir=packs_dir, log_dir=log_dir, cache_dir=cache_dir)
     _prepare_target(Path(out))
     out = absolute(out)  # mkdocs and the staging rename must not depend on the cwd
     tree = load_tree(Path(evidence))
