@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from glyphserpack._internal import docload, fsio
-from glyphserpack.errors import InputError, InputTooLargeError, UnsafePathError
+from glyphserpack.errors import InputError, InputTooLargeError, UnsafePathError, UsageError
 
 
 @pytest.mark.parametrize(
@@ -159,3 +159,36 @@ def test_staging_dir_takes_the_umask_mode_not_mkdtemps_0700(tmp_path: Path) -> N
     assert made.parent == tmp_path
     assert made.name.startswith(".out.tmp-")
     assert stat.S_IMODE(made.stat().st_mode) == 0o750
+
+
+def test_output_inside_its_input_is_refused_in_every_spelling(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ev" / "sub").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(tmp_path / "ev")
+    for out in ("ev/x", "./ev/sub/../x", f"{tmp_path}/ev/x", "link/x", "ev"):
+        with pytest.raises(UsageError, match=r"--output .*the source tree ev"):
+            fsio.refuse_output_inside(Path(out), Path("ev"), option="--output", what="source tree")
+    fsio.refuse_output_inside(Path("ev2/x"), Path("ev"), option="--output", what="source tree")  # a sibling
+    fsio.refuse_output_inside(Path("."), Path("ev"), option="--output", what="source tree")  # holds it: fine...
+    with pytest.raises(UsageError, match="contains the source tree"):  # ...unless the output is replaced whole
+        fsio.refuse_output_inside(Path("."), Path("ev"), option="--output", what="source tree", replaces=True)
+
+
+def test_absolute_names_a_real_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "a").mkdir()
+    monkeypatch.chdir(tmp_path / "a")
+    assert fsio.absolute(Path("s")) == tmp_path / "a" / "s"
+    assert fsio.absolute(Path(".")) == tmp_path / "a"
+    assert fsio.absolute(Path("..")) == tmp_path
+    assert fsio.absolute(Path("x/..")) == tmp_path / "a"
+    (tmp_path / "link").symlink_to(tmp_path / "a")
+    assert fsio.absolute(tmp_path / "link") == tmp_path / "link"  # the link itself stays visible
+
+
+def test_replacing_the_working_directory_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "a").mkdir()
+    monkeypatch.chdir(tmp_path / "a")
+    for out in (".", "..", "x/..", str(tmp_path)):
+        with pytest.raises(UsageError, match="is the working directory"):
+            fsio.refuse_replacing_cwd(Path(out), option="-o")
+    fsio.refuse_replacing_cwd(Path("s"), option="-o")

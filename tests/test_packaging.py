@@ -51,8 +51,8 @@ def test_wheel_carries_its_data_and_runs_the_demo_without_a_checkout(tmp_path: P
     )
     env = {**os.environ, "PYTHONPATH": str(installed)}
     out = tmp_path / "dist"
-    done = subprocess.run(
-        [sys.executable, "-c", probe, str(out)], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
+    done = subprocess.run(  # a relative -o, as a user in a directory of their own would type it
+        [sys.executable, "-c", probe, "dist"], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout.strip().splitlines()[-1])

@@ -21,6 +21,7 @@ def readme_block(heading: str) -> list[str]:
 
 
 def test_five_line_example_runs(tmp_path: Path) -> None:
+    assert not tmp_path.resolve().is_relative_to(ROOT), "the example must run from a directory of its own"
     shutil.copytree(ROOT / "evidence", tmp_path / "evidence")
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     lines = readme_block("Pack and verify in five lines")
@@ -33,6 +34,23 @@ def test_five_line_example_runs(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "bagit.txt").is_file()
     assert (tmp_path / "out" / "verification_instructions.txt").is_file()
     assert not list((tmp_path / "out").rglob("*.key")), "a private key landed in the pack"
+
+
+def test_hash_examples_run_from_a_fresh_directory(tmp_path: Path) -> None:
+    assert not tmp_path.resolve().is_relative_to(ROOT)
+    (tmp_path / "doc.yaml").write_text("kind: example\nvalue: 1\n")
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    lines = readme_block("Hashes")
+    assert len(lines) == 2
+    digests = []
+    for line in lines:
+        result = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", line], cwd=tmp_path, env=env, capture_output=True, text=True
+        )
+        assert result.returncode == 0, f"{line}\n{result.stdout}\n{result.stderr}"
+        assert re.fullmatch(r"[0-9a-f]{64}\n", result.stdout), result.stdout
+        digests.append(result.stdout)
+    assert digests[0] != digests[1]
 
 
 def test_quickstart_has_exactly_two_commands() -> None:

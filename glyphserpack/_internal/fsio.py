@@ -1,8 +1,9 @@
 """The one file-access seam: safe relative paths, bounded reads and atomic writes.
 
 Every loader and extractor goes through here, so the rules (no absolute paths, no '..',
-no links, no devices, no control characters; never a half-written output) are enforced
-in one place rather than re-implemented per feature.
+no links, no devices, no control characters; never a half-written output; never an output
+inside the tree it is made from) are enforced in one place rather than re-implemented per
+feature.
 """
 
 from __future__ import annotations
@@ -17,14 +18,17 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import IO
 
-from glyphserpack.errors import InputError, InputTooLargeError, UnsafePathError
+from glyphserpack.errors import InputError, InputTooLargeError, UnsafePathError, UsageError
 
 __all__ = [
+    "absolute",
     "atomic_write",
     "atomic_writer",
     "check_relative_name",
     "file_sha256",
     "read_bounded",
+    "refuse_output_inside",
+    "refuse_replacing_cwd",
     "resolve_inside",
     "source_date_epoch",
     "staging_dir",
@@ -74,6 +78,62 @@ def resolve_inside(root: Path, name: str, *, what: str = "path") -> Path:
         if last and not stat.S_ISREG(st.st_mode):
             raise UnsafePathError(f"{what} {name!r}: {current} is not a regular file")
     return current
+
+
+def absolute(path: Path) -> Path:
+    """``path`` made absolute against the working directory, once, where it enters the library.
+
+    Third-party code resolves relative paths against other bases (mkdocs against its config
+    file's directory), and a directory renamed into place needs a real name, not ``.`` or
+    ``..``. So ``..`` is folded in through the links it passes (as the kernel would), while the
+    last component is kept as given so that a link there is still seen, and refused, as one.
+    """
+    p = Path(path).absolute()
+    if p.name in ("", ".."):
+        return p.resolve()
+    return p.parent.resolve() / p.name
+
+
+def refuse_output_inside(output: Path, tree: Path, *, option: str, what: str, replaces: bool = False) -> None:
+    """Refuse an output that is, or lies inside, the file or tree a command reads.
+
+    An output inside its input is read back the next time: ``pack evidence -o
+    evidence/x.glyphserpack`` nests the old pack in the next pack of that tree, and a sidecar
+    written over its own pack destroys it. With ``replaces`` (the output directory is swapped
+    in whole, so the old one is deleted) an input inside the output is refused as well. Both
+    sides are resolved, so no spelling of the same place (relative, ``..``, a link) slips by.
+    The error names the option and the input, and exits 2 before anything is written.
+    """
+    out, src = Path(output).resolve(), Path(tree).resolve()
+    if out == src:
+        raise UsageError(
+            f"{option} {output}: is the {what} {tree} that this command reads",
+            remedy=f"write the output somewhere other than the {what}",
+        )
+    if out.is_relative_to(src):
+        raise UsageError(
+            f"{option} {output}: lies inside the {what} {tree} that this command reads",
+            remedy=f"write the output outside the {what}; it would be read back the next time",
+        )
+    if replaces and src.is_relative_to(out):
+        raise UsageError(
+            f"{option} {output}: contains the {what} {tree}, and the output directory is replaced as a whole",
+            remedy=f"keep the {what} out of {option}: the old output and all it holds are deleted by the swap",
+        )
+
+
+def refuse_replacing_cwd(output: Path, *, option: str) -> None:
+    """Refuse to swap in a directory that is, or holds, the working directory.
+
+    Outputs built beside their target and renamed into place (an extracted tree, a site)
+    replace the old directory whole; if that is ``.`` or a parent of it, the user's shell is
+    left standing in a deleted directory. Asking for another name is the only safe answer.
+    """
+    if Path.cwd().resolve().is_relative_to(Path(output).resolve()):
+        raise UsageError(
+            f"{option} {output}: is the working directory or contains it, and would be replaced as a whole",
+            remedy="choose a new directory for the output, or run the command from somewhere else",
+        )
 
 
 def read_bounded(path: Path, limit: int, *, what: str = "file") -> bytes:

@@ -8,7 +8,7 @@ import click
 
 from glyphserpack import canonical
 from glyphserpack._internal import jsonout
-from glyphserpack._internal.fsio import atomic_write
+from glyphserpack._internal.fsio import atomic_write, refuse_output_inside
 from glyphserpack.errors import EXIT_FAIL, EXIT_OK, UsageError
 from glyphserpack.evidence import KINDS, graduation, load_tree, report_files, schema_for, to_json_bytes
 from glyphserpack.evidence.checks import CheckResult
@@ -87,6 +87,8 @@ def check_cmd(directory: Path, profile: str | None, as_json: bool, out_dir: Path
         raise UsageError("check: --profile is required (core, enterprise or regulated) unless --graduate is given")
     if step is not None and profile is not None and profile != step[0]:
         raise UsageError(f"check: --profile {profile} does not match --graduate {graduate}")
+    if out_dir is not None:  # reports written into the evidence would become evidence
+        refuse_output_inside(out_dir, directory, option="--out", what="evidence tree")
     tree = load_tree(directory)
     if step is not None:
         plan = graduation(tree, *step)

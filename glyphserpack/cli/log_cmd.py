@@ -11,7 +11,7 @@ import click
 
 from glyphserpack._internal import jsonout
 from glyphserpack._internal.docload import load_document
-from glyphserpack._internal.fsio import atomic_write, read_bounded, source_date_epoch
+from glyphserpack._internal.fsio import atomic_write, read_bounded, refuse_output_inside, source_date_epoch
 from glyphserpack.errors import EXIT_FAIL, InputError, UsageError
 from glyphserpack.findings import Finding
 from glyphserpack.log._keyfile import load_private_key
@@ -173,6 +173,8 @@ def prove_cmd(log_dir: Path, entry_hash: str | None, index: int | None, output: 
     store = LogStore(log_dir)
     if (entry_hash is None) == (index is None):
         raise UsageError("give exactly one of --entry HASH or --index N")
+    if output is not None:  # the log directory is published as it is: keep it the log's alone
+        refuse_output_inside(output, log_dir, option="--output", what="log directory")
     if entry_hash is not None:
         try:
             digest = bytes.fromhex(entry_hash)

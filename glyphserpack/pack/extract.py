@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from glyphserpack._internal.fsio import check_relative_name, staging_dir
+from glyphserpack._internal.fsio import absolute, check_relative_name, refuse_replacing_cwd, staging_dir
 from glyphserpack._internal.pack.reader import Limits
 from glyphserpack.errors import InputError, PackError, SignatureInvalid, UsageError, VerificationError
 from glyphserpack.pack.read import PackReader
@@ -61,6 +61,7 @@ def _open_new(root: Path, name: str) -> BinaryIO:
 
 
 def _check_dest(dest: Path) -> None:
+    refuse_replacing_cwd(dest, option="destination")
     if dest.exists() and (not dest.is_dir() or dest.is_symlink() or any(dest.iterdir())):
         raise InputError(f"destination {dest}: exists and is not an empty directory", remedy="choose a new directory")
 
@@ -130,7 +131,7 @@ def extract(
     the pack's ``created`` time (as ``verify --trust``), checked before anything is written;
     failing that raises :class:`SignatureInvalid` and DEST is untouched, salvage or not.
     """
-    path, dest = Path(path), Path(dest)
+    path, dest = Path(path), absolute(dest)  # 'x/..' or '.' must name a real directory to rename
     if members:
         return _extract_some(path, dest, members, limits, trust)
     if trust is not None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from glyphserpack import canonical
-from glyphserpack._internal.fsio import atomic_writer, check_relative_name, source_date_epoch
+from glyphserpack._internal.fsio import atomic_writer, check_relative_name, refuse_output_inside, source_date_epoch
 from glyphserpack._internal.pack import bag
 from glyphserpack._internal.pack.reader import RawPack
 from glyphserpack.errors import InputError, PackError, UnsafePathError, UsageError
@@ -150,6 +150,7 @@ def write(
         raise UsageError(f"--level {level}: expected 1..22")
     if threads < 1:
         raise UsageError(f"--threads {threads}: expected at least 1")
+    refuse_output_inside(out, src, option="--output", what="source tree")
     files = _collect(src)
     mtime = _created(created, files)
     created_text = _utc(mtime)

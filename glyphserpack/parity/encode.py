@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from glyphserpack import canonical
-from glyphserpack._internal.fsio import atomic_writer
+from glyphserpack._internal.fsio import atomic_writer, refuse_output_inside
 from glyphserpack._internal.parity import bitslice
 from glyphserpack._internal.parity.rs import gf_pow2, syndrome_weights
 from glyphserpack._internal.parity.sidecar import DEFAULT_SHARDS, Geometry, back, choose_geometry, front, header_obj
@@ -165,6 +165,7 @@ def protect(pack: Path, *, ratio: float = DEFAULT_RATIO, out: Path | None = None
     """
     pack = Path(pack)
     par = out if out is not None else sidecar_path(pack)
+    refuse_output_inside(par, pack, option="--output", what="pack")
     try:
         fd = os.open(pack, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from glyphserpack._internal.fsio import atomic_writer
+from glyphserpack._internal.fsio import atomic_writer, refuse_output_inside
 from glyphserpack._internal.parity import bitslice
 from glyphserpack._internal.parity.kcopy import copy_range
 from glyphserpack._internal.parity.rs import decode_matrix
@@ -193,6 +193,10 @@ def repair(
     pack, out = Path(pack), Path(out)
     sidecar = Path(sidecar) if sidecar is not None else sidecar_path(pack)
     out_sidecar = Path(out_sidecar) if out_sidecar is not None else sidecar_path(out)
+    # Repairing in place (out = pack, so out's sidecar = the sidecar) is fine: both are read
+    # through descriptors opened first and replaced atomically. Crossing them over is not.
+    refuse_output_inside(out, sidecar, option="--output", what="parity file")
+    refuse_output_inside(out_sidecar, pack, option="--output's sidecar", what="pack")
     pfd = _open(pack, "pack")
     try:
         sfd = _open(sidecar, "parity")

@@ -14,6 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from glyphserpack._internal.fsio import refuse_output_inside
 from glyphserpack.errors import InputError
 from glyphserpack.release.config import BuildConfig
 from glyphserpack.release.pipeline import BuildOutcome, BuildRequest, Reporter, run_build
@@ -54,6 +55,10 @@ def run_demo(out: Path, *, evidence: Path | None = None, reporter: Reporter | No
     from glyphserpack.timestamp import TsaServer, init_tsa
 
     src = evidence if evidence is not None else bundled_evidence()
+    if not src.is_dir():
+        raise InputError(f"--evidence {src}: not a directory")
+    # before prepare_output makes anything: a refused demo must leave the evidence untouched
+    refuse_output_inside(out, src, option="--out", what="evidence tree", replaces=True)
     prepare_output(out)  # refuses a directory that is not a previous build before anything is made
     trust_dir = out / TRUST_DIR
     shutil.rmtree(trust_dir, ignore_errors=True)

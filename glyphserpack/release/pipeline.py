@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from glyphserpack import __version__, canonical
-from glyphserpack._internal.fsio import atomic_write, file_sha256, source_date_epoch
+from glyphserpack._internal.fsio import atomic_write, file_sha256, refuse_output_inside, source_date_epoch
 from glyphserpack.errors import EXIT_FAIL, EXIT_OK, InputError, KeyMaterialError, UnsafePathError, UsageError
 from glyphserpack.evidence import to_json_bytes
 from glyphserpack.log import LogStore
@@ -247,11 +247,7 @@ def run_build(request: BuildRequest, reporter: Reporter | None = None) -> BuildO
     evidence, out, config = request.evidence, request.out, request.config
     if not evidence.is_dir():
         raise InputError(f"evidence {evidence}: not a directory")
-    if out.resolve().is_relative_to(evidence.resolve()):
-        raise UsageError(
-            f"output {out}: lies inside the evidence tree {evidence}",
-            remedy="write the build somewhere else; the evidence tree is hashed and packed as it is",
-        )
+    refuse_output_inside(out, evidence, option="--out", what="evidence tree", replaces=True)
     signer = _load_signer(config, evidence)
     trust = TrustStore.load(config.trust) if config.trust is not None else None
     from glyphserpack.signing import key_id

@@ -32,7 +32,14 @@ from typing import Any
 
 from glyphserpack import __version__
 from glyphserpack._internal import jsonout
-from glyphserpack._internal.fsio import atomic_write, source_date_epoch, staging_dir
+from glyphserpack._internal.fsio import (
+    absolute,
+    atomic_write,
+    refuse_output_inside,
+    refuse_replacing_cwd,
+    source_date_epoch,
+    staging_dir,
+)
 from glyphserpack._internal.resources import resource
 from glyphserpack.errors import SiteBuildError
 from glyphserpack.evidence.loader import load_tree
@@ -80,12 +87,19 @@ def _jsonable(value: Any) -> Any:
 
 
 def _run_mkdocs(docs: dict[str, str], nav: list[Any], site_dir: Path, base_url: str) -> None:
-    """Write the Markdown pages and Material assets into a temp docs_dir and build them."""
+    """Write the Markdown pages and Material assets into a temp docs_dir and build them.
+
+    mkdocs resolves a relative ``docs_dir``/``site_dir`` against the directory of its config
+    file (our packaged ``mkdocs.yml``), not the working directory: a relative ``site_dir``
+    would build into the installed package. So both must be absolute by the time they get here.
+    """
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
+    if not site_dir.is_absolute():
+        raise SiteBuildError(f"internal: mkdocs site_dir {site_dir} is not absolute")
     with tempfile.TemporaryDirectory(prefix="gsp-docs-") as tmp:
-        docs_dir = Path(tmp) / "docs"
+        docs_dir = Path(tmp).absolute() / "docs"
         for name, text in docs.items():
             target = docs_dir / name
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -230,6 +244,7 @@ def _sitemap(out: Path, base_url: str) -> None:
 
 
 def _prepare_target(out: Path) -> None:
+    refuse_replacing_cwd(out, option="--out")
     if out.exists() and (out.is_symlink() or not out.is_dir()):
         raise SiteBuildError(f"output {out}: exists and is not a directory")
     if out.is_dir() and any(out.iterdir()) and not (out / manifest.MANIFEST_NAME).is_file():
@@ -237,6 +252,16 @@ def _prepare_target(out: Path) -> None:
             f"output {out}: not empty and not a glyphserpack site; refusing to replace it",
             remedy="choose a new output directory or remove this one",
         )
+
+
+def _refuse_inputs_in_output(
+    out: Path, *, evidence: Path, packs_dir: Path | None, log_dir: Path | None, cache_dir: Path | None
+) -> None:
+    """The site must not land in a tree it reads, nor swallow one: ``out`` is replaced whole."""
+    refuse_output_inside(out, evidence, option="--out", what="evidence tree", replaces=True)
+    for option, tree in (("--packs", packs_dir), ("--log", log_dir), ("--cache-dir", cache_dir)):
+        if tree is not None:
+            refuse_output_inside(out, tree, option="--out", what=f"{option} directory", replaces=True)
 
 
 def _swap_into_place(tmp: Path, out: Path) -> None:
@@ -282,8 +307,9 @@ def build_site(
     verified in full against it (purpose ``pack``) and the archive page says how it fared.
     """
     started = time.perf_counter()
-    out = Path(out)
-    _prepare_target(out)
+    _refuse_inputs_in_output(Path(out), evidence=evidence, packs_dir=packs_dir, log_dir=log_dir, cache_dir=cache_dir)
+    _prepare_target(Path(out))
+    out = absolute(out)  # mkdocs and the staging rename must not depend on the cwd
     tree = load_tree(Path(evidence))
     if packs_dir is not None and not packs_dir.is_dir():
         raise SiteBuildError(f"--packs {packs_dir}: not a directory")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -110,8 +111,10 @@ HOSTILE: dict[str, tuple[dict[str, Any], str]] = {
 @pytest.mark.parametrize("label", sorted(HOSTILE))
 def test_hostile_manifest_names_the_field(label: str) -> None:
     obj, message = HOSTILE[label]
-    with pytest.raises(PackError, match=r"^pack x: manifest " + message):
+    with pytest.raises(PackError) as info:
         check_manifest(obj, "pack x")
+    assert info.value.code == "GSP-E112"
+    assert re.match(r"^pack x: manifest " + message, info.value.message), info.value.message
 
 
 def test_top_level_and_version_errors_keep_their_messages() -> None:
