@@ -74,6 +74,7 @@ def test_pack_api_and_the_one_verification_pipeline() -> None:
         "extract",
         "ls",
         "open_pack",
+        "stamp_pack",
         "verify",
         "verify_or_raise",
         "write",

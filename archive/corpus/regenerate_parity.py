@@ -16,8 +16,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from glyphserpack.parity import protect  # noqa: E402
-from glyphserpack.parity.check import assess  # noqa: E402
+from glyphserpack.parity import assess, protect  # noqa: E402
 
 OUT = HERE / "parity-v1"
 

@@ -16,8 +16,8 @@ from glyphserpack._internal.cms import CmsError
 from glyphserpack._internal.cms.parse import parse_token_or_response
 from glyphserpack._internal.fsio import read_bounded
 from glyphserpack.errors import EXIT_FAIL, EXIT_OK, InputError, UsageError
+from glyphserpack.pack.stamp import stamp_pack
 from glyphserpack.timestamp.ca import KEY_TYPES, TSA_KEY, init_tsa
-from glyphserpack.timestamp.packstamp import stamp_pack
 from glyphserpack.timestamp.server import DEFAULT_POLICY, TsaServer
 from glyphserpack.timestamp.verify import load_certificates, verify_timestamp
 

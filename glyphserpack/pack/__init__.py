@@ -45,6 +45,7 @@ from glyphserpack.pack.read import MemberInfo, PackReader, open_pack  # noqa: E4
 
 if TYPE_CHECKING:
     from glyphserpack.pack.report import Check, PackReport
+    from glyphserpack.pack.stamp import stamp_pack
     from glyphserpack.pack.verify import verify, verify_or_raise
     from glyphserpack.pack.write import attach, write
 
@@ -53,6 +54,7 @@ _LAZY = {
     "Check": "report",
     "PackReport": "report",
     "attach": "write",
+    "stamp_pack": "stamp",
     "verify": "verify",
     "verify_or_raise": "verify",
     "write": "write",
@@ -87,6 +89,7 @@ __all__ = [
     "extract",
     "ls",
     "open_pack",
+    "stamp_pack",
     "verify",
     "verify_or_raise",
     "write",

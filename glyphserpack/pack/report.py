@@ -14,7 +14,7 @@ from glyphserpack import canonical
 from glyphserpack.findings import Finding, Report
 
 if TYPE_CHECKING:
-    from glyphserpack.parity import ParityStatus
+    from glyphserpack._internal.parity.check import ParityStatus
     from glyphserpack.timestamp.renewal import ChainReport
 
 __all__ = ["REPORT_VERSION", "Check", "CheckResult", "PackReport"]

@@ -76,7 +76,7 @@ def verify(
     try:
         report, result = run_verification(path, trust=trust, threads=threads, limits=limits)
     except PackError as exc:
-        from glyphserpack.parity import sidecar_path
+        from glyphserpack._internal.parity.sidecar import sidecar_path
 
         if exc.code == "GSP-E113" or not parity or not sidecar_path(path).exists():
             raise
@@ -88,7 +88,7 @@ def verify(
     _check_timestamps(report, result, roots, tsa_quorum)
     # 11. Parity.
     if parity:
-        from glyphserpack._internal.packparity import add_parity_check
+        from glyphserpack.pack.paritycheck import add_parity_check
 
         report.parity = add_parity_check(report, path)
     return report

@@ -13,9 +13,9 @@ plus a SHA-256 per block so that damage is located exactly and decoded as erasur
 
 from __future__ import annotations
 
+from glyphserpack._internal.parity.check import ParityStatus, assess
 from glyphserpack.parity.audit import AuditOptions, AuditSummary, run_audit
 from glyphserpack.parity.auditlog import check_log
-from glyphserpack.parity.check import ParityStatus, assess
 from glyphserpack.parity.encode import DEFAULT_RATIO, parse_ratio, protect, sidecar_path
 from glyphserpack.parity.repair import RepairResult, repair
 

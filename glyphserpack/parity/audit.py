@@ -18,10 +18,10 @@ from typing import Any
 
 from glyphserpack import canonical
 from glyphserpack._internal import jsonout, jsontext
+from glyphserpack._internal.parity.check import ParityStatus, assess
 from glyphserpack.errors import GlyphserpackError, InputError
 from glyphserpack.findings import Finding, finding
 from glyphserpack.parity.auditlog import AuditLog
-from glyphserpack.parity.check import ParityStatus, assess
 from glyphserpack.parity.encode import sidecar_path
 from glyphserpack.trust import TrustStore
 

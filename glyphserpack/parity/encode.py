@@ -16,7 +16,15 @@ from glyphserpack import canonical
 from glyphserpack._internal.fsio import atomic_writer, refuse_output_inside
 from glyphserpack._internal.parity import bitslice
 from glyphserpack._internal.parity.rs import gf_pow2, syndrome_weights
-from glyphserpack._internal.parity.sidecar import DEFAULT_SHARDS, Geometry, back, choose_geometry, front, header_obj
+from glyphserpack._internal.parity.sidecar import (
+    DEFAULT_SHARDS,
+    Geometry,
+    back,
+    choose_geometry,
+    front,
+    header_obj,
+    sidecar_path,
+)
 from glyphserpack.errors import InputError, PackError, UsageError
 
 __all__ = ["DEFAULT_RATIO", "encode_stripes", "parse_ratio", "protect", "sidecar_path", "write_sidecar"]
@@ -26,11 +34,6 @@ _ROW_BYTES = 256 * 1024
 #: Packs at least this big are encoded by two processes (see :func:`encode_stripes`).
 PARALLEL_MIN = 64 * 1024 * 1024
 _RATIO = re.compile(r"(\d+(?:\.\d+)?)%")
-
-
-def sidecar_path(pack: Path) -> Path:
-    """Where the parity of ``pack`` lives: ``<pack>.par`` beside it."""
-    return pack.with_name(pack.name + ".par")
 
 
 def parse_ratio(text: str) -> float:

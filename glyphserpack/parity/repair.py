@@ -17,11 +17,11 @@ from pathlib import Path
 
 from glyphserpack._internal.fsio import atomic_writer, refuse_output_inside
 from glyphserpack._internal.parity import bitslice
+from glyphserpack._internal.parity.check import ParityStatus, assess
 from glyphserpack._internal.parity.kcopy import copy_range
 from glyphserpack._internal.parity.rs import decode_matrix
 from glyphserpack._internal.parity.sidecar import Header, back, front
 from glyphserpack.errors import InputError, PackError
-from glyphserpack.parity.check import ParityStatus, assess
 from glyphserpack.parity.encode import sidecar_path
 
 __all__ = ["RepairResult", "repair"]

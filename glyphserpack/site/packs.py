@@ -67,7 +67,7 @@ def _parity(path: Path, download: str, report: PackReport | None) -> ParityRecor
 
     Published as ``download + ".par"``: beside the pack under the name the tools look for.
     """
-    from glyphserpack._internal.packparity import parity_result
+    from glyphserpack.pack.paritycheck import parity_result
     from glyphserpack.parity import sidecar_path
 
     par = sidecar_path(path)

@@ -12,7 +12,6 @@ from glyphserpack.timestamp.packstamp import (
     StampOutcome,
     openssl_commands,
     stamp_members,
-    stamp_pack,
     verify_members,
     verify_pack_timestamps,
 )
@@ -45,7 +44,6 @@ __all__ = [
     "openssl_commands",
     "request_timestamp",
     "stamp_members",
-    "stamp_pack",
     "stamp_quorum",
     "verify_chain",
     "verify_members",

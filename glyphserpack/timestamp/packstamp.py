@@ -4,8 +4,9 @@ Tokens, TSA chains and the chain index are attached under ``timestamps/`` with
 ``glyphserpack.pack.attach``, which rewrites the pack atomically without changing its root
 hash, so the pack stays self-contained and a failed stamp leaves it byte-for-byte as it
 was (nothing is written until every TSA in the quorum has answered and been checked).
-The pack module is imported lazily: this module is usable (and testable) on plain
-``(root_hash, members)`` pairs as well.
+This module works on plain ``(root_hash, members)`` pairs and never imports the pack
+package: stamping a pack file in place is :func:`glyphserpack.pack.stamp_pack`, one layer up,
+because pack verification itself uses the checks here.
 """
 
 from __future__ import annotations
@@ -39,7 +40,6 @@ __all__ = [
     "StampOutcome",
     "openssl_commands",
     "stamp_members",
-    "stamp_pack",
     "verify_members",
     "verify_pack_timestamps",
 ]
@@ -96,38 +96,6 @@ def stamp_members(
     new[OPENSSL_TXT] = _openssl_text(new)
     link = 0 if index is None else len(index["links"])
     return new, StampOutcome(link, hash_alg, tuple(got))
-
-
-def stamp_pack(
-    path: Path,
-    tsa_urls: Sequence[str],
-    *,
-    quorum: int = 1,
-    hash_alg: str = "sha256",
-    renew: bool = False,
-    timeout: float = 10.0,
-    retries: int = 2,
-    trust: Sequence[x509.Certificate] = (),
-) -> StampOutcome:
-    """Time-stamp the pack at ``path`` in place (atomic; unchanged on any failure)."""
-    from glyphserpack.pack import attach, open_pack  # late: pack verification imports this module
-
-    with open_pack(path) as reader:
-        root_hash = reader.root_hash
-        existing = reader.attachments()
-    members, outcome = stamp_members(
-        root_hash,
-        existing,
-        tsa_urls,
-        quorum=quorum,
-        hash_alg=hash_alg,
-        renew=renew,
-        timeout=timeout,
-        retries=retries,
-        trust=trust,
-    )
-    attach(path, members, replace_prefix=PREFIX)
-    return outcome
 
 
 def verify_members(

@@ -30,6 +30,7 @@ def test_pack_public_api_is_pinned() -> None:
         "extract",
         "ls",
         "open_pack",
+        "stamp_pack",
         "verify",
         "verify_or_raise",
         "write",

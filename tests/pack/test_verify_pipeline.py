@@ -19,12 +19,13 @@ from glyphserpack import pack
 from glyphserpack.cli import main
 from glyphserpack.errors import PackError
 from glyphserpack.keys import generate, load_private_key
+from glyphserpack.pack import stamp_pack
 from glyphserpack.parity import protect, sidecar_path
 from glyphserpack.release.config import BuildConfig
 from glyphserpack.release.context import BuildContext
 from glyphserpack.release.publish_steps import PACK_DIR, VERIFY_DIR, verify_step
 from glyphserpack.site.packs import describe
-from glyphserpack.timestamp import load_certificates, stamp_pack
+from glyphserpack.timestamp import load_certificates
 from glyphserpack.timestamp.ca import init_tsa
 from glyphserpack.timestamp.server import TsaServer
 from glyphserpack.trust import TrustStore

@@ -139,8 +139,8 @@ def test_rfc3161_timestamp_over_the_root(tmp_path: Path) -> None:
 
 
 def test_archive_page_reports_checked_pack_timestamps(tmp_path: Path, packs_dir: Path) -> None:
+    from glyphserpack.pack import stamp_pack
     from glyphserpack.timestamp.ca import init_tsa
-    from glyphserpack.timestamp.packstamp import stamp_pack
     from glyphserpack.timestamp.server import TsaServer
     from glyphserpack.timestamp.verify import load_certificates
 

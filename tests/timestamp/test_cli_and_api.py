@@ -36,7 +36,6 @@ EXPECTED_API = [
     "openssl_commands",
     "request_timestamp",
     "stamp_members",
-    "stamp_pack",
     "stamp_quorum",
     "verify_chain",
     "verify_members",

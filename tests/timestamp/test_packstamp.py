@@ -8,8 +8,8 @@ import pytest
 
 from glyphserpack.cli import main
 from glyphserpack.errors import TimestampError
-from glyphserpack.pack import attach, open_pack, write
-from glyphserpack.timestamp import TsaMaterial, TsaServer, stamp_pack, verify_pack_timestamps
+from glyphserpack.pack import attach, open_pack, stamp_pack, write
+from glyphserpack.timestamp import TsaMaterial, TsaServer, verify_pack_timestamps
 
 from .badtsa import bad_tsa
 

@@ -16,13 +16,23 @@ import hashlib
 import os
 import struct
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from glyphserpack import canonical
 from glyphserpack._internal.parity.rs import CODE_NAME, MAX_SYMBOLS
 from glyphserpack.errors import CanonicalError
 
-__all__ = ["MAGIC", "PARITY_VERSION", "Geometry", "Header", "HeaderProblem", "choose_geometry", "read_header"]
+__all__ = [
+    "MAGIC",
+    "PARITY_VERSION",
+    "Geometry",
+    "Header",
+    "HeaderProblem",
+    "choose_geometry",
+    "read_header",
+    "sidecar_path",
+]
 
 MAGIC = b"GSPPAR1\n"
 PARITY_VERSION = 1
@@ -235,3 +245,8 @@ def read_header(fd: int) -> tuple[Header, list[str]]:
                 notes.append(str(exc))
         return header, notes
     raise HeaderProblem("; ".join(notes))
+
+
+def sidecar_path(pack: Path) -> Path:
+    """Where the parity of ``pack`` lives: ``<pack>.par`` beside it (FORMAT.md §11)."""
+    return pack.with_name(pack.name + ".par")

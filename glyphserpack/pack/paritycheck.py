@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from glyphserpack._internal.parity.check import ParityStatus, assess
+from glyphserpack._internal.parity.sidecar import sidecar_path
 from glyphserpack.pack.report import CheckResult, PackReport
-from glyphserpack.parity import ParityStatus, assess, sidecar_path
 
 __all__ = ["add_parity_check", "parity_result"]
 
