@@ -3,8 +3,9 @@
 Their shape is the typed records of :mod:`glyphserpack.evidence.report_models`: both reports are
 built through them and kept as plain canonical-profile maps (text, ints, binary64 floats, bools,
 lists, maps; hashes as lower-case hex) written twice: canonical CBOR (the bytes third parties
-hash) and JSON (sorted keys, two-space indent, UTF-8, trailing newline). Nothing in them depends on the clock,
-dict order or where the tree lives: paths are tree-relative, times come from the evidence.
+hash) and JSON (sorted keys, two-space indent, UTF-8, trailing newline). Nothing in them
+depends on the clock, dict order or where the tree lives: paths are tree-relative, times come
+from the evidence.
 
 Metric formulas (binary64, rounded to 4 decimals):
 
