@@ -97,7 +97,7 @@ def test_site_api_check_and_log_state_agree(moment: str, tmp_path: Path, capsys:
     assert _log_state(log, when, capsys) == want  # every certificate is logged; none fails
 
     for name, extra in (("plain", {}), ("log", {"log_dir": log, "log_key": LOG_SIGNER.verifier().vkey()})):
-        site = tmp_path / name / "site"
+        site = tmp_path / "sites" / name
         build_site(evidence, site, **extra)  # type: ignore[arg-type]
         registry = json.loads((site / "api" / "registry.json").read_text())
         assert registry["release_time_utc"] == when
