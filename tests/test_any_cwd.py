@@ -316,6 +316,17 @@ def test_a_refused_pack_does_not_nest_in_the_next_one(here: Path, capsys: pytest
     assert ".glyphserpack" not in ok(capsys, "ls", "x.glyphserpack")
 
 
+def test_verify_report_never_overwrites_the_pack_or_its_sidecar(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ok(capsys, "pack", "ev", "-o", "p/r.glyphserpack", "--parity", "5%")
+    before = {p.name: p.read_bytes() for p in (here / "p").iterdir()}
+    assert set(before) == {"r.glyphserpack", "r.glyphserpack.par"}
+    for target in ("p/r.glyphserpack", "p/../p/r.glyphserpack.par"):
+        rc, _, err = run(capsys, "verify", "p/r.glyphserpack", "--cbor-out", target)
+        assert rc == 2, err
+        assert f"--cbor-out {target}" in err
+    assert {p.name: p.read_bytes() for p in (here / "p").iterdir()} == before
+
+
 def test_site_inputs_inside_the_replaced_output_are_refused(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ok(capsys, "pack", "ev", "-o", "s/mine/r.glyphserpack")  # the user's only copy, inside the output
     rc, _, err = run(capsys, "site", "build", "ev", "-o", "s", "--packs", "s/mine")

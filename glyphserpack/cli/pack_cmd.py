@@ -123,8 +123,13 @@ def verify(
     Example:
       glyphserpack verify release.glyphserpack --trust trust/ --tsa-trust tsa-roots.pem
     """
+    from glyphserpack._internal.fsio import refuse_output_inside
+    from glyphserpack._internal.parity.sidecar import sidecar_path
     from glyphserpack.trust import TrustStore
 
+    if cbor_out is not None:  # the report must not overwrite what it reports on
+        refuse_output_inside(cbor_out, pack_file, option="--cbor-out", what="pack")
+        refuse_output_inside(cbor_out, sidecar_path(pack_file), option="--cbor-out", what="parity sidecar")
     trust = TrustStore.load(trust_dir) if trust_dir is not None else None
     report = packlib.verify(pack_file, trust=trust, tsa_trust=tsa_trust, tsa_quorum=tsa_quorum, threads=threads)
     if cbor_out is not None:
