@@ -322,8 +322,12 @@ def state_cmd(log_dir: Path, at_time: str | None, as_json: bool) -> int:
         payload = {"origin": cp.origin, "size": cp.size, "root_hash": cp.root_hash.hex(), **report.to_json()}
         click.echo(jsonout.dumps(payload))
     else:
-        for cert in sorted(report.certificates.values(), key=lambda c: (c.certificate_id, c.certificate_hash)):
-            click.echo(f"{cert.certificate_id}  {cert.state:<10}  {cert.changed_at}  {cert.certificate_hash.hex()}")
+        certs = sorted(report.certificates.values(), key=lambda c: (c.certificate_id, c.certificate_hash))
+        width = max((len(c.certificate_id) for c in certs), default=0)
+        for cert in certs:
+            click.echo(
+                f"{cert.certificate_id:<{width}}  {cert.state:<13}  {cert.changed_at}  {cert.certificate_hash.hex()}"
+            )
         _print_findings(report.findings)
     return 0
 
