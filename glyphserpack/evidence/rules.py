@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from glyphserpack import canonical
+from glyphserpack.evidence.attest import chaos, security
 from glyphserpack.evidence.loader import Document, EvidenceTree
 from glyphserpack.evidence.models import PROFILES, GraduationGate, ProfileBundle, RunEvidence
 from glyphserpack.evidence.productization import (
@@ -193,6 +194,7 @@ def _security_case(tree: EvidenceTree, doc: Document, profile: str) -> Iterator[
             yield finding("GSP-E015", doc.path, f"crosswalk: control {cid} has no threat-model crosswalk entry")
         for cid in sorted(walked - set(ids)):
             yield finding("GSP-E015", doc.path, f"crosswalk: entry for unknown control {cid}")
+    yield from security.pointer_findings(tree, doc)
 
 
 def _evolution(tree: EvidenceTree, doc: Document, profile: str) -> Iterator[Finding]:
@@ -270,6 +272,7 @@ def _chaos(tree: EvidenceTree, doc: Document, profile: str) -> Iterator[Finding]
             yield finding("GSP-E018", doc.path, f"scenarios[{i}].final_recovery_verdict_hash: recomputed {want}")
         if s.final_recovery_verdict == "FAIL":
             yield finding("GSP-E012", doc.path, f"scenarios[{i}] ({s.scenario_id}): recovery FAIL")
+    yield from chaos.transcript_findings(tree, doc)
 
 
 def _run(tree: EvidenceTree, doc: Document, profile: str) -> Iterator[Finding]:

@@ -1,0 +1,228 @@
+"""Attestation checks (issue 13): what attachments say must agree with what the evidence claims.
+
+Each mutation re-pins every hash link (helpers.rewrite), so only the content is wrong and the
+finding must come from reading it, never from a hash.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from glyphserpack.evidence.attest.chaos import TRANSCRIPT_LIMIT, TranscriptError, parse_transcript
+from glyphserpack.evidence.attest.pointer import PointerError, parse_pointer, resolve_pointer
+from glyphserpack.evidence.rules import recovery_verdict_hash
+
+from .helpers import BUNDLED, edit_text, findings_of, rewrite, sha
+
+SEC = "security/security_case.regulated.yaml"
+TRANSCRIPT = "runs/regulated/policy_transcript.json"
+
+
+def has(lines: list[str], code: str, where: str, *texts: str) -> bool:
+    return any(ln.startswith(f"{code} {where}") and all(t in ln for t in texts) for ln in lines)
+
+
+@pytest.mark.parametrize("profile", ["core", "enterprise", "regulated"])
+def test_bundled_evidence_passes(tree_dir: Path, profile: str) -> None:
+    verdict, lines = findings_of(tree_dir, profile)
+    assert verdict == "PASS", lines
+    assert not [ln for ln in lines if ln.startswith("GSP-E04")]
+
+
+# --- (a) security case: RFC 6901 pointers ------------------------------------------------------
+
+DOC: dict[str, Any] = {"a/b": 1, "m~n": 2, "~1": 3, "": 4, "list": [10, 20], "nested": {"x": None}}
+
+
+@pytest.mark.parametrize(
+    ("pointer", "value"),
+    [
+        ("", DOC),
+        ("/a~1b", 1),
+        ("/m~0n", 2),
+        ("/~01", 3),  # ~0 then 1: the member "~1", not "/"
+        ("/", 4),
+        ("/list/0", 10),
+        ("/list/1", 20),
+        ("/nested/x", None),
+    ],
+)
+def test_pointer_resolves(pointer: str, value: object) -> None:
+    assert resolve_pointer(DOC, pointer) == value
+
+
+@pytest.mark.parametrize(
+    "pointer",
+    [
+        "/list/01",
+        "/list/-",
+        "/list/2",
+        "/list/+1",
+        "/list/x",
+        "/missing",
+        "/a/b",
+        "/nested/x/y",
+        "/m~2n",
+        "/m~",
+        "list",
+    ],
+)
+def test_pointer_does_not_resolve(pointer: str) -> None:
+    with pytest.raises(PointerError):
+        resolve_pointer(DOC, pointer)
+
+
+def test_pointer_tokens() -> None:
+    assert parse_pointer("/a~1b/~0/0") == ["a/b", "~", "0"]
+    assert parse_pointer("") == []
+
+
+def test_pointer_to_missing_field_fails(tree_dir: Path) -> None:
+    edit_text(tree_dir, SEC, "pointer: /decisions/0\n", "pointer: /decisions/0/approver\n")
+    verdict, lines = findings_of(tree_dir, "regulated")
+    assert verdict == "FAIL"
+    assert has(lines, "GSP-E040", SEC, "/decisions/0/approver", TRANSCRIPT, "no member 'approver'")
+
+
+@pytest.mark.parametrize("pointer", ["/decisions/01", "/decisions/-", "/decisions/2"])
+def test_pointer_bad_index_fails(tree_dir: Path, pointer: str) -> None:
+    edit_text(tree_dir, SEC, "pointer: /decisions/0\n", f"pointer: {pointer}\n")
+    verdict, lines = findings_of(tree_dir, "regulated")
+    assert verdict == "FAIL"
+    assert has(lines, "GSP-E040", SEC, pointer, TRANSCRIPT)
+
+
+def test_member_name_missing_in_signed_certificate_fails(tree_dir: Path) -> None:
+    edit_text(tree_dir, SEC, "pointer: redaction_policy_hash\n", "pointer: redaction_policy_hsh\n")
+    verdict, lines = findings_of(tree_dir, "regulated")
+    assert verdict == "FAIL"
+    assert has(lines, "GSP-E040", SEC, "redaction_policy_hsh", "runs/regulated/certificate.cbor")
+
+
+def test_escaped_pointer_that_exists_passes(tree_dir: Path) -> None:
+    obj = json.loads((tree_dir / TRANSCRIPT).read_text())
+    obj["decisions"][0]["scope/~tenant"] = "northwind"
+    rewrite(tree_dir, TRANSCRIPT, json.dumps(obj, indent=2, sort_keys=True).encode())
+    edit_text(tree_dir, SEC, "pointer: /decisions/0\n", "pointer: /decisions/0/scope~1~0tenant\n")
+    verdict, lines = findings_of(tree_dir, "regulated")
+    assert verdict == "PASS", lines
+
+
+def test_pointer_into_non_json_attachment_fails(tree_dir: Path) -> None:
+    edit_text(
+        tree_dir,
+        SEC,
+        "  - path: runs/regulated/trace.jsonl\n",
+        "  - pointer: /0\n    path: runs/regulated/trace.jsonl\n",
+    )
+    verdict, lines = findings_of(tree_dir, "regulated")
+    assert verdict == "FAIL"
+    assert has(lines, "GSP-E040", SEC, "runs/regulated/trace.jsonl")
+
+
+# --- (b) chaos: transcripts recomputed ----------------------------------------------------------
+
+PACK = "chaos/chaos_proof_pack.yaml"
+WAL01 = "chaos/transcripts/chaos-wal-01.log"
+
+
+def rewrite_transcript(root: Path, rel: str, scenario_id: str, text: str) -> None:
+    """Replace a transcript and re-pin both its hash link and the verdict hash that commits to it.
+
+    The proof pack still claims PASS, so the only thing wrong is what the transcript says.
+    """
+    pack = (root / PACK).read_text()
+    old_sha = sha((root / rel).read_bytes())
+    old_vh = recovery_verdict_hash(scenario_id, "PASS", old_sha)
+    assert old_vh in pack
+    rewrite(root, rel, text.encode())
+    new_vh = recovery_verdict_hash(scenario_id, "PASS", sha(text.encode()))
+    edit_text(root, PACK, old_vh, new_vh)
+
+
+def test_transcript_fail_and_not_recovered_fails(tree_dir: Path) -> None:
+    rewrite_transcript(
+        tree_dir,
+        WAL01,
+        "chaos-wal-01",
+        "[t+000s] chaos-wal-01: invariant corruption_detected: PASS\n"
+        "[t+015s] chaos-wal-01: invariant recover_to_last_commit: FAIL\n"
+        "[t+030s] chaos-wal-01: invariant replay_hash_equal: FAIL\n"
+        "[final] chaos-wal-01: NOT RECOVERED, data loss\n",
+    )
+    verdict, lines = findings_of(tree_dir, "regulated")
+    assert verdict == "FAIL"
+    assert not [ln for ln in lines if ln.startswith("GSP-E018")], lines  # the re-pin is complete: the finding is ours
+    assert has(lines, "GSP-E042", PACK, WAL01, "recover_to_last_commit PASS", "line 2 says FAIL")
+    assert has(lines, "GSP-E042", PACK, WAL01, "final_recovery_verdict PASS", "'NOT RECOVERED, data loss'")
+
+
+def test_transcript_recovered_but_invariant_failed_fails(tree_dir: Path) -> None:
+    text = (tree_dir / WAL01).read_text().replace("replay_hash_equal: PASS", "replay_hash_equal: FAIL")
+    rewrite_transcript(tree_dir, WAL01, "chaos-wal-01", text)
+    verdict, lines = findings_of(tree_dir, "regulated")
+    assert verdict == "FAIL"
+    assert has(lines, "GSP-E042", PACK, WAL01, "replay_hash_equal PASS", "says FAIL")
+    assert has(lines, "GSP-E042", PACK, WAL01, "gives FAIL")
+
+
+def test_transcript_of_another_scenario_fails(tree_dir: Path) -> None:
+    text = (tree_dir / WAL01).read_text().replace("chaos-wal-01", "chaos-wal-09")
+    rewrite_transcript(tree_dir, WAL01, "chaos-wal-01", text)
+    verdict, lines = findings_of(tree_dir, "regulated")
+    assert verdict == "FAIL"
+    assert has(lines, "GSP-E042", PACK, WAL01, "transcript of scenario chaos-wal-09")
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("", "empty"),
+        ("[t+000s] chaos-wal-01: invariant corruption_detected: PASS\n", "last line must be [final]"),
+        ("[final] chaos-wal-01: recovered\n[final] chaos-wal-01: recovered\n", "[final] line before the end"),
+        (
+            "[t+030s] chaos-wal-01: invariant a: PASS\n[t+015s] chaos-wal-01: invariant b: PASS\n"
+            "[final] chaos-wal-01: recovered\n",
+            "time goes backwards",
+        ),
+        (
+            "[t+000s] chaos-wal-01: invariant a: PASS\n[t+001s] chaos-wal-01: invariant a: PASS\n"
+            "[final] chaos-wal-01: recovered\n",
+            "reported twice",
+        ),
+        ("[t+000s] chaos-wal-01: invariant a: pass\n[final] chaos-wal-01: recovered\n", "not a transcript line"),
+        ("[final] chaos-wal-01: recovered", "does not end in LF"),
+        ("[final] chaos-wal-01: recovered\r\n", "last line must be [final]"),
+        ("[final] chaos-wal-01: recovered\n\n", "[final] line before the end"),
+    ],
+)
+def test_malformed_transcript(text: str, why: str) -> None:
+    with pytest.raises(TranscriptError, match=re.escape(why)):
+        parse_transcript(text.encode())
+
+
+def test_malformed_transcript_in_tree_fails(tree_dir: Path) -> None:
+    rewrite_transcript(tree_dir, WAL01, "chaos-wal-01", "all good, trust us\n[final] chaos-wal-01: recovered\n")
+    verdict, lines = findings_of(tree_dir, "regulated")
+    assert verdict == "FAIL"
+    assert has(lines, "GSP-E041", PACK, WAL01, "not a transcript line")
+
+
+def test_oversized_transcript_is_a_finding_not_a_crash(tree_dir: Path) -> None:
+    line = "[t+000s] chaos-wal-01: invariant corruption_detected: PASS\n"
+    rewrite_transcript(tree_dir, WAL01, "chaos-wal-01", line * (TRANSCRIPT_LIMIT // len(line) + 1))
+    verdict, lines = findings_of(tree_dir, "regulated")
+    assert verdict == "FAIL"
+    assert has(lines, "GSP-E041", PACK, WAL01, "limit")
+
+
+def test_bundled_transcript_parses() -> None:
+    t = parse_transcript((BUNDLED / WAL01).read_bytes())
+    assert t.verdict == "PASS"
+    assert t.scenario_ids == {"chaos-wal-01"}
+    assert set(t.invariants) == {"corruption_detected", "recover_to_last_commit", "replay_hash_equal"}
