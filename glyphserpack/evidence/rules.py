@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from glyphserpack import canonical
-from glyphserpack.evidence.attest import chaos, security
+from glyphserpack.evidence.attest import chaos, evolution, security
+from glyphserpack.evidence.attest.evolution import months_between
 from glyphserpack.evidence.loader import Document, EvidenceTree
 from glyphserpack.evidence.models import PROFILES, GraduationGate, ProfileBundle, RunEvidence
 from glyphserpack.evidence.productization import (
@@ -54,14 +55,6 @@ def metric_passes(m: PerfMetric) -> bool:
     if m.direction == "lower_is_better":
         return m.observed <= m.baseline * (1.0 + m.tolerance_ratio)
     return m.observed >= m.baseline * (1.0 - m.tolerance_ratio)
-
-
-def months_between(start: str, end: str) -> int:
-    """Whole calendar months from date ``start`` to ``end`` (YYYY-MM-DD), day-of-month aware."""
-    y1, m1, d1 = (int(x) for x in start.split("-"))
-    y2, m2, d2 = (int(x) for x in end.split("-"))
-    months = (y2 - y1) * 12 + (m2 - m1)
-    return months - 1 if d2 < d1 else months
 
 
 def _m(doc: Document) -> Any:
@@ -225,6 +218,7 @@ def _evolution(tree: EvidenceTree, doc: Document, profile: str) -> Iterator[Find
             yield finding("GSP-E015", doc.path, f"guarantees[{i}].support_months_after_deprecation: at least 18")
         if not 3 <= g.lts_years <= 5:
             yield finding("GSP-E015", doc.path, f"guarantees[{i}].lts_years: LTS windows are 3-5 years")
+    yield from evolution.policy_findings(tree, doc)
 
 
 def _performance(tree: EvidenceTree, doc: Document, profile: str) -> Iterator[Finding]:

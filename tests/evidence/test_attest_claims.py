@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 
 from glyphserpack.evidence.attest.chaos import TRANSCRIPT_LIMIT, TranscriptError, parse_transcript
+from glyphserpack.evidence.attest.evolution import TableError, parse_table
 from glyphserpack.evidence.attest.pointer import PointerError, parse_pointer, resolve_pointer
 from glyphserpack.evidence.rules import recovery_verdict_hash
 
-from .helpers import BUNDLED, edit_text, findings_of, rewrite, sha
+from .helpers import BUNDLED, edit_doc, edit_text, findings_of, rewrite, sha
 
 SEC = "security/security_case.regulated.yaml"
 TRANSCRIPT = "runs/regulated/policy_transcript.json"
@@ -226,3 +227,111 @@ def test_bundled_transcript_parses() -> None:
     assert t.verdict == "PASS"
     assert t.scenario_ids == {"chaos-wal-01"}
     assert set(t.invariants) == {"corruption_detected", "recover_to_last_commit", "replay_hash_equal"}
+
+
+# --- (c) evolution: compatibility table and guarantees -----------------------------------------
+
+POLICY = "evolution/evolution_policy.yaml"
+CSV = "attachments/evolution/compatibility.csv"
+CKPT_ROW = "checkpoint_manifest_v1,yes,yes,deprecated,migrate\n"
+
+
+def test_deprecation_shorter_than_regulated_guarantee_fails(tree_dir: Path) -> None:
+    edit_text(tree_dir, POLICY, "removal_not_before: '2029-04-01'", "removal_not_before: '2028-04-01'")
+    verdict, lines = findings_of(tree_dir, "regulated")
+    assert verdict == "FAIL"
+    assert has(lines, "GSP-E045", POLICY, "dep-checkpoint-manifest-v1", "24 months", "regulated", "promises 36")
+    assert not has(lines, "GSP-E045", POLICY, "enterprise")  # 24 months meets the enterprise promise
+
+
+def test_deprecation_bound_only_by_its_profiles(tree_dir: Path) -> None:
+    def fn(d: dict[str, Any]) -> None:
+        d["deprecations"][0]["removal_not_before"] = "2028-04-01"
+        d["deprecations"][0]["profiles"] = ["core", "enterprise"]
+
+    edit_doc(tree_dir, POLICY, fn)
+    verdict, lines = findings_of(tree_dir, "regulated")
+    assert verdict == "PASS", lines
+
+
+@pytest.mark.parametrize(
+    ("row", "text"),
+    [
+        # removed in 2.0 although the migration operator ships until MAJOR 3
+        ("checkpoint_manifest_v1,yes,yes,deprecated,removed\n", "'removed' in 2.0, but the migration operator ships"),
+        # the policy deprecated it in MAJOR 1, the table still supports it in 2.0
+        (
+            "checkpoint_manifest_v1,yes,yes,yes,yes\n",
+            "deprecated in MAJOR 1, but checkpoint_manifest_v1 is 'yes' in 2.0",
+        ),
+        # removed before it was ever deprecated
+        ("checkpoint_manifest_v1,yes,yes,yes,migrate\n", "from 'yes' to 'migrate' in 2.0 without being deprecated"),
+        # a breaking change inside MAJOR 1
+        ("checkpoint_manifest_v1,yes,deprecated,migrate,migrate\n", "becomes 'migrate' in 1.4 without a MAJOR bump"),
+        # support comes back after deprecation
+        ("checkpoint_manifest_v1,yes,deprecated,yes,migrate\n", "'deprecated' in 1.3 but 'yes' again in 1.4"),
+    ],
+)
+def test_compatibility_row_contradicting_policy_fails(tree_dir: Path, row: str, text: str) -> None:
+    edit_text(tree_dir, CSV, CKPT_ROW, row)
+    verdict, lines = findings_of(tree_dir, "regulated")
+    assert verdict == "FAIL"
+    assert has(lines, "GSP-E044", POLICY, CSV, text), lines
+
+
+def test_deprecated_surface_without_deprecation_fails(tree_dir: Path) -> None:
+    edit_text(tree_dir, CSV, "rest_api_v1,yes,yes,yes,yes\n", "rest_api_v1,yes,yes,yes,deprecated\n")
+    verdict, lines = findings_of(tree_dir, "core")
+    assert verdict == "FAIL"
+    assert has(lines, "GSP-E044", POLICY, CSV, "rest_api_v1 is 'deprecated', but no deprecation names it")
+
+
+def test_deprecation_naming_missing_row_fails(tree_dir: Path) -> None:
+    edit_text(tree_dir, POLICY, "compatibility_surface: trace_field_wall_time_ms", "compatibility_surface: trace_wall")
+    verdict, lines = findings_of(tree_dir, "regulated")
+    assert verdict == "FAIL"
+    assert has(lines, "GSP-E044", POLICY, CSV, "has no row trace_wall")
+
+
+def test_migrate_without_breaking_change_fails(tree_dir: Path) -> None:
+    def fn(d: dict[str, Any]) -> None:
+        d["breaking_changes"][0]["migration_operator"] = "UML_OS.Migrate.Other_v1"
+
+    edit_doc(tree_dir, POLICY, fn)
+    verdict, lines = findings_of(tree_dir, "regulated")
+    assert verdict == "FAIL"
+    assert has(lines, "GSP-E044", POLICY, CSV, "no breaking change to MAJOR 2 ships UML_OS.Migrate.CheckpointV1ToV2_v1")
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("", "header must start with 'surface'"),
+        ("name,1.2\n", "header must start with 'surface'"),
+        ("surface\n", "no version columns"),
+        ("surface,1.3,1.2\n", "strictly ascending"),
+        ("surface,1.02\n", "not a MAJOR.MINOR version"),
+        ("surface,1.2\na,yes,yes\n", "3 cells, the header has 2"),
+        ("surface,1.2\na,maybe\n", "not one of"),
+        ("surface,1.2\na,yes\na,yes\n", "listed twice"),
+        ("surface,1.2\nA B,yes\n", "not a surface id"),
+        ('surface,1.2\n"a,yes\n', "not CSV"),
+        ("surface,1.2\n\xff\n", "not UTF-8"),
+    ],
+)
+def test_malformed_table(text: str, why: str) -> None:
+    with pytest.raises(TableError, match=re.escape(why)):
+        parse_table(text.encode("latin-1"))
+
+
+def test_malformed_table_in_tree_fails(tree_dir: Path) -> None:
+    edit_text(tree_dir, CSV, CKPT_ROW, "checkpoint_manifest_v1,yes,yes,deprecated,gone\n")
+    verdict, lines = findings_of(tree_dir, "regulated")
+    assert verdict == "FAIL"
+    assert has(lines, "GSP-E043", POLICY, CSV, "'gone' is not one of")
+
+
+def test_bundled_table_parses() -> None:
+    table = parse_table((BUNDLED / CSV).read_bytes())
+    assert table.versions == ((1, 2), (1, 3), (1, 4), (2, 0))
+    assert table.rows["checkpoint_manifest_v1"] == ("yes", "yes", "deprecated", "migrate")
