@@ -188,6 +188,7 @@ def _security_case(tree: EvidenceTree, doc: Document, profile: str) -> Iterator[
         for cid in sorted(walked - set(ids)):
             yield finding("GSP-E015", doc.path, f"crosswalk: entry for unknown control {cid}")
     yield from security.pointer_findings(tree, doc)
+    yield from security.crosswalk_findings(doc)
 
 
 def _evolution(tree: EvidenceTree, doc: Document, profile: str) -> Iterator[Finding]:

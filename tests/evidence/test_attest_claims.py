@@ -110,6 +110,7 @@ def test_escaped_pointer_that_exists_passes(tree_dir: Path) -> None:
     obj["decisions"][0]["scope/~tenant"] = "northwind"
     rewrite(tree_dir, TRANSCRIPT, json.dumps(obj, indent=2, sort_keys=True).encode())
     edit_text(tree_dir, SEC, "pointer: /decisions/0\n", "pointer: /decisions/0/scope~1~0tenant\n")
+    edit_text(tree_dir, SEC, "  - /decisions/0\n", "  - /decisions/0/scope~1~0tenant\n")  # its crosswalk entry
     verdict, lines = findings_of(tree_dir, "regulated")
     assert verdict == "PASS", lines
 
@@ -335,3 +336,10 @@ def test_bundled_table_parses() -> None:
     table = parse_table((BUNDLED / CSV).read_bytes())
     assert table.versions == ((1, 2), (1, 3), (1, 4), (2, 0))
     assert table.rows["checkpoint_manifest_v1"] == ("yes", "yes", "deprecated", "migrate")
+
+
+def test_crosswalk_field_not_among_control_evidence_fails(tree_dir: Path) -> None:
+    edit_text(tree_dir, SEC, "  - redaction_policy_hash\n", "  - redaction_policy\n")
+    verdict, lines = findings_of(tree_dir, "regulated")
+    assert verdict == "FAIL"
+    assert has(lines, "GSP-E040", SEC, "crosswalk[7].evidence_fields[0] 'redaction_policy' (CTL-PRV-01)")

@@ -110,7 +110,7 @@ def months_between(start: str, end: str) -> int:
     return months - 1 if d2 < d1 else months
 
 
-def _row_findings(where: str, table: CompatibilityTable, surface: str) -> Iterator[str]:
+def _row_findings(table: CompatibilityTable, surface: str) -> Iterator[str]:
     cells = table.rows[surface]
     for c in range(1, len(cells)):
         before, now = STATUSES.index(cells[c - 1]), STATUSES.index(cells[c])
@@ -162,7 +162,7 @@ def _deprecation_findings(
 def _table_findings(doc: Document, table: CompatibilityTable, policy: EvolutionPolicy) -> Iterator[Finding]:
     path = policy.compatibility_table.path
     for surface in table.rows:
-        for detail in _row_findings("", table, surface):
+        for detail in _row_findings(table, surface):
             yield finding("GSP-E044", doc.path, f"{path}: {detail}")
     claimed: set[str] = set()
     for i, d in enumerate(policy.deprecations):

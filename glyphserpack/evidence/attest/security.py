@@ -5,6 +5,10 @@ or, for brevity, a top-level member name (``authz_decision_hash`` means ``/authz
 with no escaping). It is resolved in the parsed content of the cited, hash-verified file; for
 a signed ``.cbor`` document that is its signed payload plus the envelope's ``signature`` and
 ``unsigned_metadata``. A pointer into a file that is not JSON, YAML or CBOR cannot resolve.
+
+A crosswalk entry's ``evidence_fields`` name the control's evidence: each must be the path or
+the pointer of one of that control's evidence locations, so a crosswalk cannot cite evidence
+the control does not point at (and that nothing therefore resolves).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from glyphserpack.evidence.loader import Document, EvidenceTree
 from glyphserpack.evidence.productization import SecurityCase
 from glyphserpack.findings import Finding, finding
 
-__all__ = ["pointer_findings"]
+__all__ = ["crosswalk_findings", "pointer_findings"]
 
 
 def pointer_findings(tree: EvidenceTree, doc: Document) -> Iterator[Finding]:
@@ -47,4 +51,28 @@ def pointer_findings(tree: EvidenceTree, doc: Document) -> Iterator[Finding]:
                     "GSP-E040",
                     doc.path,
                     f"{where} {loc.pointer!r} ({ctl.control_id}) does not resolve in {loc.path}: {exc}",
+                )
+
+
+def crosswalk_findings(doc: Document) -> Iterator[Finding]:
+    """GSP-E040 per crosswalk evidence field that is neither a path nor a pointer of its control's locations."""
+    case = doc.as_(SecurityCase)
+    named: dict[str, set[str]] = {}
+    for ctl in case.controls:
+        own = named.setdefault(ctl.control_id, set())
+        for loc in ctl.evidence_locations:
+            own.add(loc.path)
+            if loc.pointer is not None:
+                own.add(loc.pointer)
+    for i, entry in enumerate(case.crosswalk):
+        names = named.get(entry.control_id)
+        if names is None:
+            continue  # an entry for an unknown control is its own GSP-E015
+        for j, field in enumerate(entry.evidence_fields):
+            if field not in names:
+                yield finding(
+                    "GSP-E040",
+                    doc.path,
+                    f"crosswalk[{i}].evidence_fields[{j}] {field!r} ({entry.control_id}) is neither a path nor "
+                    "a pointer of the control's evidence_locations",
                 )
