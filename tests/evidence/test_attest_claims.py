@@ -343,3 +343,25 @@ def test_crosswalk_field_not_among_control_evidence_fails(tree_dir: Path) -> Non
     verdict, lines = findings_of(tree_dir, "regulated")
     assert verdict == "FAIL"
     assert has(lines, "GSP-E040", SEC, "crosswalk[7].evidence_fields[0] 'redaction_policy' (CTL-PRV-01)")
+
+
+def test_check_json_lists_the_contradiction(tree_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from glyphserpack.cli import main
+
+    edit_text(tree_dir, CSV, CKPT_ROW, "checkpoint_manifest_v1,yes,yes,deprecated,removed\n")
+    capsys.readouterr()
+    assert main(["check", str(tree_dir), "--profile", "regulated", "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    found = [f for f in out["productization_report"]["findings"] if f["code"] == "GSP-E044"]
+    assert found
+    assert found[0]["where"] == POLICY
+    assert CSV in found[0]["detail"]
+
+
+def test_oversized_cited_document_is_a_finding_not_a_crash(tree_dir: Path) -> None:
+    from glyphserpack._internal.docload import DOCUMENT_LIMIT
+
+    rewrite(tree_dir, TRANSCRIPT, b'{"decisions": [{}]}' + b" " * DOCUMENT_LIMIT)
+    verdict, lines = findings_of(tree_dir, "regulated")
+    assert verdict == "FAIL"
+    assert has(lines, "GSP-E040", SEC, "/decisions/0", TRANSCRIPT, "limit")
