@@ -48,6 +48,13 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
     "GSP-E020": ("error", "certificate's revocation_bundle_hash differs from the revocation set of its time"),
     "GSP-E021": ("error", "certificate's trace_final_hash differs from its trace"),
     "GSP-E022": ("error", "trace a certificate commits to is missing, altered or not a trace sidecar"),
+    # GSP-E040..E049: what attachments say, against what the evidence claims (issue 13)
+    "GSP-E040": ("error", "security-case evidence pointer does not resolve in the document it cites"),
+    "GSP-E041": ("error", "chaos recovery transcript unreadable or malformed"),
+    "GSP-E042": ("error", "chaos recovery transcript contradicts the proof pack"),
+    "GSP-E043": ("error", "compatibility table unreadable or malformed"),
+    "GSP-E044": ("error", "compatibility table contradicts the evolution policy"),
+    "GSP-E045": ("error", "deprecation window shorter than a profile's published guarantee"),
     # --- GSP-E1xx: packs ---------------------------------------------------------------
     "GSP-E101": ("error", "pack cannot be read as a pack"),
     "GSP-E102": ("error", "seek table inconsistent with the frames"),

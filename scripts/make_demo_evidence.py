@@ -652,28 +652,30 @@ def build(out: Path) -> None:
             "policy_version": "1.1.0",
             "compatibility_table": t.file(
                 "attachments/evolution/compatibility.csv",
-                "surface,1.2,1.3,1.4,2.0\ncheckpoint_manifest_v1,yes,yes,deprecated,migrate\ntrace_sidecar_v3,yes,yes,yes,yes\nrest_api_v1,yes,yes,yes,yes\n",
+                "surface,1.2,1.3,1.4,2.0\ncheckpoint_manifest_v1,yes,yes,deprecated,migrate\ntrace_sidecar_v3,yes,yes,yes,yes\ntrace_field_wall_time_ms,yes,yes,deprecated,deprecated\nrest_api_v1,yes,yes,yes,yes\n",
             ),
             "deprecations": [
                 {
                     "deprecation_id": "dep-checkpoint-manifest-v1",
                     "surface": "checkpoint manifest v1 (CBOR map without merkle_root)",
                     "announced_on": "2026-04-01",
-                    "removal_not_before": "2027-10-01",
+                    "removal_not_before": "2029-04-01",
                     "deprecated_in_major": 1,
                     "migration_operator": "UML_OS.Migrate.CheckpointV1ToV2_v1",
                     "migration_operator_until_major": 3,
                     "migration_guide": guide,
+                    "compatibility_surface": "checkpoint_manifest_v1",
                 },
                 {
                     "deprecation_id": "dep-trace-field-wall-time",
                     "surface": "trace sidecar field wall_time_ms (non-deterministic)",
                     "announced_on": "2026-10-15",
-                    "removal_not_before": "2028-04-15",
+                    "removal_not_before": "2029-10-15",
                     "deprecated_in_major": 1,
                     "migration_operator": "UML_OS.Migrate.TraceDropWallTime_v1",
                     "migration_operator_until_major": 3,
                     "migration_guide": guide,
+                    "compatibility_surface": "trace_field_wall_time_ms",
                 },
             ],
             "breaking_changes": [

@@ -38,6 +38,7 @@ __all__ = [
 ]
 
 PromName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")]
+SurfaceId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,127}$")]
 OtelName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")]
 
 
@@ -223,6 +224,15 @@ class Deprecation(Strict):
     migration_operator: Ident
     migration_operator_until_major: int = Field(ge=0, description="last MAJOR shipping the migration operator")
     migration_guide: HashLink
+    profiles: list[ProfileId] | None = Field(
+        default=None,
+        min_length=1,
+        description="profiles the deprecation applies to (absent: every profile); its window must meet each "
+        "one's support_months_after_deprecation guarantee",
+    )
+    compatibility_surface: SurfaceId | None = Field(
+        default=None, description="the compatibility_table row (surface column) of the deprecated surface"
+    )
 
 
 class BreakingChange(Strict):

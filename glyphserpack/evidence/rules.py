@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from glyphserpack import canonical
+from glyphserpack.evidence.attest import chaos, evolution, security
+from glyphserpack.evidence.attest.evolution import months_between
 from glyphserpack.evidence.loader import Document, EvidenceTree
 from glyphserpack.evidence.models import PROFILES, GraduationGate, ProfileBundle, RunEvidence
 from glyphserpack.evidence.productization import (
@@ -53,14 +55,6 @@ def metric_passes(m: PerfMetric) -> bool:
     if m.direction == "lower_is_better":
         return m.observed <= m.baseline * (1.0 + m.tolerance_ratio)
     return m.observed >= m.baseline * (1.0 - m.tolerance_ratio)
-
-
-def months_between(start: str, end: str) -> int:
-    """Whole calendar months from date ``start`` to ``end`` (YYYY-MM-DD), day-of-month aware."""
-    y1, m1, d1 = (int(x) for x in start.split("-"))
-    y2, m2, d2 = (int(x) for x in end.split("-"))
-    months = (y2 - y1) * 12 + (m2 - m1)
-    return months - 1 if d2 < d1 else months
 
 
 def _m(doc: Document) -> Any:
@@ -193,6 +187,8 @@ def _security_case(tree: EvidenceTree, doc: Document, profile: str) -> Iterator[
             yield finding("GSP-E015", doc.path, f"crosswalk: control {cid} has no threat-model crosswalk entry")
         for cid in sorted(walked - set(ids)):
             yield finding("GSP-E015", doc.path, f"crosswalk: entry for unknown control {cid}")
+    yield from security.pointer_findings(tree, doc)
+    yield from security.crosswalk_findings(doc)
 
 
 def _evolution(tree: EvidenceTree, doc: Document, profile: str) -> Iterator[Finding]:
@@ -223,6 +219,7 @@ def _evolution(tree: EvidenceTree, doc: Document, profile: str) -> Iterator[Find
             yield finding("GSP-E015", doc.path, f"guarantees[{i}].support_months_after_deprecation: at least 18")
         if not 3 <= g.lts_years <= 5:
             yield finding("GSP-E015", doc.path, f"guarantees[{i}].lts_years: LTS windows are 3-5 years")
+    yield from evolution.policy_findings(tree, doc)
 
 
 def _performance(tree: EvidenceTree, doc: Document, profile: str) -> Iterator[Finding]:
@@ -270,6 +267,7 @@ def _chaos(tree: EvidenceTree, doc: Document, profile: str) -> Iterator[Finding]
             yield finding("GSP-E018", doc.path, f"scenarios[{i}].final_recovery_verdict_hash: recomputed {want}")
         if s.final_recovery_verdict == "FAIL":
             yield finding("GSP-E012", doc.path, f"scenarios[{i}] ({s.scenario_id}): recovery FAIL")
+    yield from chaos.transcript_findings(tree, doc)
 
 
 def _run(tree: EvidenceTree, doc: Document, profile: str) -> Iterator[Finding]:

@@ -1,0 +1,1 @@
+"""Attestation checks: read what attachments say and compare it with what the evidence claims."""
