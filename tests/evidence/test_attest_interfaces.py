@@ -59,10 +59,15 @@ def test_check_writes_nothing_into_the_tree(bundled_copy: Path) -> None:
 # --- OpenAPI -----------------------------------------------------------------------------------
 
 
-def test_prose_instead_of_openapi(tree_dir: Path, tmp_path: Path) -> None:
+def test_prose_instead_of_openapi(tree_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rewrite(tree_dir, OPENAPI, b"this is not an OpenAPI document\n")
     fails(tree_dir, "GSP-E030", OPENAPI, "no 'openapi' version field")
-    assert main(["check", str(tree_dir), "--profile", "regulated", "--out", str(tmp_path / "r")]) == 1
+    capsys.readouterr()
+    assert main(["check", str(tree_dir), "--profile", "regulated", "--json"]) == 1
+    out = capsys.readouterr().out
+    json.loads(out)
+    assert '"GSP-E030"' in out
+    assert OPENAPI in out
 
 
 def test_schema_invalid_openapi(tree_dir: Path) -> None:
@@ -93,6 +98,22 @@ def test_ref_cycle_is_a_finding_in_bounded_time(tree_dir: Path) -> None:
     start = time.monotonic()
     fails(tree_dir, "GSP-E030", OPENAPI, "$ref cycle")
     assert time.monotonic() - start < 30
+
+
+def test_recursive_schema_is_not_a_cycle(tree_dir: Path) -> None:
+    def fn(d: dict[str, Any]) -> None:
+        node = {
+            "type": "object",
+            "properties": {"children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}}},
+        }
+        d["components"]["schemas"]["Node"] = node
+        d["paths"]["/v1/runs"]["post"]["requestBody"]["content"]["application/cbor"]["schema"] = {
+            "$ref": "#/components/schemas/Node"
+        }
+
+    edit_doc(tree_dir, OPENAPI, fn)
+    verdict, lines = findings_of(tree_dir, "regulated")
+    assert verdict == "PASS", lines
 
 
 def test_remote_ref_is_refused_not_fetched(tree_dir: Path) -> None:
@@ -137,6 +158,11 @@ def test_service_renamed(tree_dir: Path) -> None:
 def test_message_removed(tree_dir: Path) -> None:
     edit_text(tree_dir, RUN_PROTO, "message SubmitRunResponse { string run_id = 1; }", "")
     fails(tree_dir, "GSP-E032", RUN_PROTO, "SubmitRunResponse")  # the rpc still uses it
+
+
+def test_evidence_names_a_message_the_protos_lack(tree_dir: Path) -> None:
+    edit_doc(tree_dir, IFACE, lambda d: d["protobuf_messages"].append("glyphser.v1.AuditEvent"))
+    fails(tree_dir, "GSP-E031", IFACE, "protobuf_messages names 'glyphser.v1.AuditEvent'")
 
 
 def test_proto_package_differs_from_claim(tree_dir: Path) -> None:
