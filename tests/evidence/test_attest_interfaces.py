@@ -170,14 +170,19 @@ def test_proto_package_differs_from_claim(tree_dir: Path) -> None:
     fails(tree_dir, "GSP-E031", RUN_PROTO, "declares 'glyphser.v2'")
 
 
-def test_registry_names_a_service_the_protos_lack(tree_dir: Path) -> None:
-    def fn(d: dict[str, Any]) -> None:
-        d["services"] = ["glyphser.v1.RunService", "glyphser.v1.AuditService"]
-
+@pytest.mark.parametrize(
+    ("key", "names", "missing"),
+    [
+        ("services", ["glyphser.v1.RunService", "glyphser.v1.AuditService"], "glyphser.v1.AuditService"),
+        ("rpcs", ["glyphser.v1.RunService.SubmitRun", "glyphser.v1.RunService.CancelRun"], "CancelRun"),
+        ("messages", ["glyphser.v1.Run", "glyphser.v1.RunList"], "glyphser.v1.RunList"),
+    ],
+)
+def test_registry_names_what_the_protos_lack(tree_dir: Path, key: str, names: list[str], missing: str) -> None:
     data = json.loads((tree_dir / REGISTRY).read_text())
-    fn(data)
+    data[key] = names
     rewrite(tree_dir, REGISTRY, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
-    fails(tree_dir, "GSP-E031", REGISTRY, "'glyphser.v1.AuditService'")
+    fails(tree_dir, "GSP-E031", REGISTRY, missing)
 
 
 # --- JUnit ---------------------------------------------------------------------------------------

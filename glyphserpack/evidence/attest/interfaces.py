@@ -24,7 +24,7 @@ from glyphserpack.findings import Finding, finding
 __all__ = ["attest_external_interfaces"]
 
 #: Lists an operator registry may carry, checked against the compiled .proto files.
-REGISTRY_NAMES = (("services", "services"), ("rpcs", "methods"), ("messages", "messages"))
+REGISTRY_NAMES = ("services", "rpcs", "messages")
 
 
 def attest_external_interfaces(tree: EvidenceTree, doc_path: str, e: ExternalInterfaces) -> Iterator[Finding]:
@@ -53,11 +53,10 @@ def _named_protobuf(
     wanted: list[tuple[str, str, str]] = [(doc_path, "protobuf_services", s) for s in e.protobuf_services]
     wanted += [(doc_path, "protobuf_messages", m) for m in e.protobuf_messages]
     wanted += _registry_names(tree)
+    by_kind = {"services": symbols.services, "rpcs": symbols.methods, "messages": symbols.messages}
     for source, label, symbol in wanted:
-        kind = label.rsplit("_", 1)[-1]
-        defined = {"services": symbols.services, "rpcs": symbols.methods, "methods": symbols.methods}.get(
-            kind, symbols.messages
-        )
+        kind = label.removeprefix("protobuf_")
+        defined = by_kind[kind]
         if symbol not in defined:
             yield finding(
                 "GSP-E031",
@@ -80,7 +79,7 @@ def _registry_names(tree: EvidenceTree) -> list[tuple[str, str, str]]:
     if not isinstance(obj, dict):
         return []
     out: list[tuple[str, str, str]] = []
-    for key, _ in REGISTRY_NAMES:
+    for key in REGISTRY_NAMES:
         names = obj.get(key)
         if isinstance(names, list):
             out += [(link.path, key, n) for n in names if isinstance(n, str)]
