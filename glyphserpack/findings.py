@@ -48,6 +48,13 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
     "GSP-E020": ("error", "certificate's revocation_bundle_hash differs from the revocation set of its time"),
     "GSP-E021": ("error", "certificate's trace_final_hash differs from its trace"),
     "GSP-E022": ("error", "trace a certificate commits to is missing, altered or not a trace sidecar"),
+    # GSP-E030..E035: external interfaces read with their tools (evidence/attest/interfaces.py)
+    "GSP-E030": ("error", "OpenAPI attachment is not a valid OpenAPI 3.x document"),
+    "GSP-E031": ("error", "operation, service or message the evidence names is not defined by its interface files"),
+    "GSP-E032": ("error", "Protobuf sources do not compile"),
+    "GSP-E033": ("error", "Protobuf import leaves the evidence tree"),
+    "GSP-E034": ("error", "JUnit report unreadable, too large or inconsistent with itself"),
+    "GSP-E035": ("error", "JUnit report counts differ from what the evidence claims"),
     # GSP-E040..E049: what attachments say, against what the evidence claims (issue 13)
     "GSP-E040": ("error", "security-case evidence pointer does not resolve in the document it cites"),
     "GSP-E041": ("error", "chaos recovery transcript unreadable or malformed"),

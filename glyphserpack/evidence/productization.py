@@ -153,6 +153,9 @@ class SdkConformance(Strict):
     replay_safety: Verdict
     tests_total: int = Field(ge=0)
     tests_passed: int = Field(ge=0)
+    tests_failed: int = Field(default=0, ge=0, description="failures the JUnit report must record")
+    tests_errors: int = Field(default=0, ge=0, description="errors the JUnit report must record")
+    tests_skipped: int = Field(default=0, ge=0, description="skips the JUnit report must record")
 
 
 class ExternalInterfaces(DocumentBase):
@@ -165,6 +168,15 @@ class ExternalInterfaces(DocumentBase):
     protobuf: list[HashLink] = Field(min_length=1)
     protobuf_package: Ident
     sdks: list[SdkConformance] = Field(min_length=1)
+    openapi_operations: list[Ident] = Field(
+        default_factory=list, description="operationIds the OpenAPI document must define"
+    )
+    protobuf_services: list[Ident] = Field(
+        default_factory=list, description="fully qualified services the compiled .proto files must define"
+    )
+    protobuf_messages: list[Ident] = Field(
+        default_factory=list, description="fully qualified messages the compiled .proto files must define"
+    )
 
 
 # --- I.F security case (CONTRACTS.md §3) -------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Any
 from glyphserpack import canonical
 from glyphserpack.evidence.attest import chaos, evolution, security
 from glyphserpack.evidence.attest.evolution import months_between
+from glyphserpack.evidence.attest.interfaces import attest_external_interfaces
 from glyphserpack.evidence.loader import Document, EvidenceTree
 from glyphserpack.evidence.models import PROFILES, GraduationGate, ProfileBundle, RunEvidence
 from glyphserpack.evidence.productization import (
@@ -168,6 +169,7 @@ def _external_interfaces(tree: EvidenceTree, doc: Document, profile: str) -> Ite
     reg = tree.manifest.operator_registry
     if reg is not None and reg.sha256 != e.operator_registry_root_hash:
         yield finding("GSP-E018", doc.path, "operator_registry_root_hash: differs from the release's operator_registry")
+    yield from attest_external_interfaces(tree, doc.path, e)
 
 
 def _security_case(tree: EvidenceTree, doc: Document, profile: str) -> Iterator[Finding]:

@@ -1,0 +1,119 @@
+"""JUnit XML: an SDK's report parsed with junitparser; its counts are what the evidence claims.
+
+Counts are recomputed from the ``<testcase>`` elements (a case's first result decides:
+failure, error or skipped, otherwise passed), checked against each suite's own attributes and
+then against the evidence's ``tests_*`` claims. The size is checked before parsing, and a
+document type declaration (entities) is refused: a test report never needs one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from xml.etree.ElementTree import ParseError
+
+from junitparser import Error, Failure, JUnitXml, JUnitXmlError, Skipped, TestSuite
+
+from glyphserpack.evidence.attest._attachment import AttachmentUnreadable, read_attachment
+from glyphserpack.evidence.loader import EvidenceTree
+from glyphserpack.evidence.productization import SdkConformance
+from glyphserpack.findings import Finding, finding
+
+__all__ = ["JUNIT_LIMIT", "Counts", "check_sdk_report", "count_cases"]
+
+#: Largest JUnit report parsed. A real SDK conformance report is a few MB at most.
+JUNIT_LIMIT = 32 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Counts:
+    tests: int = 0
+    failures: int = 0
+    errors: int = 0
+    skipped: int = 0
+
+    @property
+    def passed(self) -> int:
+        return self.tests - self.failures - self.errors - self.skipped
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(
+            self.tests + other.tests,
+            self.failures + other.failures,
+            self.errors + other.errors,
+            self.skipped + other.skipped,
+        )
+
+
+def count_cases(suite: TestSuite) -> Counts:
+    """Counts recomputed from a suite's ``<testcase>`` elements."""
+    failures = errors = skipped = tests = 0
+    for case in suite:
+        tests += 1
+        results = case.result
+        if results:
+            first = results[0]
+            failures += isinstance(first, Failure)
+            errors += isinstance(first, Error)
+            skipped += isinstance(first, Skipped)
+    return Counts(tests, failures, errors, skipped)
+
+
+def _attr(suite: TestSuite, name: str) -> int | None:
+    raw = suite._elem.get(name)  # junitparser's typed properties default missing attributes to 0
+    try:
+        return int(raw) if raw is not None else None
+    except ValueError:
+        return -1
+
+
+def check_sdk_report(tree: EvidenceTree, doc_path: str, i: int, sdk: SdkConformance) -> Iterator[Finding]:
+    """GSP-E034 when the report is unreadable or disagrees with itself, GSP-E035 when it contradicts the claim."""
+    name = sdk.report.path
+    who = f"{doc_path} sdks[{i}] ({sdk.language})"
+    try:
+        data = read_attachment(tree, sdk.report, limit=JUNIT_LIMIT)
+    except AttachmentUnreadable as exc:
+        yield finding("GSP-E034", name, f"{who} report: {exc.reason}")
+        return
+    if data is None:
+        return
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        yield finding("GSP-E034", name, f"{who} report: has a document type declaration; JUnit XML needs none")
+        return
+    try:
+        xml = JUnitXml.fromstring(data)
+    except (ParseError, JUnitXmlError) as exc:
+        yield finding("GSP-E034", name, f"{who} report: not JUnit XML ({exc})")
+        return
+    total = Counts()
+    suites = list(xml)
+    if not suites:
+        yield finding("GSP-E034", name, f"{who} report: no <testsuite>")
+        return
+    for suite in suites:
+        counted = count_cases(suite)
+        total += counted
+        for attr, value in (
+            ("tests", counted.tests),
+            ("failures", counted.failures),
+            ("errors", counted.errors),
+            ("skipped", counted.skipped),
+        ):
+            stated = _attr(suite, attr)
+            if stated is not None and stated != value:
+                yield finding(
+                    "GSP-E034",
+                    name,
+                    f"suite {suite.name!r} states {attr}={stated} but lists {value} such <testcase> elements",
+                )
+    claimed = Counts(sdk.tests_total, sdk.tests_failed, sdk.tests_errors, sdk.tests_skipped)
+    for label, claim, actual in (
+        ("tests_total", claimed.tests, total.tests),
+        ("tests_passed", sdk.tests_passed, total.passed),
+        ("tests_failed", claimed.failures, total.failures),
+        ("tests_errors", claimed.errors, total.errors),
+        ("tests_skipped", claimed.skipped, total.skipped),
+    ):
+        if claim != actual:
+            yield finding("GSP-E035", name, f"{who} claims {label} {claim}; the report has {actual}")
