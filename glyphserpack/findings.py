@@ -62,6 +62,13 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
     "GSP-E043": ("error", "compatibility table unreadable or malformed"),
     "GSP-E044": ("error", "compatibility table contradicts the evolution policy"),
     "GSP-E045": ("error", "deprecation window shorter than a profile's published guarantee"),
+    # GSP-E06x: what attachments say, held against what the evidence claims (issue 13)
+    "GSP-E060": ("error", "certification record not bound to its evidence"),
+    "GSP-E061": ("error", "conformance report contradicts the certification bundle"),
+    "GSP-E062": ("error", "performance baseline or results contradict the tier document"),
+    "GSP-E063": ("error", "tier's env_manifest_hash is not the release's environment manifest"),
+    "GSP-E064": ("error", "SBOM invalid against its CycloneDX schema"),
+    "GSP-E065": ("error", "attachment too large or malformed to attest"),
     # --- GSP-E1xx: packs ---------------------------------------------------------------
     "GSP-E101": ("error", "pack cannot be read as a pack"),
     "GSP-E102": ("error", "seek table inconsistent with the frames"),

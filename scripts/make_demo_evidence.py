@@ -262,7 +262,9 @@ def build(out: Path) -> None:
         base = f"attachments/certification/{rid}"
         return {
             "package_manifest": t.json(
-                f"{base}/package_manifest.json", {"record_id": rid, "adapter_id": adapter, "members": 5}
+                f"{base}/package_manifest.json",
+                # binary_sha256: what the bundle's adapter fingerprint must equal (attest/certification.py)
+                {"record_id": rid, "adapter_id": adapter, "members": 5, "binary_sha256": h(f"{adapter}-binary").hex()},
             ),
             "contract_bundle": t.file(
                 f"{base}/contract_bundle.cbor",
@@ -770,7 +772,7 @@ def build(out: Path) -> None:
         tiers.append(
             {
                 "tier": tier,
-                "env_manifest_hash": h(f"env-{tier}").hex(),
+                "env_manifest_hash": env["sha256"],  # bound to release.yaml env_manifest (attest/performance.py)
                 "workload_ids": workloads,
                 "baseline": t.json(
                     f"attachments/performance/{tier}.baseline.json",
@@ -778,7 +780,12 @@ def build(out: Path) -> None:
                 ),
                 "results": t.json(
                     f"attachments/performance/{tier}.results.json",
-                    {"tier": tier, "release": VERSION, "metrics": {m[0]: m[4] for m in metrics}},
+                    {
+                        "tier": tier,
+                        "release": VERSION,
+                        "env_manifest_sha256": env["sha256"],
+                        "metrics": {m[0]: m[4] for m in metrics},
+                    },
                 ),
                 "metrics": [
                     {"name": n, "unit": u, "direction": d, "baseline": b, "observed": o, "tolerance_ratio": 0.05}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from glyphserpack.evidence.attest.sbom import check_release_sbom
 from glyphserpack.evidence.bindings import certificate_bindings
 from glyphserpack.evidence.certificates import SIGNED_KINDS
 from glyphserpack.evidence.loader import Document, EvidenceTree
@@ -241,6 +242,7 @@ def check(tree: EvidenceTree, profile: str) -> CheckResult:
         if rule is not None:
             ws = workstream_for_path(tree, doc.path)
             attributed.extend((ws, f) for f in rule(tree, doc, profile))
+    attributed.extend(("R.1", f) for f in check_release_sbom(tree))  # the release SBOM's content
     _duplicates(tree, attributed)
     sig_ok = _verify_signatures(tree, attributed)  # 10
     revoked = _revocations(tree, sig_ok, attributed)

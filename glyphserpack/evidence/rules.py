@@ -13,8 +13,10 @@ from typing import Any
 
 from glyphserpack import canonical
 from glyphserpack.evidence.attest import chaos, evolution, security
+from glyphserpack.evidence.attest.certification import bind_records
 from glyphserpack.evidence.attest.evolution import months_between
 from glyphserpack.evidence.attest.interfaces import attest_external_interfaces
+from glyphserpack.evidence.attest.performance import attest_performance
 from glyphserpack.evidence.loader import Document, EvidenceTree
 from glyphserpack.evidence.models import PROFILES, GraduationGate, ProfileBundle, RunEvidence
 from glyphserpack.evidence.productization import (
@@ -138,6 +140,7 @@ def _certification_bundle(tree: EvidenceTree, doc: Document, profile: str) -> It
         target = tree.documents.get(link.path)
         if target is not None and target.kind != "certification_record":
             yield finding("GSP-E015", doc.path, f"certification_records[{i}]: {link.path} is a {target.kind}")
+    yield from bind_records(tree, doc)  # what the attachments say (attest/certification.py)
 
 
 def _reference_stack(tree: EvidenceTree, doc: Document, profile: str) -> Iterator[Finding]:
@@ -245,6 +248,7 @@ def _performance(tree: EvidenceTree, doc: Document, profile: str) -> Iterator[Fi
                 doc.path,
                 f"tiers[{i}] ({t.tier}): performance regression in {', '.join(failed) or 'verdict'}",
             )
+    yield from attest_performance(tree, doc)  # the baseline/results files themselves (attest/performance.py)
 
 
 def _chaos(tree: EvidenceTree, doc: Document, profile: str) -> Iterator[Finding]:

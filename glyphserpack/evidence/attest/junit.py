@@ -19,7 +19,7 @@ from glyphserpack.evidence.loader import EvidenceTree
 from glyphserpack.evidence.productization import SdkConformance
 from glyphserpack.findings import Finding, finding
 
-__all__ = ["JUNIT_LIMIT", "Counts", "check_sdk_report", "count_cases"]
+__all__ = ["JUNIT_LIMIT", "Counts", "check_sdk_report", "count_cases", "parse_junit"]
 
 #: Largest JUnit report parsed. A real SDK conformance report is a few MB at most.
 JUNIT_LIMIT = 32 * 1024 * 1024
@@ -65,6 +65,45 @@ def _attr(suite: TestSuite, name: str) -> int | None:
         return int(raw) if raw is not None else None
     except ValueError:
         return -1
+
+
+def parse_junit(data: bytes) -> Counts:
+    """Totals of a conformance report (certification binding); ValueError, with a reason, when it is not JUnit.
+
+    Declared ``tests`` count (a suite may list fewer cases than it ran), but never fewer than
+    the listed cases; failures, errors and skips are the larger of what a suite states and what
+    its cases show, so a report cannot claim to pass over a failing case.
+    """
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise ValueError("has a DOCTYPE or entity declaration (refused)")
+    try:
+        xml = JUnitXml.fromstring(data)
+    except ParseError as exc:
+        raise ValueError(f"not well-formed XML ({exc})") from None
+    except JUnitXmlError:
+        raise ValueError("root element is not <testsuites> or <testsuite>") from None
+    suites = [xml] if isinstance(xml, TestSuite) else list(xml)
+    if not suites:
+        raise ValueError("has no <testsuite>")
+    total = Counts()
+    for suite in suites:
+        counted = count_cases(suite)
+        stated = {a: _attr(suite, a) for a in ("tests", "failures", "errors", "skipped")}
+        for attr, value in stated.items():
+            if value is not None and value < 0:
+                raise ValueError(f"<testsuite {suite.name or ''}> {attr} is not a whole number")
+        declared = stated["tests"] or 0
+        if counted.tests > declared:
+            raise ValueError(
+                f"<testsuite {suite.name or ''}> holds {counted.tests} cases but declares tests={declared}"
+            )
+        total += Counts(
+            declared,
+            max(stated["failures"] or 0, counted.failures),
+            max(stated["errors"] or 0, counted.errors),
+            max(stated["skipped"] or 0, counted.skipped),
+        )
+    return total
 
 
 def check_sdk_report(tree: EvidenceTree, doc_path: str, i: int, sdk: SdkConformance) -> Iterator[Finding]:
