@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from conftest import shot
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 #: mkdocs-material builds its search index in a web worker on first use; on a loaded 2-core
 #: machine that has taken over 10 s. A wait, not a timing assertion: the result is what is tested.
@@ -17,13 +18,32 @@ def _url(site: Path, rel: str) -> str:
     return (site / rel).resolve().as_uri()
 
 
+def _search(page: Any, query: str, result: str) -> Any:
+    """Type ``query`` into the search box as a person does and wait for ``result`` to show.
+
+    In full-suite runs on a loaded machine the first query has (rarely) gone unanswered: typed
+    before Material's search had wired itself up. A person types again; so do we, three times
+    at most, within the same overall wait.
+    """
+    box = page.locator("input.md-search__input")
+    hit = page.locator(result).first
+    for attempt in range(3):
+        box.fill("")
+        box.press_sequentially(query)
+        try:
+            hit.wait_for(timeout=SEARCH_WAIT_MS // 3)
+            return hit
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 def test_search_finds_a_certificate_and_opens_it(demo_site: Path, page: Any) -> None:
     registry = json.loads((demo_site / "api" / "registry.json").read_text())
     cert = next(c for c in registry["certificates"] if c["kind"] == "execution_certificate")
     page.goto(_url(demo_site, "index.html"))
-    page.fill("input.md-search__input", cert["id"])
-    hit = page.locator(f'.md-search-result__item a[href*="{cert["page"]}"]').first
-    hit.wait_for(timeout=SEARCH_WAIT_MS)
+    hit = _search(page, cert["id"], f'.md-search-result__item a[href*="{cert["page"]}"]')
     shot(page, "search-certificate")
     hit.click()
     page.wait_for_load_state()
@@ -113,8 +133,7 @@ def test_hostile_evidence_renders_as_text_and_runs_nothing(hostile_site: Path, p
     assert seen_payload >= 3  # security case, certificate page (metadata), certification record page
     # search results are rendered as HTML by Material: the hostile vendor name must stay text
     page.goto(_url(hostile_site, "index.html"))
-    page.fill("input.md-search__input", "cert-backend-cpu-ref-2026")
-    page.locator(".md-search-result__item").first.wait_for(timeout=SEARCH_WAIT_MS)
+    _search(page, "cert-backend-cpu-ref-2026", ".md-search-result__item")
     page.wait_for_timeout(200)
     assert page.evaluate("() => window.__pwned") is None
     assert "window.__pwned=1</script>" in page.locator(".md-search-result").inner_text()
