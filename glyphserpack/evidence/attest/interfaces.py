@@ -13,10 +13,10 @@ from collections.abc import Iterator
 
 from glyphserpack._internal.docload import DOCUMENT_LIMIT, parse_document
 from glyphserpack.errors import InputError
-from glyphserpack.evidence.attest._attachment import AttachmentUnreadable, read_attachment
 from glyphserpack.evidence.attest.junit import check_sdk_report
 from glyphserpack.evidence.attest.openapi import check_openapi
 from glyphserpack.evidence.attest.protobuf import ProtoSymbols, compile_protos
+from glyphserpack.evidence.attest.reading import AttachmentError, linked_bytes
 from glyphserpack.evidence.loader import EvidenceTree
 from glyphserpack.evidence.productization import ExternalInterfaces
 from glyphserpack.findings import Finding, finding
@@ -72,9 +72,9 @@ def _registry_names(tree: EvidenceTree) -> list[tuple[str, str, str]]:
     if link is None:
         return []
     try:
-        data = read_attachment(tree, link, limit=DOCUMENT_LIMIT)
+        data = linked_bytes(tree, link, limit=DOCUMENT_LIMIT)
         obj = parse_document(data, name=link.path, fmt="json") if data is not None else None
-    except (AttachmentUnreadable, InputError):
+    except (AttachmentError, InputError):
         return []  # the registry's own readability is the release manifest's business, not this rule's
     if not isinstance(obj, dict):
         return []

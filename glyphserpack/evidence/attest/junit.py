@@ -14,7 +14,7 @@ from xml.etree.ElementTree import ParseError
 
 from junitparser import Error, Failure, JUnitXml, JUnitXmlError, Skipped, TestSuite
 
-from glyphserpack.evidence.attest._attachment import AttachmentUnreadable, read_attachment
+from glyphserpack.evidence.attest.reading import AttachmentError, linked_bytes
 from glyphserpack.evidence.loader import EvidenceTree
 from glyphserpack.evidence.productization import SdkConformance
 from glyphserpack.findings import Finding, finding
@@ -111,8 +111,8 @@ def check_sdk_report(tree: EvidenceTree, doc_path: str, i: int, sdk: SdkConforma
     name = sdk.report.path
     who = f"{doc_path} sdks[{i}] ({sdk.language})"
     try:
-        data = read_attachment(tree, sdk.report, limit=JUNIT_LIMIT)
-    except AttachmentUnreadable as exc:
+        data = linked_bytes(tree, sdk.report, limit=JUNIT_LIMIT)
+    except AttachmentError as exc:
         yield finding("GSP-E034", name, f"{who} report: {exc.reason}")
         return
     if data is None:

@@ -16,7 +16,7 @@ from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 from glyphserpack._internal.docload import DOCUMENT_LIMIT, parse_document
 from glyphserpack.errors import InputError
-from glyphserpack.evidence.attest._attachment import AttachmentUnreadable, read_attachment
+from glyphserpack.evidence.attest.reading import AttachmentError, linked_bytes
 from glyphserpack.evidence.loader import EvidenceTree
 from glyphserpack.evidence.productization import ExternalInterfaces
 from glyphserpack.findings import Finding, finding
@@ -94,8 +94,8 @@ def check_openapi(tree: EvidenceTree, doc_path: str, e: ExternalInterfaces) -> I
     """GSP-E030 when the attachment is not a valid OpenAPI 3.x document, GSP-E031 for missing operations."""
     name = e.openapi.path
     try:
-        data = read_attachment(tree, e.openapi, limit=DOCUMENT_LIMIT)
-    except AttachmentUnreadable as exc:
+        data = linked_bytes(tree, e.openapi, limit=DOCUMENT_LIMIT)
+    except AttachmentError as exc:
         yield finding("GSP-E030", name, f"{doc_path} openapi: {exc.reason}")
         return
     if data is None:

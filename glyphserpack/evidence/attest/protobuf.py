@@ -22,7 +22,7 @@ from google.protobuf import descriptor_pb2
 from glyphserpack._internal.docload import DOCUMENT_LIMIT
 from glyphserpack._internal.fsio import check_relative_name
 from glyphserpack.errors import UnsafePathError
-from glyphserpack.evidence.attest._attachment import AttachmentUnreadable, read_attachment
+from glyphserpack.evidence.attest.reading import AttachmentError, linked_bytes
 from glyphserpack.evidence.loader import EvidenceTree
 from glyphserpack.evidence.models import HashLink
 from glyphserpack.findings import Finding, finding
@@ -91,8 +91,8 @@ def compile_protos(
     sources: dict[str, bytes] = {}
     for link in links:
         try:
-            data = read_attachment(tree, link, limit=DOCUMENT_LIMIT)
-        except AttachmentUnreadable as exc:
+            data = linked_bytes(tree, link, limit=DOCUMENT_LIMIT)
+        except AttachmentError as exc:
             findings.append(finding("GSP-E032", link.path, f"{doc_path} protobuf: {exc.reason}"))
             continue
         if data is None:

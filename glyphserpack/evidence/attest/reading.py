@@ -12,7 +12,7 @@ from typing import Any
 
 from glyphserpack._internal.docload import DOCUMENT_LIMIT, parse_document
 from glyphserpack._internal.fsio import read_bounded, resolve_inside
-from glyphserpack.errors import GlyphserpackError, InputError
+from glyphserpack.errors import GlyphserpackError, InputError, InputTooLargeError
 from glyphserpack.evidence.loader import EvidenceTree
 from glyphserpack.evidence.models import HashLink
 
@@ -20,23 +20,39 @@ __all__ = ["AttachmentError", "linked_bytes", "linked_object"]
 
 
 class AttachmentError(Exception):
-    """An attachment cannot be read as what it claims to be; ``str()`` names the file."""
+    """An attachment cannot be judged: ``reason`` says why (no local path), ``str()`` names the file too."""
+
+    def __init__(self, path: str, reason: str, *, too_large: bool = False) -> None:
+        super().__init__(reason if reason.startswith(path) else f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+        self.too_large = too_large
 
 
 def linked_bytes(tree: EvidenceTree, link: HashLink, *, limit: int) -> bytes | None:
     """The bytes behind a verified link, or None when the loader already reported the link broken.
 
-    The bytes are re-hashed after reading: a file changed since loading is not what the release
-    committed to, so nothing may be concluded from it.
+    The size is checked (fstat) before anything is read, and the bytes are re-hashed after
+    reading: a file changed since loading is not what the release committed to, so nothing may
+    be concluded from it. Raises :class:`AttachmentError` otherwise.
     """
     if not tree.link_ok(link):
         return None
+    target = tree.root / link.path
     try:
-        data = read_bounded(resolve_inside(tree.root, link.path, what=link.path), limit, what=f"{link.path}:")
+        target = resolve_inside(tree.root, link.path, what=link.path)
+        data = read_bounded(target, limit, what=link.path)
+    except InputTooLargeError:
+        size = target.stat().st_size
+        raise AttachmentError(
+            link.path,
+            f"{size} bytes, more than the {limit}-byte limit for this kind of attachment; not parsed",
+            too_large=True,
+        ) from None
     except GlyphserpackError as exc:
-        raise AttachmentError(exc.message.replace(f"{tree.root}/", "")) from None
+        raise AttachmentError(link.path, exc.message.replace(f"{tree.root}/", "")) from None
     if hashlib.sha256(data).hexdigest() != link.sha256:
-        raise AttachmentError(f"{link.path}: changed while it was being checked")
+        raise AttachmentError(link.path, "changed since the tree was loaded; not parsed")
     return data
 
 
@@ -61,4 +77,4 @@ def linked_object(tree: EvidenceTree, link: HashLink) -> Any:
     try:
         return parse_document(data, name=link.path)
     except InputError as exc:
-        raise AttachmentError(exc.message) from None
+        raise AttachmentError(link.path, exc.message) from None
