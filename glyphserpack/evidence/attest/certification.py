@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from glyphserpack.evidence.attest.junit import parse_junit
-from glyphserpack.evidence.attest.pinned import read_json, read_pinned
+from glyphserpack.evidence.attest.reading import read_json, read_pinned
 from glyphserpack.evidence.attest.sbom import check_sbom
 from glyphserpack.evidence.certificates import CertificationRecord
 from glyphserpack.evidence.loader import Document, EvidenceTree

@@ -21,7 +21,7 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
-from glyphserpack.evidence.attest.pinned import read_json
+from glyphserpack.evidence.attest.reading import read_json
 from glyphserpack.evidence.loader import Document, EvidenceTree
 from glyphserpack.evidence.productization import PerfMetric, PerformanceTiers, PerfTier
 from glyphserpack.findings import Finding, finding

@@ -1,8 +1,11 @@
-"""Hostile-input reading of attachments for the attestation checks.
+"""Hostile-input reading of attachments for the attestation checks: the one reader.
 
-Attachments are read only through a hash link the loader has already verified, only inside
-the tree (no absolute paths, ``..`` or links: :func:`resolve_inside`), and only up to a size
-cap, so a check can never be pointed at a file the release did not commit to.
+Attachments are read only inside the tree (no absolute paths, ``..`` or links:
+:func:`resolve_inside`), only up to a size cap checked before reading, and only when the bytes
+read still match their pin, so a check can never be pointed at a file the release did not
+commit to. :func:`linked_bytes` / :func:`linked_object` read links the loader verified;
+:func:`read_pinned` / :func:`read_json` read links the loader does not check itself (those
+inside signed records), where a missing or altered file is an answer, not an error.
 """
 
 from __future__ import annotations
@@ -16,17 +19,21 @@ from glyphserpack.errors import GlyphserpackError, InputError, InputTooLargeErro
 from glyphserpack.evidence.loader import EvidenceTree
 from glyphserpack.evidence.models import HashLink
 
-__all__ = ["AttachmentError", "linked_bytes", "linked_object"]
+__all__ = ["PARSE_LIMIT", "AttachmentError", "PinnedRead", "linked_bytes", "linked_object", "read_json", "read_pinned"]
+
+#: Largest attachment :func:`read_pinned` parses by default (JSON results, manifests, JUnit reports).
+PARSE_LIMIT = 16 * 1024 * 1024
 
 
 class AttachmentError(Exception):
     """An attachment cannot be judged: ``reason`` says why (no local path), ``str()`` names the file too."""
 
-    def __init__(self, path: str, reason: str, *, too_large: bool = False) -> None:
+    def __init__(self, path: str, reason: str, *, too_large: bool = False, changed: bool = False) -> None:
         super().__init__(reason if reason.startswith(path) else f"{path}: {reason}")
         self.path = path
         self.reason = reason
         self.too_large = too_large
+        self.changed = changed
 
 
 def linked_bytes(tree: EvidenceTree, link: HashLink, *, limit: int) -> bytes | None:
@@ -38,6 +45,11 @@ def linked_bytes(tree: EvidenceTree, link: HashLink, *, limit: int) -> bytes | N
     """
     if not tree.link_ok(link):
         return None
+    return _read_checked(tree, link, limit)
+
+
+def _read_checked(tree: EvidenceTree, link: HashLink, limit: int) -> bytes:
+    """``link``'s bytes, read inside the tree under ``limit`` and matching the pin, or AttachmentError."""
     target = tree.root / link.path
     try:
         target = resolve_inside(tree.root, link.path, what=link.path)
@@ -52,7 +64,7 @@ def linked_bytes(tree: EvidenceTree, link: HashLink, *, limit: int) -> bytes | N
     except GlyphserpackError as exc:
         raise AttachmentError(link.path, exc.message.replace(f"{tree.root}/", "")) from None
     if hashlib.sha256(data).hexdigest() != link.sha256:
-        raise AttachmentError(link.path, "changed since the tree was loaded; not parsed")
+        raise AttachmentError(link.path, "changed since the tree was loaded; not parsed", changed=True)
     return data
 
 
@@ -78,3 +90,40 @@ def linked_object(tree: EvidenceTree, link: HashLink) -> Any:
         return parse_document(data, name=link.path)
     except InputError as exc:
         raise AttachmentError(link.path, exc.message) from None
+
+
+class PinnedRead:
+    """The outcome of one read: ``data`` when the pinned bytes were read, else why not (``problem``).
+
+    ``unusable`` marks trouble the loader did not report (too large to parse, not JSON): the
+    attestation check reports it (GSP-E065). Missing or altered files are the loader's.
+    """
+
+    __slots__ = ("data", "obj", "problem", "unusable")
+
+    def __init__(self, data: bytes | None, problem: str = "", *, unusable: bool = False, obj: Any = None) -> None:
+        self.data = data
+        self.problem = problem
+        self.unusable = unusable
+        self.obj = obj
+
+
+def read_pinned(tree: EvidenceTree, link: HashLink, *, limit: int = PARSE_LIMIT) -> PinnedRead:
+    """The bytes of ``link`` if the file exists inside the tree, fits ``limit`` and matches its pin."""
+    try:
+        return PinnedRead(_read_checked(tree, link, limit))
+    except AttachmentError as exc:
+        if exc.too_large:
+            return PinnedRead(None, f"larger than the {limit}-byte limit for parsing", unusable=True)
+        return PinnedRead(None, "bytes differ from their pin" if exc.changed else "missing or unreadable")
+
+
+def read_json(tree: EvidenceTree, link: HashLink, *, limit: int = PARSE_LIMIT) -> PinnedRead:
+    """A pinned JSON attachment: ``obj`` holds the parsed value when ``data`` is not None."""
+    got = read_pinned(tree, link, limit=limit)
+    if got.data is None:
+        return got
+    try:
+        return PinnedRead(got.data, obj=parse_document(got.data, name=link.path, fmt="json"))
+    except InputError as exc:
+        return PinnedRead(None, f"not JSON: {exc.message}", unusable=True)

@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from glyphserpack._internal import jsontext
-from glyphserpack.evidence.attest.pinned import read_pinned
+from glyphserpack.evidence.attest.reading import read_pinned
 from glyphserpack.evidence.loader import EvidenceTree
 from glyphserpack.evidence.models import HashLink
 from glyphserpack.findings import Finding, finding
