@@ -106,15 +106,36 @@ def cert() -> None:
 
 
 _log_options = [
+    click.option("--trust", "trust_dir", type=_DIR, help="Trust store (default: the evidence tree's)."),
+    click.option("--force", is_flag=True, help="Replace an existing -o file."),
     click.option("--log", "log_dir", type=_DIR, help=_LOG_HELP),
     click.option("--log-key", type=_FILE, help="The registry log's private key (with --log)."),
 ]
+_TREE_HELP = "Evidence tree holding FILE (default: found above FILE)."
 
 
 def _with_log(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--trust, --force, --log and --log-key: the options every signing command shares."""
     for option in reversed(_log_options):
         fn = option(fn)
     return fn
+
+
+@dataclass(frozen=True)
+class _Target:
+    """The signed file a revocation or renewal is about, and the tree that holds it."""
+
+    data: bytes
+    root: Path | None
+    tree: EvidenceTree | None
+    path: str
+
+    @classmethod
+    def open(cls, file: Path, evidence_dir: Path | None) -> _Target:
+        root = evidence_dir or _tree_root(file)
+        tree = load_tree(root) if root is not None else None
+        data = read_bounded(file, ATTACHMENT_LIMIT, what="certificate file")
+        return cls(data, root, tree, _in_tree(file, root) if root is not None else file.name)
 
 
 @cert.command("issue")
@@ -122,8 +143,6 @@ def _with_log(fn: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--key", "key_file", required=True, type=_FILE, help="Signing key (PKCS#8 PEM).")
 @click.option("-o", "--output", "out", required=True, type=_FILE, help="Signed file to write (.cbor).")
 @click.option("--evidence", "evidence_dir", required=True, type=_DIR, help="Evidence tree the document binds to.")
-@click.option("--trust", "trust_dir", type=_DIR, help="Trust store (default: the evidence tree's).")
-@click.option("--force", is_flag=True, help="Replace an existing -o file.")
 @_with_log
 def issue_cmd(
     spec: Path,
@@ -162,9 +181,7 @@ def issue_cmd(
 @click.option("--at", help="Revocation time (default: SOURCE_DATE_EPOCH, else now).")
 @click.option("--id", "revocation_id", help="revocation_id (default: rev-<first 16 hex of FILE's SHA-256>).")
 @click.option("--issuer", help="Issuer text (default: the signing key's owner in the trust store).")
-@click.option("--evidence", "evidence_dir", type=_DIR, help="Evidence tree holding FILE (default: found above FILE).")
-@click.option("--trust", "trust_dir", type=_DIR, help="Trust store (default: the evidence tree's).")
-@click.option("--force", is_flag=True, help="Replace an existing -o file.")
+@click.option("--evidence", "evidence_dir", type=_DIR, help=_TREE_HELP)
 @_with_log
 def revoke_cmd(
     file: Path,
@@ -186,17 +203,14 @@ def revoke_cmd(
     Example:
       glyphserpack cert revoke evidence/certification/records/r.cbor --reason privilegeWithdrawn --key ca.key
     """
-    root = evidence_dir or _tree_root(file)
-    tree = load_tree(root) if root is not None else None
+    t = _Target.open(file, evidence_dir)
     log = _Log.open(log_dir, log_key)
-    data = read_bounded(file, ATTACHMENT_LIMIT, what="certificate file")
-    path = _in_tree(file, root) if root is not None else file.name
-    key = _key(key_file)
-    trust = _trust(trust_dir, tree, "cert revoke")
     signed = issuing.revoke(
-        data, key, path=path, reason=reason, at=now_utc(at), tree=tree, trust=trust,
-        revocation_id=revocation_id, issuer=issuer, out_path="revocation",
+        t.data, _key(key_file), path=t.path, reason=reason, at=now_utc(at), tree=t.tree,
+        trust=_trust(trust_dir, t.tree, "cert revoke"), revocation_id=revocation_id, issuer=issuer,
+        out_path="revocation",
     )  # fmt: skip
+    root = t.root
     if out is None:
         if root is None:
             raise UsageError("-o: FILE is in no evidence tree; say where the revocation goes")
@@ -215,9 +229,7 @@ def revoke_cmd(
 @click.option("-o", "--output", "out", required=True, type=_FILE, help="Signed file to write (.cbor).")
 @click.option("--at", help="Issue time of the renewal (default: SOURCE_DATE_EPOCH, else now).")
 @click.option("--id", "new_id", help="record_id of a renewed record (default: OLD-rYYYYMMDD).")
-@click.option("--evidence", "evidence_dir", type=_DIR, help="Evidence tree holding FILE (default: found above FILE).")
-@click.option("--trust", "trust_dir", type=_DIR, help="Trust store (default: the evidence tree's).")
-@click.option("--force", is_flag=True, help="Replace an existing -o file.")
+@click.option("--evidence", "evidence_dir", type=_DIR, help=_TREE_HELP)
 @_with_log
 def renew_cmd(
     file: Path,
@@ -240,22 +252,19 @@ def renew_cmd(
         --valid-until 2028-08-15T00:00:00Z -o evidence/certification/records/r2.cbor
     """
     _refuse_existing(out, force)
-    root = evidence_dir or _tree_root(file)
-    if root is None:
+    t = _Target.open(file, evidence_dir)
+    if t.root is None or t.tree is None:
         raise UsageError("--evidence: FILE is in no evidence tree; a renewal is checked against its evidence")
-    tree = load_tree(root)
     log = _Log.open(log_dir, log_key)
-    data = read_bounded(file, ATTACHMENT_LIMIT, what="certificate file")
-    old_path = _in_tree(file, root)
     signed = issuing.renew(
-        data, _key(key_file), path=old_path, at=now_utc(at), valid_until=valid_until, tree=tree,
+        t.data, _key(key_file), path=t.path, at=now_utc(at), valid_until=valid_until, tree=t.tree,
         trust=TrustStore.load(trust_dir) if trust_dir is not None else None, new_id=new_id,
-        out_path=_in_tree(out, root),
+        out_path=_in_tree(out, t.root),
     )  # fmt: skip
     from glyphserpack.evidence.loader import Document
     from glyphserpack.log.cert_entries import renewed_entry
 
-    old_sha = tree.documents[old_path].sha256
+    old_sha = t.tree.documents[t.path].sha256
     doc: Document = signed.document
     _write(signed, out, log=log, entry=lambda: renewed_entry(doc, renews_sha256=old_sha))
     return 0

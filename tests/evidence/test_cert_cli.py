@@ -172,9 +172,12 @@ def test_renew_supersedes_the_old_record(reg: Path, capsys: pytest.CaptureFixtur
     assert check(load_tree(reg), "regulated").upgrade_gate_verdict == "PASS"
 
 
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
 def _nothing_written(root: Path, before: dict[str, bytes]) -> None:
-    after = {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
-    assert after == before
+    assert _snapshot(root) == before
 
 
 @pytest.mark.parametrize(
@@ -208,7 +211,7 @@ def test_bad_issue_is_refused_with_nothing_written(
         key = reg.parent / "ca-2025.pem"  # its trust window ended 2026-03-31
     elif case == "bad_pin":
         spec["package"] = dict(spec["package"], sbom={"path": f"{CPU_PACKAGE}/sbom.cdx.json", "sha256": "0" * 64})
-    before = {p.relative_to(reg).as_posix(): p.read_bytes() for p in reg.rglob("*") if p.is_file()}
+    before = _snapshot(reg)
     out = reg / "certification/records/new.cbor"
     got, _, err = run(
         capsys, "cert", "issue", write_spec(reg.parent / "s.yaml", spec), "--key", key, "--evidence", reg, "-o", out,
@@ -235,7 +238,7 @@ def test_bad_issue_is_refused_with_nothing_written(
 def test_bad_revocation_is_refused_with_nothing_written(
     reg: Path, capsys: pytest.CaptureFixture[str], target: str, extra: list[str], says: str
 ) -> None:
-    before = {p.relative_to(reg).as_posix(): p.read_bytes() for p in reg.rglob("*") if p.is_file()}
+    before = _snapshot(reg)
     args = ["--reason", "superseded", "--at", "2026-10-12T00:00:00Z", *extra]
     code, _, err = run(capsys, "cert", "revoke", reg / target, "--key", reg.parent / "ca.pem", *args)
     assert (code, says in err, "Traceback" in err) == (2, True, False), err
