@@ -110,6 +110,10 @@ def test_issued_record_and_certificate_pass_regulated(reg: Path, capsys: pytest.
     issued = reg.parent / "core-cert.cbor"
     code, _, err = run(capsys, "cert", "issue", cert_spec, "--key", ca, "--evidence", reg, "-o", issued)
     assert code == 0, err
+    original = decode_envelope((reg / CORE_CERT).read_bytes(), name=CORE_CERT).payload
+    made = decode_envelope(issued.read_bytes(), name="core-cert").payload
+    # every computed hash (trace chain, checkpoint, trust store, revocation set) equals the generator's
+    assert {k: v for k, v in made.items() if k != "key_id"} == {k: v for k, v in original.items() if k != "key_id"}
     rewrite(reg, CORE_CERT, issued.read_bytes())  # the run now carries the issued certificate
 
     result = check(load_tree(reg), "regulated")
@@ -189,6 +193,8 @@ def _nothing_written(root: Path, before: dict[str, bytes]) -> None:
         ("wrong_purpose", 2, "wrong_purpose"),
         ("expired_key", 2, "expired"),
         ("bad_pin", 2, "package.sbom: pins sha256"),
+        ("trace_twice", 2, "trace: give trace or trace_final_hash, not both"),
+        ("missing_trace", 2, "no such file"),
     ],
 )
 def test_bad_issue_is_refused_with_nothing_written(
@@ -209,6 +215,10 @@ def test_bad_issue_is_refused_with_nothing_written(
         extra = ["--trust", str(trust)]
     elif case == "expired_key":
         key = reg.parent / "ca-2025.pem"  # its trust window ended 2026-03-31
+    elif case == "trace_twice":
+        spec = certificate_spec(reg) | {"trace_final_hash": "0" * 64}
+    elif case == "missing_trace":
+        spec = certificate_spec(reg) | {"trace": "runs/core/none.jsonl"}
     elif case == "bad_pin":
         spec["package"] = dict(spec["package"], sbom={"path": f"{CPU_PACKAGE}/sbom.cdx.json", "sha256": "0" * 64})
     before = _snapshot(reg)
