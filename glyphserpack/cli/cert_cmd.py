@@ -15,7 +15,7 @@ from glyphserpack._internal.fsio import atomic_write, read_bounded
 from glyphserpack.cli.keys_cmd import now_utc, passphrase_for
 from glyphserpack.errors import UsageError
 from glyphserpack.evidence import issue as issuing
-from glyphserpack.evidence.certview import describe, list_tree
+from glyphserpack.evidence.certview import LogFacts, describe, list_tree
 from glyphserpack.evidence.loader import ATTACHMENT_LIMIT, EvidenceTree, load_tree
 from glyphserpack.keys import load_private_key
 from glyphserpack.trust import TrustStore
@@ -84,6 +84,18 @@ def _write(signed: issuing.Signed, out: Path, *, log: _Log | None, entry: Callab
 def _refuse_existing(out: Path, force: bool) -> None:
     if out.exists() and not force:
         raise UsageError(f"-o {out}: already exists; refusing to overwrite it (add --force to replace it)")
+
+
+def _log_facts(log_dir: Path | None) -> LogFacts | None:
+    """What the registry log records about each certificate (SHA-256 hex -> facts), or None."""
+    if log_dir is None:
+        return None
+    from glyphserpack.log import LogStore, decode_entry, derive_states
+
+    store = LogStore(log_dir)
+    size = store.open_checkpoint().checkpoint.size
+    report = derive_states((i, decode_entry(d, where=f"log entry {i}")) for i, d in store.iter_entries(size))
+    return {h.hex(): c.facts() for h, c in report.certificates.items()}
 
 
 def _trust(trust_dir: Path | None, tree: EvidenceTree | None, option: str) -> TrustStore:
@@ -275,8 +287,11 @@ def renew_cmd(
 @click.option("--trust", "trust_dir", type=_DIR, help="Check the signature against this trust store.")
 @click.option("--evidence", "evidence_dir", type=_DIR, help="Evidence tree: show FILE's status there.")
 @click.option("--at", help="Status at this time (default: the tree's release_time_utc).")
+@click.option("--log", "log_dir", type=_DIR, help="Registry log: merge its lifecycle events into the status.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def show_cmd(file: Path, trust_dir: Path | None, evidence_dir: Path | None, at: str | None, as_json: bool) -> int:
+def show_cmd(
+    file: Path, trust_dir: Path | None, evidence_dir: Path | None, at: str | None, log_dir: Path | None, as_json: bool
+) -> int:
     """Print a signed file's fields, signer, signature check and status.
 
     \b
@@ -291,6 +306,7 @@ def show_cmd(file: Path, trust_dir: Path | None, evidence_dir: Path | None, at: 
         trust=TrustStore.load(trust_dir) if trust_dir is not None else None,
         tree=tree,
         at=when,
+        log_facts=_log_facts(log_dir),
     )
     if as_json:
         click.echo(jsonout.dumps(info))
@@ -306,8 +322,9 @@ def show_cmd(file: Path, trust_dir: Path | None, evidence_dir: Path | None, at: 
 @cert.command("list")
 @click.argument("evidence_dir", type=_DIR)
 @click.option("--at", help="Status at this time (default: the tree's release_time_utc).")
+@click.option("--log", "log_dir", type=_DIR, help="Registry log: merge its lifecycle events into the status.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def list_cmd(evidence_dir: Path, at: str | None, as_json: bool) -> int:
+def list_cmd(evidence_dir: Path, at: str | None, log_dir: Path | None, as_json: bool) -> int:
     """List every certificate, certification record and revocation in a tree, with its status.
 
     \b
@@ -315,7 +332,7 @@ def list_cmd(evidence_dir: Path, at: str | None, as_json: bool) -> int:
       glyphserpack cert list evidence/ --at 2026-12-01T00:00:00Z
     """
     tree = load_tree(evidence_dir)
-    rows = list_tree(tree, at=at or tree.manifest.release_time_utc)
+    rows = list_tree(tree, at=at or tree.manifest.release_time_utc, log_facts=_log_facts(log_dir))
     if as_json:
         click.echo(jsonout.dumps([r.to_obj() for r in rows]))
     else:
