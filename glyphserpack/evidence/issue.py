@@ -32,7 +32,13 @@ from glyphserpack._internal.fsio import read_bounded, resolve_inside
 from glyphserpack.errors import EvidenceError, InputError, KeyMaterialError, UsageError, VerificationError
 from glyphserpack.evidence.attest.certification import bind_new_record
 from glyphserpack.evidence.bindings import parse_trace, revocation_bundle_hash, trace_final_hash, tree_revocations
-from glyphserpack.evidence.certificates import SIGNED_KINDS, CertificationRecord, decode_envelope, encode_envelope
+from glyphserpack.evidence.certificates import (
+    SIGNED_KINDS,
+    CertificationRecord,
+    CertPackage,
+    decode_envelope,
+    encode_envelope,
+)
 from glyphserpack.evidence.loader import ATTACHMENT_LIMIT, Document, EvidenceTree, validate_kind
 from glyphserpack.evidence.status import CERTIFICATE_KINDS, signature_status
 from glyphserpack.signing import key_id as compute_key_id
@@ -44,7 +50,7 @@ __all__ = ["COMPUTED_FIELDS", "FILE_FIELDS", "Signed", "issue", "renew", "revoke
 COMPUTED_FIELDS = ("key_id", "signature_algorithm", "trust_store_hash", "revocation_bundle_hash")
 #: Execution-certificate spec fields naming a file of the evidence tree -> the hash computed from it.
 FILE_FIELDS = {"trace": "trace_final_hash", "checkpoint": "checkpoint_hash"}
-_PACKAGE_MEMBERS = tuple(CertificationRecord.model_fields["package"].annotation.model_fields)  # type: ignore[union-attr]
+_PACKAGE_MEMBERS = tuple(CertPackage.model_fields)
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
