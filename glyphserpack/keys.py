@@ -32,6 +32,7 @@ __all__ = [
     "load_trust_dir",
     "revoke",
     "rotate",
+    "save_private_key",
     "show",
 ]
 
@@ -88,13 +89,7 @@ def generate(
     if path.exists() or os.path.islink(path):
         raise UsageError(f"key file {path}: already exists; refusing to overwrite a key")
     key = Ed25519PrivateKey.generate()
-    enc: serialization.KeySerializationEncryption = (
-        serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption()
-    )
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, enc)
-    atomic_write(path, pem, mode=0o600)
-    pub = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    atomic_write(public_path(path), pub)
+    save_private_key(path, key, passphrase=passphrase)
     kid = key_id(key)
     if trust_dir is not None:
         _add_key(trust_dir, key, owner, purposes, not_before, not_after)
@@ -119,6 +114,20 @@ def _add_key(
         not_after=not_after,
     )
     TrustStore.from_keys([*store.keys, entry], source=store.source).save(trust_dir)
+
+
+def save_private_key(path: Path, key: Ed25519PrivateKey, *, passphrase: bytes | None = None) -> None:
+    """Write ``key`` as PKCS#8 PEM (mode 0600) and its public half beside it.
+
+    :func:`generate` uses it for new keys; tests and migrations use it for a key they hold.
+    """
+    enc: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption()
+    )
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, enc)
+    atomic_write(path, pem, mode=0o600)
+    pub = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    atomic_write(public_path(path), pub)
 
 
 def load_private_key(path: Path, *, passphrase: bytes | None = None) -> Ed25519PrivateKey:

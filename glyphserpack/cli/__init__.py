@@ -20,6 +20,7 @@ __all__ = ["main"]
 
 #: command name -> "module:attribute"; modules load only when their command is used.
 COMMANDS: dict[str, str] = {
+    "cert": "glyphserpack.cli.cert_cmd:cert",
     "check": "glyphserpack.cli.check_cmd:check",
     "hash": "glyphserpack.cli.hash_cmd:hash_cmd",
     "log": "glyphserpack.cli.log_cmd:log",

@@ -13,7 +13,7 @@ from glyphserpack import keys as keylib
 from glyphserpack._internal import jsonout
 from glyphserpack._internal.fsio import source_date_epoch
 
-__all__ = ["keys", "passphrase_for"]
+__all__ = ["keys", "now_utc", "passphrase_for"]
 
 
 def passphrase_for(path: Path, *, confirm: bool = False, needed: bool | None = None) -> bytes | None:
@@ -38,7 +38,8 @@ def passphrase_for(path: Path, *, confirm: bool = False, needed: bool | None = N
     return text.encode() if text else None
 
 
-def _now(at: str | None) -> str:
+def now_utc(at: str | None) -> str:
+    """``at`` if given, else SOURCE_DATE_EPOCH, else the clock (only when the user gave no time)."""
     if at is not None:
         return at
     sde = source_date_epoch()
@@ -97,7 +98,7 @@ def generate(
         trust_dir=trust_dir,
         owner=owner,
         purposes=purposes,
-        not_before=_now(not_before),
+        not_before=now_utc(not_before),
         not_after=not_after,
     )
     click.echo(f"{info.key_id}  {key_file}")
@@ -138,7 +139,7 @@ def rotate(old_key_id: str, new_key_file: Path, trust_dir: Path, at: str | None,
       glyphserpack keys rotate OLD_KEY_ID keys/release-2027.key --trust trust/ --at 2027-01-01T00:00:00Z
     """
     passphrase = passphrase_for(new_key_file, confirm=True, needed=True) if encrypt else None
-    info = keylib.rotate(old_key_id, new_key_file, trust_dir=trust_dir, at=_now(at), passphrase=passphrase)
+    info = keylib.rotate(old_key_id, new_key_file, trust_dir=trust_dir, at=now_utc(at), passphrase=passphrase)
     click.echo(f"{info.key_id}  {new_key_file}")
     return 0
 
@@ -157,6 +158,6 @@ def revoke(key_id: str, trust_dir: Path, at: str | None, reason: str) -> int:
     Example:
       glyphserpack keys revoke KEY_ID --trust trust/ --at 2026-11-01T00:00:00Z --reason keyCompromise
     """
-    entry = keylib.revoke(key_id, trust_dir=trust_dir, at=_now(at), reason=reason)
+    entry = keylib.revoke(key_id, trust_dir=trust_dir, at=now_utc(at), reason=reason)
     click.echo(f"revoked {entry.key_id} at {entry.revoked_at} ({entry.revocation_reason})")
     return 0

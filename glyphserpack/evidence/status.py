@@ -36,8 +36,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal, get_args
 
-from glyphserpack.evidence.certificates import SIGNED_KINDS
+from glyphserpack.evidence.certificates import SIGNED_KINDS, Envelope
 from glyphserpack.evidence.loader import Document, EvidenceTree
+from glyphserpack.trust import TrustStore
 
 __all__ = [
     "CERTIFICATE_KINDS",
@@ -48,6 +49,7 @@ __all__ = [
     "certificate_status",
     "issued_time",
     "signature_ok",
+    "signature_status",
     "supersession",
     "tree_facts",
     "with_log",
@@ -145,15 +147,23 @@ def issued_time(doc: Document) -> str:
     return str(m.verification_time_utc if doc.kind == "execution_certificate" else m.issued_utc)
 
 
+def signature_status(trust: TrustStore, env: Envelope) -> str:
+    """``"ok"`` or why a signed document's signature does not count (:meth:`TrustStore.check`).
+
+    The key must be trusted for the kind's purpose at the document's own signed time.
+    """
+    if env.kind not in SIGNED_KINDS:
+        return "not_signed_evidence"
+    _, when_field, purpose = SIGNED_KINDS[env.kind]
+    p = env.payload
+    return trust.check(
+        str(p.get("key_id")), env.signature, env.signed_payload, when=str(p.get(when_field)), purpose=purpose
+    )
+
+
 def signature_ok(tree: EvidenceTree, doc: Document) -> bool:
     """The document's signature verifies with a key trusted for its purpose at its own signed time."""
-    env = doc.envelope
-    if env is None or doc.kind not in SIGNED_KINDS:
-        return False
-    _, when_field, purpose = SIGNED_KINDS[doc.kind]
-    m: Any = doc.model
-    when = getattr(m, when_field)
-    return tree.trust.check(m.key_id, env.signature, env.signed_payload, when=when, purpose=purpose) == "ok"
+    return doc.envelope is not None and signature_status(tree.trust, doc.envelope) == "ok"
 
 
 def _lineage(doc: Document) -> tuple[str, ...]:

@@ -73,34 +73,12 @@ def certificate_entries(tree: EvidenceTree) -> list[dict[str, Any]]:
     ``not_after_utc`` and ``sunset_utc`` (``glyphserpack log state --at TIME``).
     """
     from glyphserpack.evidence.status import CERTIFICATE_KINDS, issued_time, signature_ok, supersession
+    from glyphserpack.log.cert_entries import issued_entry, revoked_entry
 
     certs = [d for k in CERTIFICATE_KINDS for d in tree.by_kind(k)]
     logged = [d for d in certs if signature_ok(tree, d) and getattr(d.model, "verdict", "PASS") != "FAIL"]
-    issued: list[dict[str, Any]] = []
-    for doc in logged:
-        m: Any = doc.model
-        e = {
-            "type": "certificate_issued",
-            "certificate_hash": doc.sha256,
-            "certificate_id": m.run_id if doc.kind == "execution_certificate" else m.record_id,
-            "not_after_utc": m.valid_until_utc,
-            "time_utc": issued_time(doc),
-        }
-        if doc.kind == "certification_record":
-            e["subject"], e["sunset_utc"] = m.subject.adapter_id, m.sunset_utc
-        issued.append(e)
-    revoked: list[dict[str, Any]] = []
-    for doc in tree.by_kind("revocation"):
-        v: Any = doc.model
-        if signature_ok(tree, doc):
-            revoked.append(
-                {
-                    "type": "certificate_revoked",
-                    "certificate_hash": v.target.sha256,
-                    "reason": v.reason_code,
-                    "time_utc": v.revoked_utc,
-                }
-            )
+    issued = [issued_entry(doc) for doc in logged]
+    revoked = [revoked_entry(doc) for doc in tree.by_kind("revocation") if signature_ok(tree, doc)]
     gone: dict[str, str] = {}
     for e in revoked:
         gone[e["certificate_hash"]] = min(e["time_utc"], gone.get(e["certificate_hash"], e["time_utc"]))

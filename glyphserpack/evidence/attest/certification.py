@@ -30,7 +30,7 @@ from glyphserpack.evidence.productization import CertificationBundle, Conformanc
 from glyphserpack.evidence.status import certificate_status, tree_facts
 from glyphserpack.findings import Finding, finding
 
-__all__ = ["REQUIRED_SUITES", "bind_records", "check_conformance_report", "required_suites"]
+__all__ = ["REQUIRED_SUITES", "bind_new_record", "bind_records", "check_conformance_report", "required_suites"]
 
 #: Certificate class family -> the conformance suites a record of that class needs, per adapter.
 #: The seeds (I.C) require "conformance harness suite reports" and "reproducibility verdicts";
@@ -81,10 +81,11 @@ def _valid_records(tree: EvidenceTree, bundle: CertificationBundle) -> list[Docu
     return [d for d in records if d.path in facts and certificate_status(facts[d.path], at).status == "valid"]
 
 
-def _bind_one(tree: EvidenceTree, bundle_path: str, b: CertificationBundle, doc: Document) -> Iterator[Finding]:
-    rec = doc.as_(CertificationRecord)
+def _bind_one(
+    tree: EvidenceTree, bundle_path: str, b: CertificationBundle, rec: CertificationRecord, rec_path: str
+) -> Iterator[Finding]:
     a = rec.subject.adapter_id
-    head = f"{rec.certificate_class} record {rec.record_id} ({doc.path}) for {a}"
+    head = f"{rec.certificate_class} record {rec.record_id} ({rec_path}) for {a}"
 
     def missing(what: str) -> Finding:
         return finding("GSP-E060", bundle_path, f"{head}: {what}")
@@ -121,7 +122,7 @@ def _bind_one(tree: EvidenceTree, bundle_path: str, b: CertificationBundle, doc:
     if not tree.link_ok(sbom):
         yield missing(f"SBOM {sbom.path} missing or altered")
     else:
-        yield from check_sbom(tree, sbom, claimed_by=doc.path)
+        yield from check_sbom(tree, sbom, claimed_by=rec_path)
 
 
 def _package_binding(
@@ -152,4 +153,23 @@ def bind_records(tree: EvidenceTree, doc: Document) -> Iterator[Finding]:
     for r in b.conformance_reports:
         yield from check_conformance_report(tree, doc.path, r)
     for rec in _valid_records(tree, b):
-        yield from _bind_one(tree, doc.path, b, rec)
+        yield from _bind_one(tree, doc.path, b, rec.as_(CertificationRecord), rec.path)
+
+
+def bind_new_record(tree: EvidenceTree, rec: CertificationRecord, *, path: str) -> list[Finding]:
+    """Steps 1-4 for a record not yet in the tree (``cert issue`` checks before it signs).
+
+    The record is held against every certification bundle of the tree, as ``check`` will
+    once it is listed there; with no bundle there is no conformance evidence to bind to.
+    """
+    bundles = tree.by_kind("certification_bundle")
+    if not bundles:
+        return [finding("GSP-E060", path, f"{rec.record_id}: the evidence tree has no certification_bundle")]
+    out: list[Finding] = []
+    for doc in bundles:
+        b = doc.as_(CertificationBundle)
+        for r in b.conformance_reports:
+            if r.adapter_id == rec.subject.adapter_id:
+                out.extend(check_conformance_report(tree, doc.path, r))
+        out.extend(_bind_one(tree, doc.path, b, rec, path))
+    return out
