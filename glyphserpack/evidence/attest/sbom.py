@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from glyphserpack._internal import jsontext
 from glyphserpack.evidence.attest.reading import read_pinned
-from glyphserpack.evidence.attest.spdx import spdx_problems
+from glyphserpack.evidence.attest.spdx import spdx_problems, spdx_too_large
 from glyphserpack.evidence.loader import EvidenceTree
 from glyphserpack.evidence.models import HashLink
 from glyphserpack.findings import Finding, finding
@@ -66,14 +66,17 @@ def sbom_format(text: str) -> tuple[SbomFormat, Any] | str:
 def sbom_errors(text: str) -> tuple[str, str]:
     """``(code, why)`` when ``text`` is not a valid CycloneDX or SPDX SBOM, else ``("", "")``.
 
-    ``GSP-E065`` when it is neither format, ``GSP-E064`` when its CycloneDX schema says no,
-    ``GSP-E066`` when spdx-tools says no.
+    ``GSP-E065`` when it is neither format (or SPDX too large to validate in bounded time),
+    ``GSP-E064`` when its CycloneDX schema says no, ``GSP-E066`` when spdx-tools says no.
     """
     detected = sbom_format(text)
     if isinstance(detected, str):
         return "GSP-E065", detected
     fmt, parsed = detected
     if fmt != "cyclonedx-json":
+        too_large = spdx_too_large(parsed)
+        if too_large:
+            return "GSP-E065", f"SPDX ({fmt}): {too_large}"
         problems = spdx_problems(parsed)
         return ("GSP-E066", f"SPDX ({fmt}): {problems}") if problems else ("", "")
     spec = parsed.get("specVersion")
