@@ -242,7 +242,7 @@ def test_transcript_missing_an_invariant_fails(tree_dir: Path) -> None:
         (FAULT + RECOVERED.replace('"data_loss"', '"data_loss": true, "data_loss"'), "line 2: invalid JSON: duplicate"),
         (FAULT + ev("invariant", 5, invariant="a", result="pass") + RECOVERED, "line 2: invariant.result"),
         (FAULT + ev("invariant", 5, invariant="a", result="PASS", note="x") + RECOVERED, "line 2: invariant.note"),
-        (FAULT + ev("rebooted", 5) + RECOVERED, "line 2: "),
+        (FAULT + ev("rebooted", 5) + RECOVERED, "line 2: event: Input tag 'rebooted'"),
         (FAULT + ev("invariant", 5.5, invariant="a", result="PASS") + RECOVERED, "line 2: invariant.t_ms"),
         (FAULT + ev("invariant", -1, invariant="a", result="PASS") + RECOVERED, "line 2: invariant.t_ms"),
         (FAULT + ev("final", 9, outcome="not_recovered", data_loss=False), "reason is required when not recovered"),
