@@ -69,6 +69,7 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
     "GSP-E063": ("error", "tier's env_manifest_hash is not the release's environment manifest"),
     "GSP-E064": ("error", "SBOM invalid against its CycloneDX schema"),
     "GSP-E065": ("error", "attachment too large or malformed to attest"),
+    "GSP-E066": ("error", "SBOM invalid against the SPDX specification"),
     # --- GSP-E1xx: packs ---------------------------------------------------------------
     "GSP-E101": ("error", "pack cannot be read as a pack"),
     "GSP-E102": ("error", "seek table inconsistent with the frames"),

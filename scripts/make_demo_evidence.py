@@ -76,6 +76,129 @@ class Tree:
         return link
 
 
+#: Records whose package carries an SPDX 2.3 SBOM (attest/spdx.py); the others carry CycloneDX.
+SPDX_SBOM_RECORDS = ("cert-store-s3-2026",)
+#: What the S3 artifact-store adapter ships: (name, version, what it depends on).
+STORE_S3_DEPENDENCIES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("boto3", "1.35.36", ("botocore", "jmespath", "s3transfer")),
+    ("botocore", "1.35.36", ("jmespath", "python-dateutil", "urllib3")),
+    ("s3transfer", "0.10.3", ("botocore",)),
+    ("jmespath", "1.0.1", ()),
+    ("python-dateutil", "2.9.0.post0", ("six",)),
+    ("six", "1.16.0", ()),
+    ("urllib3", "2.2.3", ()),
+)
+
+
+def spdx_sbom(rid: str, adapter: str) -> dict[str, Any]:
+    """An SPDX 2.3 JSON SBOM of an adapter and its dependencies: purls, checksums, relationships.
+
+    Checksums are SHA-256 of a fixed label per wheel (demo data: no real wheel is hashed).
+    """
+
+    def ref(name: str) -> str:
+        return f"SPDXRef-Package-{name.replace('_', '-')}"
+
+    def pkg(name: str, version: str, supplier: str, lic: str) -> dict[str, Any]:
+        return {
+            "SPDXID": ref(name),
+            "name": name,
+            "versionInfo": version,
+            "supplier": supplier,
+            "downloadLocation": f"https://files.pythonhosted.org/packages/{name}-{version}-py3-none-any.whl",
+            "filesAnalyzed": False,
+            "licenseConcluded": lic,
+            "licenseDeclared": lic,
+            "copyrightText": "NOASSERTION",
+            "checksums": [{"algorithm": "SHA256", "checksumValue": h(f"{name}-{version}-py3-none-any.whl").hex()}],
+            "externalRefs": [
+                {
+                    "referenceCategory": "PACKAGE-MANAGER",
+                    "referenceType": "purl",
+                    "referenceLocator": f"pkg:pypi/{name}@{version}",
+                }
+            ],
+            "primaryPackagePurpose": "LIBRARY",
+        }
+
+    licences = {"python-dateutil": "Apache-2.0 OR BSD-3-Clause", "six": "MIT", "urllib3": "MIT", "jmespath": "MIT"}
+    packages = [pkg(adapter, VERSION, "Organization: Glyphser Project", "Apache-2.0")]
+    packages += [pkg(n, v, "NOASSERTION", licences.get(n, "Apache-2.0")) for n, v, _ in STORE_S3_DEPENDENCIES]
+    relationships = [
+        {"spdxElementId": "SPDXRef-DOCUMENT", "relationshipType": "DESCRIBES", "relatedSpdxElement": ref(adapter)}
+    ]
+    relationships += [
+        {"spdxElementId": ref(adapter), "relationshipType": "DEPENDS_ON", "relatedSpdxElement": ref(n)}
+        for n in ("boto3", "botocore")
+    ]
+    relationships += [
+        {"spdxElementId": ref(n), "relationshipType": "DEPENDS_ON", "relatedSpdxElement": ref(d)}
+        for n, _, deps in STORE_S3_DEPENDENCIES
+        for d in deps
+    ]
+    return {
+        "spdxVersion": "SPDX-2.3",
+        "dataLicense": "CC0-1.0",
+        "SPDXID": "SPDXRef-DOCUMENT",
+        "name": f"{adapter}-{VERSION}",
+        "documentNamespace": f"https://glyphser.example/spdx/{rid}/{adapter}-{VERSION}",
+        "creationInfo": {
+            "created": "2026-08-14T09:30:00Z",
+            "creators": ["Organization: Glyphser Project", "Tool: glyphser-sbom-1.4.0"],
+        },
+        "packages": packages,
+        "relationships": relationships,
+    }
+
+
+#: Recovery steps of each chaos category: (ms after the fault, step, what the harness saw).
+CHAOS_STEPS: dict[str, list[tuple[int, str, str]]] = {
+    "chaos-netpart-01": [
+        (1_800, "detected", "coordinator lost heartbeat quorum (2 of 4 workers unreachable)"),
+        (2_100, "fenced", "coordinator stepped down; epoch 41 fenced, no commits accepted"),
+        (90_400, "partition_healed", "iptables rules removed; workers rejoined"),
+        (93_700, "leader_elected", "epoch 42 leader elected; WAL prefix compared across 4 workers"),
+        (131_000, "replayed", "1000 micro-batches replayed from last commit"),
+    ],
+    "chaos-store-01": [
+        (350, "detected", "PutObject returned 503 for checkpoint part 7 of 24"),
+        (2_900, "retried", "exponential backoff; 212 of 706 puts retried"),
+        (601_200, "fault_cleared", "503 injection stopped"),
+        (604_800, "checkpoint_committed", "commit pointer swapped after all 24 parts verified"),
+        (648_000, "replayed", "replay from committed checkpoint"),
+    ],
+    "chaos-wal-01": [
+        (40, "detected", "CRC32C mismatch in segment 000118 at offset 3145712"),
+        (95, "truncated", "torn tail record discarded after last commit marker"),
+        (4_600, "replayed", "replayed 118 segments to commit 88417"),
+    ],
+    "chaos-wal-02": [
+        (60, "detected", "CRC32C mismatch in committed record 51230 of segment 000077"),
+        (70, "refused_repair", "segment 000077 quarantined; no in-place repair attempted"),
+        (12_400, "restored", "restored checkpoint ckpt-000075 and replayed to commit 88417"),
+    ],
+    "chaos-wal-03": [
+        (30, "detected", "segment sequence gap: 000090 follows 000088"),
+        (3_900, "replayed", "segments reordered by header sequence number; replayed to commit 88417"),
+    ],
+}
+
+
+def chaos_transcript(sid: str, fault: str, invariants: list[str]) -> str:
+    """A JSON Lines recovery transcript (attest/chaos.py): fault, recovery steps, invariant checks, final."""
+    events: list[dict[str, Any]] = [{"event": "fault_injected", "t_ms": 0, "scenario_id": sid, "fault": fault}]
+    for ms, step, detail in CHAOS_STEPS[sid]:
+        events.append({"event": "recovery_step", "t_ms": ms, "scenario_id": sid, "step": step, "detail": detail})
+    end = events[-1]["t_ms"]
+    for k, inv in enumerate(invariants, start=1):
+        events.append(
+            {"event": "invariant", "t_ms": end + 250 * k, "scenario_id": sid, "invariant": inv, "result": "PASS"}
+        )
+    final_ms = end + 250 * (len(invariants) + 1)
+    events.append({"event": "final", "t_ms": final_ms, "scenario_id": sid, "outcome": "recovered", "data_loss": False})
+    return "".join(json.dumps(e, separators=(",", ":")) + "\n" for e in events)
+
+
 def junit(suite: str, total: int, failures: int = 0) -> str:
     cases = "\n".join(
         f'    <testcase classname="{suite}" name="case_{i:04d}" time="0.{i % 9}"/>' for i in range(min(total, 12))
@@ -280,14 +403,18 @@ def build(out: Path) -> None:
                 f"{base}/security_statement.md",
                 f"# Security statement: {adapter}\n\nNo network egress during certification runs; artifacts signed at rest.\n",
             ),
-            "sbom": t.json(
-                f"{base}/sbom.cdx.json",
-                {
-                    "bomFormat": "CycloneDX",
-                    "specVersion": "1.5",
-                    "version": 1,
-                    "components": [{"type": "library", "name": adapter, "version": VERSION}],
-                },
+            "sbom": (
+                t.json(f"{base}/sbom.spdx.json", spdx_sbom(rid, adapter))
+                if rid in SPDX_SBOM_RECORDS
+                else t.json(
+                    f"{base}/sbom.cdx.json",
+                    {
+                        "bomFormat": "CycloneDX",
+                        "specVersion": "1.5",
+                        "version": 1,
+                        "components": [{"type": "library", "name": adapter, "version": VERSION}],
+                    },
+                )
             ),
             "certification_verdict": t.json(
                 f"{base}/certification_verdict.json", {"record_id": rid, "verdict": verdict}
@@ -835,11 +962,7 @@ def build(out: Path) -> None:
             ["corruption_detected", "recover_to_last_commit"],
         ),
     ):
-        tr = t.file(
-            f"chaos/transcripts/{sid}.log",
-            "".join(f"[t+{i * 15:03d}s] {sid}: invariant {inv}: PASS\n" for i, inv in enumerate(invs))
-            + f"[final] {sid}: recovered\n",
-        )
+        tr = t.file(f"chaos/transcripts/{sid}.jsonl", chaos_transcript(sid, fault, invs))
         scenarios.append(
             {
                 "scenario_id": sid,

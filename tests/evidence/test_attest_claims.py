@@ -13,7 +13,12 @@ from typing import Any
 
 import pytest
 
-from glyphserpack.evidence.attest.chaos import TRANSCRIPT_LIMIT, TranscriptError, parse_transcript
+from glyphserpack.evidence.attest.chaos import (
+    TRANSCRIPT_LIMIT,
+    TRANSCRIPT_LINE_LIMIT,
+    TranscriptError,
+    parse_transcript,
+)
 from glyphserpack.evidence.attest.evolution import TableError, parse_table
 from glyphserpack.evidence.attest.pointer import PointerError, parse_pointer, resolve_pointer
 from glyphserpack.evidence.rules import recovery_verdict_hash
@@ -130,7 +135,29 @@ def test_pointer_into_non_json_attachment_fails(tree_dir: Path) -> None:
 # --- (b) chaos: transcripts recomputed ----------------------------------------------------------
 
 PACK = "chaos/chaos_proof_pack.yaml"
-WAL01 = "chaos/transcripts/chaos-wal-01.log"
+WAL01 = "chaos/transcripts/chaos-wal-01.jsonl"
+
+
+def ev(event: str, t_ms: int, **fields: Any) -> str:
+    """One transcript line (JSON object + LF) for scenario chaos-wal-01 unless told otherwise."""
+    fields.setdefault("scenario_id", "chaos-wal-01")
+    return json.dumps({"event": event, "t_ms": t_ms, **fields}) + "\n"
+
+
+FAULT = ev("fault_injected", 0, fault="truncate last WAL segment mid-record")
+RECOVERED = ev("final", 9000, outcome="recovered", data_loss=False)
+
+
+def inv(name: str, t_ms: int, result: str = "PASS") -> str:
+    return ev("invariant", t_ms, invariant=name, result=result)
+
+
+def events(root: Path, rel: str = WAL01) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (root / rel).read_text().splitlines()]
+
+
+def lines_of(evs: list[dict[str, Any]]) -> str:
+    return "".join(json.dumps(e) + "\n" for e in evs)
 
 
 def rewrite_transcript(root: Path, rel: str, scenario_id: str, text: str) -> None:
@@ -147,29 +174,43 @@ def rewrite_transcript(root: Path, rel: str, scenario_id: str, text: str) -> Non
     edit_text(root, PACK, old_vh, new_vh)
 
 
-def test_transcript_fail_and_not_recovered_fails(tree_dir: Path) -> None:
+def test_transcript_fail_and_not_recovered_with_data_loss_fails(tree_dir: Path) -> None:
     rewrite_transcript(
         tree_dir,
         WAL01,
         "chaos-wal-01",
-        "[t+000s] chaos-wal-01: invariant corruption_detected: PASS\n"
-        "[t+015s] chaos-wal-01: invariant recover_to_last_commit: FAIL\n"
-        "[t+030s] chaos-wal-01: invariant replay_hash_equal: FAIL\n"
-        "[final] chaos-wal-01: NOT RECOVERED, data loss\n",
+        FAULT
+        + inv("corruption_detected", 40)
+        + inv("recover_to_last_commit", 4600, "FAIL")
+        + inv("replay_hash_equal", 4700, "FAIL")
+        + ev("final", 5000, outcome="not_recovered", data_loss=True, reason="commits 88410-88417 lost"),
     )
     verdict, lines = findings_of(tree_dir, "regulated")
     assert verdict == "FAIL"
     assert not [ln for ln in lines if ln.startswith("GSP-E018")], lines  # the re-pin is complete: the finding is ours
-    assert has(lines, "GSP-E042", PACK, WAL01, "recover_to_last_commit PASS", "line 2 says FAIL")
-    assert has(lines, "GSP-E042", PACK, WAL01, "final_recovery_verdict PASS", "'NOT RECOVERED, data loss'")
+    assert has(lines, "GSP-E042", PACK, WAL01, "recover_to_last_commit PASS", "line 3 says FAIL")
+    assert has(
+        lines, "GSP-E042", PACK, WAL01, "final_recovery_verdict PASS", "line 5", "not_recovered, data loss: commits"
+    )
+
+
+def test_transcript_recovered_with_data_loss_fails(tree_dir: Path) -> None:
+    evs = events(tree_dir)
+    evs[-1].update(data_loss=True, reason="last 8 commits lost")
+    rewrite_transcript(tree_dir, WAL01, "chaos-wal-01", lines_of(evs))
+    verdict, lines = findings_of(tree_dir, "regulated")
+    assert verdict == "FAIL"
+    assert has(lines, "GSP-E042", PACK, WAL01, "gives FAIL", "recovered, data loss: last 8 commits lost")
 
 
 def test_transcript_recovered_but_invariant_failed_fails(tree_dir: Path) -> None:
-    text = (tree_dir / WAL01).read_text().replace("replay_hash_equal: PASS", "replay_hash_equal: FAIL")
-    rewrite_transcript(tree_dir, WAL01, "chaos-wal-01", text)
+    evs = events(tree_dir)
+    (n, e) = next((n, e) for n, e in enumerate(evs, 1) if e.get("invariant") == "replay_hash_equal")
+    e["result"] = "FAIL"
+    rewrite_transcript(tree_dir, WAL01, "chaos-wal-01", lines_of(evs))
     verdict, lines = findings_of(tree_dir, "regulated")
     assert verdict == "FAIL"
-    assert has(lines, "GSP-E042", PACK, WAL01, "replay_hash_equal PASS", "says FAIL")
+    assert has(lines, "GSP-E042", PACK, WAL01, "replay_hash_equal PASS", f"line {n} says FAIL")
     assert has(lines, "GSP-E042", PACK, WAL01, "gives FAIL")
 
 
@@ -181,26 +222,38 @@ def test_transcript_of_another_scenario_fails(tree_dir: Path) -> None:
     assert has(lines, "GSP-E042", PACK, WAL01, "transcript of scenario chaos-wal-09")
 
 
+def test_transcript_missing_an_invariant_fails(tree_dir: Path) -> None:
+    evs = [e for e in events(tree_dir) if e.get("invariant") != "corruption_detected"]
+    rewrite_transcript(tree_dir, WAL01, "chaos-wal-01", lines_of(evs))
+    verdict, lines = findings_of(tree_dir, "regulated")
+    assert verdict == "FAIL"
+    assert has(lines, "GSP-E042", PACK, WAL01, "claims corruption_detected PASS", "has no result")
+
+
 @pytest.mark.parametrize(
     ("text", "why"),
     [
         ("", "empty"),
-        ("[t+000s] chaos-wal-01: invariant corruption_detected: PASS\n", "last line must be [final]"),
-        ("[final] chaos-wal-01: recovered\n[final] chaos-wal-01: recovered\n", "[final] line before the end"),
-        (
-            "[t+030s] chaos-wal-01: invariant a: PASS\n[t+015s] chaos-wal-01: invariant b: PASS\n"
-            "[final] chaos-wal-01: recovered\n",
-            "time goes backwards",
-        ),
-        (
-            "[t+000s] chaos-wal-01: invariant a: PASS\n[t+001s] chaos-wal-01: invariant a: PASS\n"
-            "[final] chaos-wal-01: recovered\n",
-            "reported twice",
-        ),
-        ("[t+000s] chaos-wal-01: invariant a: pass\n[final] chaos-wal-01: recovered\n", "not a transcript line"),
-        ("[final] chaos-wal-01: recovered", "does not end in LF"),
-        ("[final] chaos-wal-01: recovered\r\n", "last line must be [final]"),
-        ("[final] chaos-wal-01: recovered\n\n", "[final] line before the end"),
+        (FAULT + RECOVERED.rstrip("\n"), "does not end in LF"),
+        (FAULT.replace("\n", "\r\n") + RECOVERED, "line 1: carriage return"),
+        (FAULT + "\n" + RECOVERED, "line 2: empty line"),
+        (FAULT + "{not json}\n" + RECOVERED, "line 2:1:2: invalid JSON"),
+        (FAULT + "[1, 2]\n" + RECOVERED, "line 2: not a JSON object"),
+        (FAULT + RECOVERED.replace('"data_loss"', '"data_loss": true, "data_loss"'), "line 2: invalid JSON: duplicate"),
+        (FAULT + ev("invariant", 5, invariant="a", result="pass") + RECOVERED, "line 2: invariant.result"),
+        (FAULT + ev("invariant", 5, invariant="a", result="PASS", note="x") + RECOVERED, "line 2: invariant.note"),
+        (FAULT + ev("rebooted", 5) + RECOVERED, "line 2: event: Input tag 'rebooted'"),
+        (FAULT + ev("invariant", 5.5, invariant="a", result="PASS") + RECOVERED, "line 2: invariant.t_ms"),
+        (FAULT + ev("invariant", -1, invariant="a", result="PASS") + RECOVERED, "line 2: invariant.t_ms"),
+        (FAULT + ev("final", 9, outcome="not_recovered", data_loss=False), "reason is required when not recovered"),
+        (RECOVERED, "line 1: the first event must be fault_injected, not final"),
+        (ev("fault_injected", 5, fault="x") + RECOVERED, "line 1: fault_injected at t_ms 5"),
+        (FAULT + FAULT + RECOVERED, "line 2: fault_injected again"),
+        (FAULT + inv("a", 30) + inv("b", 15) + RECOVERED, "line 3: time goes backwards (t_ms 15 after 30)"),
+        (FAULT + inv("a", 1) + inv("a", 2) + RECOVERED, "line 3: invariant a reported twice (first on line 2)"),
+        (FAULT + inv("a", 1), "line 2: the last event must be final, and there is none"),
+        (FAULT + RECOVERED + inv("a", 9500), "line 3: invariant after the final event (line 2); final must be last"),
+        (FAULT + RECOVERED + RECOVERED, "line 3: final after the final event"),
     ],
 )
 def test_malformed_transcript(text: str, why: str) -> None:
@@ -208,19 +261,44 @@ def test_malformed_transcript(text: str, why: str) -> None:
         parse_transcript(text.encode())
 
 
-def test_malformed_transcript_in_tree_fails(tree_dir: Path) -> None:
-    rewrite_transcript(tree_dir, WAL01, "chaos-wal-01", "all good, trust us\n[final] chaos-wal-01: recovered\n")
+def test_final_not_last_in_tree_fails(tree_dir: Path) -> None:
+    evs = events(tree_dir)
+    evs.append({**evs[-2], "t_ms": evs[-1]["t_ms"] + 1, "invariant": "late_check"})
+    rewrite_transcript(tree_dir, WAL01, "chaos-wal-01", lines_of(evs))
     verdict, lines = findings_of(tree_dir, "regulated")
     assert verdict == "FAIL"
-    assert has(lines, "GSP-E041", PACK, WAL01, "not a transcript line")
+    assert has(lines, "GSP-E041", PACK, WAL01, f"line {len(evs)}: invariant after the final event")
+
+
+def test_time_going_backwards_in_tree_fails(tree_dir: Path) -> None:
+    evs = events(tree_dir)
+    evs[2]["t_ms"] = evs[1]["t_ms"] - 1
+    rewrite_transcript(tree_dir, WAL01, "chaos-wal-01", lines_of(evs))
+    verdict, lines = findings_of(tree_dir, "regulated")
+    assert verdict == "FAIL"
+    assert has(lines, "GSP-E041", PACK, WAL01, "line 3: time goes backwards")
+
+
+def test_malformed_transcript_in_tree_fails(tree_dir: Path) -> None:
+    rewrite_transcript(tree_dir, WAL01, "chaos-wal-01", FAULT + "all good, trust us\n" + RECOVERED)
+    verdict, lines = findings_of(tree_dir, "regulated")
+    assert verdict == "FAIL"
+    assert has(lines, "GSP-E041", PACK, WAL01, "line 2:1:1: invalid JSON")
 
 
 def test_oversized_transcript_is_a_finding_not_a_crash(tree_dir: Path) -> None:
-    line = "[t+000s] chaos-wal-01: invariant corruption_detected: PASS\n"
+    line = inv("corruption_detected", 1)
     rewrite_transcript(tree_dir, WAL01, "chaos-wal-01", line * (TRANSCRIPT_LIMIT // len(line) + 1))
     verdict, lines = findings_of(tree_dir, "regulated")
     assert verdict == "FAIL"
     assert has(lines, "GSP-E041", PACK, WAL01, "limit")
+
+
+def test_too_many_lines_is_refused_before_parsing() -> None:
+    text = FAULT + "{}\n" * TRANSCRIPT_LINE_LIMIT + RECOVERED
+    assert len(text) < TRANSCRIPT_LIMIT
+    with pytest.raises(TranscriptError, match=f"more than the {TRANSCRIPT_LINE_LIMIT}-line limit"):
+        parse_transcript(text.encode())
 
 
 def test_bundled_transcript_parses() -> None:
@@ -228,6 +306,9 @@ def test_bundled_transcript_parses() -> None:
     assert t.verdict == "PASS"
     assert t.scenario_ids == {"chaos-wal-01"}
     assert set(t.invariants) == {"corruption_detected", "recover_to_last_commit", "replay_hash_equal"}
+    assert t.steps >= 2  # detection and recovery steps are recorded, not just results
+    assert t.final.outcome == "recovered"
+    assert not t.final.data_loss
 
 
 # --- (c) evolution: compatibility table and guarantees -----------------------------------------

@@ -83,11 +83,11 @@ def test_unknown_field_in_release_manifest(tree_dir: Path, tmp_path: Path, capsy
 def test_dangling_hash_link_fails_naming_target(
     tree_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (tree_dir / "chaos/transcripts/chaos-wal-02.log").unlink()
+    (tree_dir / "chaos/transcripts/chaos-wal-02.jsonl").unlink()
     rc, out, err, _ = run(tree_dir, tmp_path, capsys)
     assert rc == 1
     assert err == ""
-    assert "GSP-E005 chaos/transcripts/chaos-wal-02.log: referenced by chaos/chaos_proof_pack.yaml" in out
+    assert "GSP-E005 chaos/transcripts/chaos-wal-02.jsonl: referenced by chaos/chaos_proof_pack.yaml" in out
     assert "upgrade_gate_verdict: FAIL (first failing workstream: I.I)" in out
 
 
@@ -123,7 +123,9 @@ def test_escaping_path_is_invalid(tree_dir: Path, tmp_path: Path, capsys: pytest
 
 
 def test_absolute_path_is_invalid(tree_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    edit_text(tree_dir, "chaos/chaos_proof_pack.yaml", "path: chaos/transcripts/chaos-wal-01.log", "path: /etc/passwd")
+    edit_text(
+        tree_dir, "chaos/chaos_proof_pack.yaml", "path: chaos/transcripts/chaos-wal-01.jsonl", "path: /etc/passwd"
+    )
     assert_invalid(*run(tree_dir, tmp_path, capsys), "GSP-E006 chaos/chaos_proof_pack.yaml", "/etc/passwd", "absolute")
 
 

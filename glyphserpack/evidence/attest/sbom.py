@@ -1,28 +1,33 @@
-"""SBOMs validated against their CycloneDX spec version's JSON Schema (issue 13, item 1).
+"""SBOMs validated with the library of their format (issue 13, item 1): CycloneDX or SPDX.
 
-The schema is the one cyclonedx-python-lib ships for the document's own ``specVersion``,
-validated offline with its strict JSON validator. An SBOM is hostile input: its size is
-capped before it is parsed (:data:`SBOM_LIMIT`, so a 100k-component SBOM is a finding in
-milliseconds, not minutes of schema validation), and only JSON CycloneDX is accepted.
+:func:`sbom_format` is the one place that tells the formats apart: a JSON object with
+``bomFormat: "CycloneDX"`` is CycloneDX, one with ``spdxVersion`` is SPDX JSON, text with an
+``SPDXVersion:`` tag line is SPDX tag-value; anything else is not an SBOM this checker reads.
+CycloneDX is validated against the JSON Schema cyclonedx-python-lib ships for the document's
+own ``specVersion`` (offline, strict validator); SPDX with spdx-tools (attest/spdx.py, imported
+only when an SPDX SBOM is present). An SBOM is hostile input: its size is capped before it is
+parsed (:data:`SBOM_LIMIT`, so a 100k-component SBOM is a finding in milliseconds, not minutes
+of validation).
 
 Codes: ``GSP-E064`` the SBOM is not a valid CycloneDX document of its declared version (the
-detail names the file, who claims it and what the schema says); ``GSP-E065`` it is too large
-or not JSON at all.
+detail names the file, who claims it and what the schema says); ``GSP-E066`` it is not a valid
+SPDX document (what spdx-tools says); ``GSP-E065`` it is too large, or neither format at all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from glyphserpack._internal import jsontext
 from glyphserpack.evidence.attest.reading import read_pinned
+from glyphserpack.evidence.attest.spdx import spdx_problems, spdx_too_large
 from glyphserpack.evidence.loader import EvidenceTree
 from glyphserpack.evidence.models import HashLink
 from glyphserpack.findings import Finding, finding
 
-__all__ = ["SBOM_LIMIT", "check_release_sbom", "check_sbom", "sbom_errors"]
+__all__ = ["SBOM_LIMIT", "SbomFormat", "check_release_sbom", "check_sbom", "sbom_errors", "sbom_format"]
 
 #: Largest SBOM validated: about 20k components of typical size. Larger ones are refused
 #: before parsing, so time and memory stay bounded whatever the attachment holds.
@@ -38,18 +43,43 @@ def _validator(spec_version: str) -> Any:
     return JsonStrictValidator(SchemaVersion.from_version(spec_version))
 
 
-def sbom_errors(text: str) -> tuple[str, str]:
-    """``(code, why)`` when ``text`` is not a valid CycloneDX JSON SBOM of its own specVersion, else ``("", "")``.
+SbomFormat = Literal["cyclonedx-json", "spdx-json", "spdx-tag-value"]
 
-    ``GSP-E065`` when it is not CycloneDX JSON at all, ``GSP-E064`` when its schema says no.
+
+def sbom_format(text: str) -> tuple[SbomFormat, Any] | str:
+    """``(format, parsed)`` (the JSON object, or the text for tag-value), or why it is neither format."""
+    if text.lstrip()[:1] in ("{", "["):
+        try:
+            obj = jsontext.loads(text)
+        except ValueError as exc:
+            return f"not JSON ({exc})"
+        if isinstance(obj, dict) and obj.get("bomFormat") == "CycloneDX":
+            return "cyclonedx-json", obj
+        if isinstance(obj, dict) and "spdxVersion" in obj:
+            return "spdx-json", obj
+        return 'JSON, but neither CycloneDX (bomFormat "CycloneDX") nor SPDX (spdxVersion)'
+    if any(line.startswith("SPDXVersion:") for line in text.splitlines()):
+        return "spdx-tag-value", text
+    return "not JSON, and not SPDX tag-value (no SPDXVersion: line): neither CycloneDX nor SPDX"
+
+
+def sbom_errors(text: str) -> tuple[str, str]:
+    """``(code, why)`` when ``text`` is not a valid CycloneDX or SPDX SBOM, else ``("", "")``.
+
+    ``GSP-E065`` when it is neither format (or SPDX too large to validate in bounded time),
+    ``GSP-E064`` when its CycloneDX schema says no, ``GSP-E066`` when spdx-tools says no.
     """
-    try:
-        obj = jsontext.loads(text)
-    except ValueError as exc:
-        return "GSP-E065", f"not JSON ({exc})"
-    if not isinstance(obj, dict) or obj.get("bomFormat") != "CycloneDX":
-        return "GSP-E065", 'not a CycloneDX JSON document (bomFormat is not "CycloneDX")'
-    spec = obj.get("specVersion")
+    detected = sbom_format(text)
+    if isinstance(detected, str):
+        return "GSP-E065", detected
+    fmt, parsed = detected
+    if fmt != "cyclonedx-json":
+        too_large = spdx_too_large(parsed)
+        if too_large:
+            return "GSP-E065", f"SPDX ({fmt}): {too_large}"
+        problems = spdx_problems(parsed)
+        return ("GSP-E066", f"SPDX ({fmt}): {problems}") if problems else ("", "")
+    spec = parsed.get("specVersion")
     try:
         validator = _validator(str(spec))
     except ValueError:
