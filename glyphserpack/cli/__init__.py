@@ -21,6 +21,7 @@ __all__ = ["main"]
 #: command name -> "module:attribute"; modules load only when their command is used.
 COMMANDS: dict[str, str] = {
     "check": "glyphserpack.cli.check_cmd:check",
+    "evidence": "glyphserpack.cli.evidence_cmd:evidence",
     "hash": "glyphserpack.cli.hash_cmd:hash_cmd",
     "log": "glyphserpack.cli.log_cmd:log",
     "schema": "glyphserpack.cli.check_cmd:schema",

@@ -1,0 +1,131 @@
+"""``glyphserpack evidence pin`` (re-pin hash links bottom-up) and ``glyphserpack hash --file-sha256``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from glyphserpack.cli import main
+from glyphserpack.evidence.pin import plan_pins
+
+from .helpers import BUNDLED, findings_of
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_pin_on_the_bundled_tree_reports_nothing(tree_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = _snapshot(tree_dir)
+    assert main(["evidence", "pin", str(tree_dir), "--check"]) == 0
+    assert main(["evidence", "pin", str(tree_dir)]) == 0
+    assert "nothing to do" in capsys.readouterr().out
+    assert _snapshot(tree_dir) == before
+    assert not plan_pins(BUNDLED).stale
+
+
+def test_edited_attachment_is_found_then_fixed_bottom_up(tree_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rel = "attachments/readiness/ws12/design.md"
+    (tree_dir / rel).write_text((tree_dir / rel).read_text() + "\nOne more paragraph.\n")
+    before = _snapshot(tree_dir)
+    capsys.readouterr()
+
+    assert main(["evidence", "pin", str(tree_dir), "--check"]) == 1
+    out = capsys.readouterr().out
+    assert "readiness/ws12.yaml: " in out
+    assert f"({rel})" in out
+    assert ".sha256" in out
+    assert "release.yaml: documents[" in out  # the document's own pin is stale too
+    assert _snapshot(tree_dir) == before  # --check changes nothing
+
+    assert main(["evidence", "pin", str(tree_dir), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["written"] is True
+    assert report["resign"] == []
+    assert {c["path"] for c in report["changes"]} == {"readiness/ws12.yaml", "release.yaml"}
+    new = hashlib.sha256((tree_dir / rel).read_bytes()).hexdigest()
+    assert any(c["target"] == rel and c["new"] == new for c in report["changes"])
+
+    after = _snapshot(tree_dir)
+    changed = {p for p in after if after[p] != before[p]}
+    assert changed == {"readiness/ws12.yaml", "release.yaml"}
+    # minimal edit: the header comment, key order and every other line survive
+    old_lines = before["readiness/ws12.yaml"].decode().splitlines()
+    new_lines = after["readiness/ws12.yaml"].decode().splitlines()
+    assert len(old_lines) == len(new_lines)
+    assert old_lines[0] == new_lines[0].strip()
+    assert old_lines[0].startswith("#")
+    assert sum(a != b for a, b in zip(old_lines, new_lines, strict=True)) == 1
+
+    assert findings_of(tree_dir, "regulated")[0] == "PASS"
+    assert main(["evidence", "pin", str(tree_dir)]) == 0
+    assert "nothing to do" in capsys.readouterr().out
+
+
+def test_edit_under_a_signed_record_names_it_and_leaves_it_alone(
+    tree_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record = "certification/records/cert-store-s3-2026.cbor"
+    member = "attachments/certification/cert-store-s3-2026/security_statement.md"
+    (tree_dir / member).write_text((tree_dir / member).read_text() + "\nAmended.\n")
+    signed_before = (tree_dir / record).read_bytes()
+
+    assert main(["evidence", "pin", str(tree_dir)]) == 1
+    captured = capsys.readouterr()
+    assert f"needs re-signing: {record}: package.security_statement.sha256 ({member})" in captured.out
+    assert "re-issue" in captured.out
+    assert (tree_dir / record).read_bytes() == signed_before
+
+
+def test_edit_of_a_run_artifact_names_its_execution_certificate(
+    tree_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tree_dir / "runs/core/wal.log").write_bytes((tree_dir / "runs/core/wal.log").read_bytes() + b"extra\n")
+    cert_before = (tree_dir / "runs/core/certificate.cbor").read_bytes()
+    assert main(["evidence", "pin", str(tree_dir)]) == 1
+    out = capsys.readouterr().out
+    assert "re-pinned: runs/core/run.yaml: wal.sha256 (runs/core/wal.log)" in out
+    assert "needs re-signing: runs/core/certificate.cbor" in out
+    assert (tree_dir / "runs/core/certificate.cbor").read_bytes() == cert_before
+
+
+def test_pin_from_another_cwd_with_a_relative_path(
+    tree_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rel = "attachments/evolution/compatibility.csv"
+    (tree_dir / rel).write_bytes((tree_dir / rel).read_bytes() + b"\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    relative = os.path.relpath(tree_dir, elsewhere)
+    assert main(["evidence", "pin", relative]) == 0
+    assert main(["evidence", "pin", relative, "--check"]) == 0
+    assert "nothing to do" in capsys.readouterr().out.splitlines()[-1]
+    assert sorted(p.name for p in elsewhere.iterdir()) == []  # nothing written to the cwd
+
+
+def test_missing_link_target_is_an_input_error_and_nothing_is_written(
+    tree_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tree_dir / "attachments/readiness/ws13/design.md").unlink()
+    (tree_dir / "attachments/readiness/ws12/design.md").write_text("changed\n")
+    before = _snapshot(tree_dir)
+    assert main(["evidence", "pin", str(tree_dir)]) == 2
+    err = capsys.readouterr().err
+    assert "readiness/ws13.yaml" in err
+    assert "attachments/readiness/ws13/design.md" in err
+    assert "no such file" in err
+    assert _snapshot(tree_dir) == before
+
+
+def test_hash_file_sha256_is_what_a_pin_holds(capsys: pytest.CaptureFixture[str]) -> None:
+    trust = BUNDLED / "trust/trust.yaml"
+    assert main(["hash", str(trust), "--file-sha256"]) == 0
+    assert capsys.readouterr().out.strip() == hashlib.sha256(trust.read_bytes()).hexdigest()
+    assert main(["hash", str(trust)]) == 0  # the default stays the ObjectDigest
+    assert capsys.readouterr().out.strip() != hashlib.sha256(trust.read_bytes()).hexdigest()
+    assert main(["hash", str(trust), "--file-sha256", "--commit", "x"]) == 2
