@@ -223,7 +223,9 @@ def edit_pins(data: bytes, name: str, edits: list[tuple[str, str, str]]) -> byte
         start, end = scalar.start_mark.index, scalar.end_mark.index
         if old not in text[start:end]:
             raise EvidenceError(f"{name}: {where}.sha256: expected {old} at line {scalar.start_mark.line + 1}")
-        spans.append((start, end, text[start:end].replace(old, new)))
+        # a plain scalar of only digits would read back as a number: quote it then
+        fresh = f"'{new}'" if scalar.style is None and new.isdigit() else new
+        spans.append((start, end, text[start:end].replace(old, fresh)))
     for start, end, replacement in sorted(spans, reverse=True):
         text = text[:start] + replacement + text[end:]
     out = text.encode("utf-8")

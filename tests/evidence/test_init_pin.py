@@ -1,4 +1,4 @@
-"""``glyphserpack evidence pin`` (re-pin hash links bottom-up) and ``glyphserpack hash --file-sha256``."""
+"""``glyphserpack evidence init`` / ``evidence pin`` and ``glyphserpack hash --file-sha256``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from glyphserpack import keys
 from glyphserpack.cli import main
+from glyphserpack.evidence import check, load_tree
+from glyphserpack.evidence.loader import iter_links
+from glyphserpack.evidence.models import PROFILES
 from glyphserpack.evidence.pin import plan_pins
 
 from .helpers import BUNDLED, findings_of
@@ -129,3 +133,90 @@ def test_hash_file_sha256_is_what_a_pin_holds(capsys: pytest.CaptureFixture[str]
     assert main(["hash", str(trust)]) == 0  # the default stays the ObjectDigest
     assert capsys.readouterr().out.strip() != hashlib.sha256(trust.read_bytes()).hexdigest()
     assert main(["hash", str(trust), "--file-sha256", "--commit", "x"]) == 2
+
+
+# --- evidence init ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("keys") / "release.key"
+    assert main(["keys", "generate", str(path)]) == 0
+    return path
+
+
+def _init(dest: Path, profile: str, key: Path | None, *extra: str) -> int:
+    args = ["evidence", "init", str(dest), "--product", "acme", "--version", "2.1.0", "--profile", profile]
+    return main([*args, *(["--key", str(key)] if key else []), *extra])
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_init_passes_its_profile_and_the_next_one_up_names_what_is_missing(
+    profile: str, tmp_path: Path, key_file: Path
+) -> None:
+    dest = tmp_path / "ev"
+    assert _init(dest, profile, key_file, "--release-time", "2027-03-01T00:00:00Z") == 0
+    tree = load_tree(dest)
+    assert tree.manifest.release_id == "acme-2.1.0"
+    assert tree.manifest.release_time_utc == "2027-03-01T00:00:00Z"
+    result = check(tree, profile)
+    assert result.upgrade_gate_verdict == "PASS", [f.line() for f in result.findings]
+    assert [k.key_id for k in tree.trust.keys] == [_kid(key_file)]
+    assert key_file.read_bytes() not in b"".join(p.read_bytes() for p in dest.rglob("*") if p.is_file())
+    head = (dest / "security/security_case.core.yaml").read_text().splitlines()[:2]
+    assert "REPLACE:" in " ".join(head)
+    if profile != "regulated":
+        up = PROFILES[PROFILES.index(profile) + 1]
+        higher = check(tree, up)
+        assert higher.upgrade_gate_verdict == "FAIL"
+        assert any(f.code == "GSP-E003" and "mandatory" in f.line() for f in higher.findings)
+    assert not plan_pins(dest).stale
+
+
+def _kid(key_file: Path) -> str:
+    return keys.show(key_file).key_id
+
+
+def test_init_is_deterministic_and_refuses_a_non_empty_directory(
+    tmp_path: Path, key_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert _init(a, "core", key_file) == 0
+    assert _init(b, "core", key_file) == 0
+    assert _snapshot(a) == _snapshot(b)
+    before = _snapshot(a)
+    capsys.readouterr()
+    assert _init(a, "core", key_file) == 2
+    assert "not empty" in capsys.readouterr().err
+    assert _snapshot(a) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b"]  # no scratch directory left behind
+
+
+def test_init_without_a_key_says_how_to_make_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _init(tmp_path / "ev", "core", None) == 2
+    assert "glyphserpack keys generate" in capsys.readouterr().err
+    assert not (tmp_path / "ev").exists()
+
+
+def test_init_then_edit_then_pin_round_trip(tmp_path: Path, key_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dest = tmp_path / "ev"
+    assert _init(dest, "core", key_file) == 0
+    doc = dest / "readiness/ws20.yaml"
+    assert "REPLACE:" in doc.read_text().splitlines()[1]
+    rel = next(link.path for _, link in iter_links(load_tree(dest).documents["readiness/ws20.yaml"].model))
+    (dest / rel).write_text("# Our own design\n")
+    capsys.readouterr()
+    assert main(["evidence", "pin", str(dest), "--check"]) == 1
+    assert f"({rel})" in capsys.readouterr().out
+    assert main(["evidence", "pin", str(dest)]) == 0
+    assert doc.read_text().splitlines()[1].startswith("# Glyphser demo release. REPLACE:")  # comments kept
+    assert main(["check", str(dest), "--profile", "core"]) == 0
+
+
+def test_init_with_bad_version_writes_nothing(
+    tmp_path: Path, key_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["evidence", "init", str(tmp_path / "ev"), "--product", "acme", "--version", "1.0", "--profile", "core"]
+    assert main([*args, "--key", str(key_file)]) == 2
+    assert "--version '1.0'" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
