@@ -9,9 +9,9 @@ exactly the links ``check`` verifies, and computes every new pin before anything
 Documents are edited minimally: only the text of each stale ``sha256`` scalar is replaced,
 located through the YAML node tree, so comments, key order, quoting and layout survive.
 Signed records (``.cbor`` envelopes) are never edited: re-pinning one would invalidate its
-signature. Each one whose pins (or, for an execution certificate, whose run's artifacts)
-changed is named in :attr:`PinPlan.resign` instead. :func:`apply_pins` stages every new file
-beside its target first and only then renames them all into place.
+signature. Each one whose pins changed (or, for an execution certificate, whose run's trace
+or checkpoint no longer gives the hash it signs) is named in :attr:`PinPlan.resign` instead.
+:func:`apply_pins` stages every new file beside its target first, then renames them all.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ from pydantic import BaseModel
 from glyphserpack._internal.docload import DOCUMENT_LIMIT, parse_document
 from glyphserpack._internal.fsio import check_relative_name, read_bounded, resolve_inside
 from glyphserpack.errors import EvidenceError, InputError
+from glyphserpack.evidence.bindings import parse_trace, trace_final_hash
+from glyphserpack.evidence.certificates import ExecutionCertificate
 from glyphserpack.evidence.loader import (
     ATTACHMENT_LIMIT,
     MANIFEST_NAMES,
@@ -162,25 +164,34 @@ class _Planner:
         elif stale:
             self.new_bytes[rel] = edit_pins(node.data, rel, [(w, old, new) for w, _, old, new in stale])
             self.changes += [PinChange(rel, f"{w}.sha256", t, old, new) for w, t, old, new in stale]
-            self._certificate_commits(node, stale)
+        self._certificate_commits(node)
         self.state[rel] = "done"
 
-    def _certificate_commits(self, node: _Node, stale: list[tuple[str, str, str, str]]) -> None:
-        """A run's certificate signed hashes of its trace, checkpoint and transcripts: name it."""
-        if node.kind != "run_evidence":
+    def _certificate_commits(self, node: _Node) -> None:
+        """A run's execution certificate signs its checkpoint's SHA-256 and its trace's final hash.
+
+        Recomputed with the same functions ``check`` uses (:mod:`~glyphserpack.evidence.bindings`),
+        so an edited trace or checkpoint names the certificate that must be re-issued.
+        """
+        run = node.model
+        if not isinstance(run, RunEvidence):
             return
-        cert = node.model
-        assert isinstance(cert, RunEvidence)
-        for where, target, _, _ in stale:
-            if where != "certificate" and cert.certificate.path in self.nodes:
-                self.resign.append(
-                    Resign(
-                        cert.certificate.path,
-                        "signed_payload",
-                        target,
-                        f"{node.path} {where} changed; the execution certificate commits to the run's artifacts",
-                    )
-                )
+        cert_node = self.nodes.get(run.certificate.path)
+        if cert_node is None or not isinstance(cert_node.model, ExecutionCertificate):
+            return
+        cert, path = cert_node.model, cert_node.path
+        ckpt = self.digest(run.checkpoint.path, where=f"{node.path}: checkpoint")
+        if cert.checkpoint_hash.hex() != ckpt:
+            detail = f"certificate signs {cert.checkpoint_hash.hex()}, file has {ckpt}"
+            self.resign.append(Resign(path, "checkpoint_hash", run.checkpoint.path, detail))
+        data = self.read(run.trace.path, where=f"{node.path}: trace", limit=ATTACHMENT_LIMIT)
+        try:
+            final = trace_final_hash(parse_trace(data, name=run.trace.path)).hex()
+        except InputError as exc:
+            final = f"nothing (the trace no longer parses: {exc.message})"
+        if cert.trace_final_hash.hex() != final:
+            detail = f"certificate signs {cert.trace_final_hash.hex()}, trace gives {final}"
+            self.resign.append(Resign(path, "trace_final_hash", run.trace.path, detail))
 
 
 def plan_pins(root: Path) -> PinPlan:

@@ -88,13 +88,22 @@ def test_edit_under_a_signed_record_names_it_and_leaves_it_alone(
 def test_edit_of_a_run_artifact_names_its_execution_certificate(
     tree_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    cert = tree_dir / "runs/core/certificate.cbor"
+    cert_before = cert.read_bytes()
     (tree_dir / "runs/core/wal.log").write_bytes((tree_dir / "runs/core/wal.log").read_bytes() + b"extra\n")
-    cert_before = (tree_dir / "runs/core/certificate.cbor").read_bytes()
+    assert main(["evidence", "pin", str(tree_dir)]) == 0  # the certificate signs no WAL hash
+    assert "re-pinned: runs/core/run.yaml: wal.sha256 (runs/core/wal.log)" in capsys.readouterr().out
+
+    trace = tree_dir / "runs/core/trace.jsonl"
+    trace.write_bytes(trace.read_bytes() + b'{"step": 99, "op": "added"}\n')
+    (tree_dir / "runs/core/checkpoint.cbor").write_bytes(b"\xa0")
     assert main(["evidence", "pin", str(tree_dir)]) == 1
     out = capsys.readouterr().out
-    assert "re-pinned: runs/core/run.yaml: wal.sha256 (runs/core/wal.log)" in out
-    assert "needs re-signing: runs/core/certificate.cbor" in out
-    assert (tree_dir / "runs/core/certificate.cbor").read_bytes() == cert_before
+    assert "re-pinned: runs/core/run.yaml: trace.sha256 (runs/core/trace.jsonl)" in out
+    assert "needs re-signing: runs/core/certificate.cbor: trace_final_hash (runs/core/trace.jsonl)" in out
+    assert "needs re-signing: runs/core/certificate.cbor: checkpoint_hash (runs/core/checkpoint.cbor)" in out
+    assert "needs re-signing: runs/enterprise" not in out
+    assert cert.read_bytes() == cert_before
 
 
 def test_pin_from_another_cwd_with_a_relative_path(
