@@ -22,7 +22,7 @@ import os
 import re
 import stat
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -62,9 +62,6 @@ class PinChange:
     def line(self) -> str:
         return f"{self.path}: {self.field} ({self.target}): {self.old} -> {self.new}"
 
-    def to_dict(self) -> dict[str, str]:
-        return {"path": self.path, "field": self.field, "target": self.target, "old": self.old, "new": self.new}
-
 
 @dataclass(frozen=True)
 class Resign:
@@ -77,9 +74,6 @@ class Resign:
 
     def line(self) -> str:
         return f"{self.path}: {self.field} ({self.target}): {self.reason}"
-
-    def to_dict(self) -> dict[str, str]:
-        return {"path": self.path, "field": self.field, "target": self.target, "reason": self.reason}
 
 
 @dataclass(frozen=True)
@@ -96,8 +90,8 @@ class PinPlan:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "changes": [c.to_dict() for c in self.changes],
-            "resign": [r.to_dict() for r in self.resign],
+            "changes": [asdict(c) for c in self.changes],
+            "resign": [asdict(r) for r in self.resign],
             "stale": self.stale,
         }
 

@@ -229,3 +229,13 @@ def test_init_with_bad_version_writes_nothing(
     assert main([*args, "--key", str(key_file)]) == 2
     assert "--version '1.0'" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_init_takes_its_release_time_from_source_date_epoch(
+    tmp_path: Path, key_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")  # 2027-01-15T08:00:00Z
+    assert _init(tmp_path / "ev", "core", key_file) == 0
+    tree = load_tree(tmp_path / "ev")
+    assert tree.manifest.release_time_utc == "2027-01-15T08:00:00Z"
+    assert check(tree, "core").upgrade_gate_verdict == "PASS"
