@@ -239,3 +239,33 @@ def test_init_takes_its_release_time_from_source_date_epoch(
     tree = load_tree(tmp_path / "ev")
     assert tree.manifest.release_time_utc == "2027-01-15T08:00:00Z"
     assert check(tree, "core").upgrade_gate_verdict == "PASS"
+
+
+def test_a_failure_while_writing_leaves_the_tree_as_it_was(tree_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import glyphserpack.evidence.pin as pin_mod
+
+    rel = "attachments/readiness/ws12/design.md"
+    (tree_dir / rel).write_text("rewritten\n")
+    before = _snapshot(tree_dir)
+    calls: list[int] = []
+    real_fsync = os.fsync
+
+    def failing_fsync(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) == 2:  # the second staged file: the first is already on disk as a temp
+            raise OSError(28, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(pin_mod.os, "fsync", failing_fsync)
+    with pytest.raises(OSError, match="No space"):
+        pin_mod.apply_pins(tree_dir, plan_pins(tree_dir))
+    monkeypatch.undo()
+    assert len(calls) == 2
+    assert _snapshot(tree_dir) == before  # no document changed, no temp file left
+
+
+def test_pin_of_a_directory_without_a_release_manifest_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["evidence", "pin", str(tmp_path)]) == 2
+    assert "GSP-E003" in capsys.readouterr().err
