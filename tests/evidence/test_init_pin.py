@@ -269,3 +269,13 @@ def test_pin_of_a_directory_without_a_release_manifest_is_refused(
 ) -> None:
     assert main(["evidence", "pin", str(tmp_path)]) == 2
     assert "GSP-E003" in capsys.readouterr().err
+
+
+def test_a_cycle_of_pins_is_refused(tree_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = tree_dir / "profiles/profile_bundle.yaml"
+    gate = "path: attachments/profiles/conformance_pipeline_pass.json"
+    doc.write_text(doc.read_text().replace(gate, "path: profiles/profile_bundle.yaml", 1))  # links to itself
+    before = _snapshot(tree_dir)
+    assert main(["evidence", "pin", str(tree_dir)]) == 2
+    assert "profiles/profile_bundle.yaml: its hash links form a cycle" in capsys.readouterr().err
+    assert _snapshot(tree_dir) == before
