@@ -1,8 +1,8 @@
 """A built wheel is self-contained: the demo runs from it with no checkout beside it.
 
 Builds the wheel from a copy of the sources (the checkout is never written to), unpacks it
-and runs ``glyphserpack demo`` from the unpacked copy with the test environment's
-dependencies. ``setup.py`` must have copied the templates, mkdocs.yml and the example
+and runs ``glyphserpack demo`` (then ``evidence init``) from the unpacked copy with the test
+environment's dependencies. ``setup.py`` must have copied the templates, mkdocs.yml and the example
 evidence into ``glyphserpack/_data``; without them the demo fails.
 """
 
@@ -61,3 +61,12 @@ def test_wheel_carries_its_data_and_runs_the_demo_without_a_checkout(tmp_path: P
     assert summary["evidence"] == str(installed / "glyphserpack" / "_data" / "evidence")
     assert (out / "site" / "index.html").is_file()
     assert any((out / "packs").glob("*.glyphserpack"))
+    # evidence init scaffolds from the packaged example evidence, not from a checkout
+    scaffold = (
+        "import sys; from glyphserpack.cli import main; assert main(['keys', 'generate', 'k.pem']) == 0; "
+        "sys.exit(main(['evidence', 'init', 'ev', '--product', 'acme', '--version', '1.0.0', "
+        "'--profile', 'core', '--key', 'k.pem']))"
+    )
+    done = subprocess.run([sys.executable, "-c", scaffold], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "ev" / "release.yaml").is_file()

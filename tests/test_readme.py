@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -41,7 +42,7 @@ def test_hash_examples_run_from_a_fresh_directory(tmp_path: Path) -> None:
     (tmp_path / "doc.yaml").write_text("kind: example\nvalue: 1\n")
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     lines = readme_block("Hashes")
-    assert len(lines) == 2
+    assert len(lines) == 3
     digests = []
     for line in lines:
         result = subprocess.run(
@@ -50,7 +51,20 @@ def test_hash_examples_run_from_a_fresh_directory(tmp_path: Path) -> None:
         assert result.returncode == 0, f"{line}\n{result.stdout}\n{result.stderr}"
         assert re.fullmatch(r"[0-9a-f]{64}\n", result.stdout), result.stdout
         digests.append(result.stdout)
-    assert digests[0] != digests[1]
+    assert len(set(digests)) == 3
+    assert digests[2].strip() == hashlib.sha256((tmp_path / "doc.yaml").read_bytes()).hexdigest()
+
+
+def test_start_an_evidence_tree_runs_from_a_fresh_directory(tmp_path: Path) -> None:
+    assert not tmp_path.resolve().is_relative_to(ROOT)
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    env.pop("SOURCE_DATE_EPOCH", None)
+    lines = readme_block("Start an evidence tree")
+    assert len(lines) == 4
+    subprocess.run(["bash", "-euo", "pipefail", "-c", "\n".join(lines)], cwd=tmp_path, env=env, check=True)
+    assert (tmp_path / "ev" / "release.yaml").is_file()
+    key = (tmp_path / "release.key").read_bytes()
+    assert all(key not in p.read_bytes() for p in (tmp_path / "ev").rglob("*") if p.is_file())
 
 
 def test_quickstart_has_exactly_two_commands() -> None:

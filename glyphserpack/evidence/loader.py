@@ -39,7 +39,9 @@ __all__ = [
     "EvidenceTree",
     "LinkCheck",
     "iter_links",
+    "load_manifest",
     "load_tree",
+    "parse_listed",
 ]
 
 #: Largest attachment we hash (logs, SBOMs, binaries). Documents are capped at DOCUMENT_LIMIT (16 MiB).
@@ -176,7 +178,8 @@ def _strip_root(message: str, root: Path) -> str:
     return message.replace(f"{root}/", "").replace(str(root), ".")
 
 
-def _load_manifest(root: Path) -> tuple[str, ReleaseManifest, dict[str, Any]]:
+def load_manifest(root: Path) -> tuple[str, bytes, ReleaseManifest, dict[str, Any]]:
+    """The tree's release manifest: (file name, bytes, typed model, parsed mapping); raises if unreadable."""
     present = [n for n in MANIFEST_NAMES if os.path.lexists(root / n)]
     if len(present) != 1:
         raise EvidenceError(
@@ -186,15 +189,17 @@ def _load_manifest(root: Path) -> tuple[str, ReleaseManifest, dict[str, Any]]:
         )
     name = present[0]
     target = resolve_inside(root, name, what="release manifest")
-    obj = parse_document(read_bounded(target, DOCUMENT_LIMIT, what=f"document {name}"), name=name)
+    data = read_bounded(target, DOCUMENT_LIMIT, what=f"document {name}")
+    obj = parse_document(data, name=name)
     if not isinstance(obj, dict) or obj.get("kind") != "release_manifest":
         raise EvidenceError(f"{name}: kind: expected 'release_manifest'")
     model = validate_kind("release_manifest", obj, name=name)
     assert isinstance(model, ReleaseManifest)
-    return name, model, obj
+    return name, data, model, obj
 
 
-def _parse_listed(path: str, data: bytes) -> tuple[str, dict[str, Any], BaseModel, Envelope | None]:
+def parse_listed(path: str, data: bytes) -> tuple[str, dict[str, Any], BaseModel, Envelope | None]:
+    """Parse one listed document's bytes: (kind, mapping, typed model, envelope if signed)."""
     suffix = Path(path).suffix.lower()
     envelope: Envelope | None = None
     if suffix == ".cbor":
@@ -249,7 +254,7 @@ def load_tree(path: Path) -> EvidenceTree:
 
 
 def _load_tree(root: Path) -> EvidenceTree:
-    manifest_name, manifest, manifest_obj = _load_manifest(root)
+    manifest_name, _, manifest, manifest_obj = load_manifest(root)
     reader = _Reader(root)
     findings: list[Finding] = []
     links: list[LinkCheck] = []
@@ -287,7 +292,7 @@ def _load_tree(root: Path) -> EvidenceTree:
         data = check_link(manifest_name, f"documents[{i}]", link, limit=DOCUMENT_LIMIT, keep=True)
         if data is None:
             continue
-        kind, obj, model, envelope = _parse_listed(link.path, data)
+        kind, obj, model, envelope = parse_listed(link.path, data)
         documents[link.path] = Document(link.path, kind, link.sha256, obj, model, envelope)
 
     # Step 3: the release's own attachments, then every link inside every document.

@@ -1,0 +1,155 @@
+"""``glyphserpack evidence init`` and ``evidence pin``: thin wrappers over :mod:`glyphserpack.evidence`."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from glyphserpack import keys as keylib
+from glyphserpack._internal import jsonout
+from glyphserpack._internal.fsio import source_date_epoch
+from glyphserpack.cli.keys_cmd import passphrase_for
+from glyphserpack.errors import EXIT_FAIL, EXIT_OK
+from glyphserpack.evidence.models import PROFILES
+from glyphserpack.evidence.pin import PinPlan, apply_pins, plan_pins
+from glyphserpack.evidence.scaffold import init_tree
+
+__all__ = ["evidence", "init", "pin"]
+
+_RESIGN_REMEDY = (
+    "hint: a signed record is never edited; re-issue each one named above with its signer's key "
+    "(its payload must pin the new hashes), then rerun `glyphserpack evidence pin`"
+)
+
+
+@click.group("evidence", context_settings={"help_option_names": ["-h", "--help"]})
+def evidence() -> None:
+    """Start and maintain an evidence tree: scaffold one, re-pin its hash links.
+
+    \b
+    Examples:
+      glyphserpack evidence init ev/ --product acme --version 1.0.0 --profile core --key release.key
+      glyphserpack evidence pin ev/ --check
+    """
+
+
+@evidence.command("init")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--product", required=True, help="Product name; the release id becomes PRODUCT-VERSION.")
+@click.option("--version", "version", required=True, help="Release version, MAJOR.MINOR.PATCH.")
+@click.option("--profile", type=click.Choice(PROFILES), required=True, help="Profile the tree must pass.")
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Signing key (from `glyphserpack keys generate`); its public half goes into the tree's trust store.",
+)
+@click.option("--owner", default="release signer", show_default=True, help="Owner name of the key in the trust store.")
+@click.option(
+    "--release-time",
+    metavar="YYYY-MM-DDTHH:MM:SSZ",
+    help="Release time (default: $SOURCE_DATE_EPOCH, else the template's; never the clock).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print what was written as one JSON object.")
+def init(
+    directory: Path,
+    product: str,
+    version: str,
+    profile: str,
+    key_file: Path | None,
+    owner: str,
+    release_time: str | None,
+    as_json: bool,
+) -> int:
+    """Scaffold a minimal evidence tree that passes `check` for a profile.
+
+    The placeholder documents come from the bundled demo release, cut down to what the
+    profile requires; every YAML document starts with a comment saying what to replace.
+    Every profile needs a signed execution certificate, so --key is required; the private
+    key never enters the tree. DIR must not exist or be empty.
+
+    \b
+    Exit codes: 0 written, 2 invalid input (non-empty DIR, no --key, bad version or time).
+
+    \b
+    Examples:
+      glyphserpack keys generate release.key
+      glyphserpack evidence init ev/ --product acme --version 1.0.0 --profile core --key release.key
+      glyphserpack evidence init ev2/ --product acme --version 2.0.0 --profile regulated --key k.pem \\
+          --release-time 2027-01-15T12:00:00Z
+    """
+    if release_time is None:
+        sde = source_date_epoch()
+        if sde is not None:
+            release_time = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(sde))
+    key = None
+    if key_file is not None:
+        key = keylib.load_private_key(key_file, passphrase=passphrase_for(key_file))
+    result = init_tree(
+        directory, product=product, version=version, profile=profile, key=key, owner=owner, release_time=release_time
+    )
+    if as_json:
+        obj = {
+            "release_id": result.release_id,
+            "key_id": result.key_id,
+            "files": list(result.files),
+            "signed": list(result.signed),
+        }
+        click.echo(jsonout.dumps(obj, indent=None))
+    else:
+        click.echo(
+            f"wrote {len(result.files)} files for release {result.release_id} (profile {profile}) to {directory}; "
+            f"{len(result.signed)} signed record(s) by key {result.key_id[:16]}…\n"
+            f"next: replace the placeholder content (see the comment atop each YAML document), then run\n"
+            f"  glyphserpack evidence pin {directory}\n  glyphserpack check {directory} --profile {profile}"
+        )
+    return EXIT_OK
+
+
+def _summary(plan: PinPlan, *, check: bool) -> str:
+    lines: list[str] = []
+    verb = "stale" if check else "re-pinned"
+    lines += [f"{verb}: {c.line()}" for c in plan.changes]
+    lines += [f"needs re-signing: {r.line()}" for r in plan.resign]
+    if not plan.stale:
+        lines.append("every hash link is up to date; nothing to do")
+    elif check:
+        lines.append(f"{len(plan.changes)} stale pin(s); run `glyphserpack evidence pin` to fix them")
+    if plan.resign:
+        lines.append(_RESIGN_REMEDY)
+    return "\n".join(lines)
+
+
+@evidence.command("pin")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--check", "check_only", is_flag=True, help="Change nothing; exit 1 when any pin is stale (for CI).")
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as one JSON object.")
+def pin(directory: Path, check_only: bool, as_json: bool) -> int:
+    """Re-pin every hash link bottom-up: attachments, then documents, then the release manifest.
+
+    Only the stale sha256 values change (comments and key order are kept); all files are
+    written atomically, or none. Signed records (.cbor) are never edited: each one that pins
+    something that changed is named for re-signing and the exit code is 1.
+
+    \b
+    Exit codes: 0 up to date (or fixed), 1 stale (--check) or a signed record needs
+    re-signing, 2 invalid input (a missing link target, an unreadable document).
+
+    \b
+    Examples:
+      glyphserpack evidence pin evidence/ --check
+      glyphserpack evidence pin evidence/ --json
+    """
+    plan = plan_pins(directory)
+    if not check_only and plan.new_bytes:
+        apply_pins(directory, plan)
+    if as_json:
+        obj = dict(plan.to_dict(), written=bool(plan.new_bytes) and not check_only)
+        click.echo(jsonout.dumps(obj, indent=None))
+    else:
+        click.echo(_summary(plan, check=check_only))
+    if plan.resign or (check_only and plan.stale):
+        return EXIT_FAIL
+    return EXIT_OK
