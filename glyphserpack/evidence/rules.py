@@ -2,7 +2,9 @@
 
 Each rule reads one schema-valid document and yields findings; none raises. Codes:
 ``GSP-E012`` the evidence itself records a FAIL, ``GSP-E015`` an obligation from the seeds or
-CONTRACTS.md is not met, ``GSP-E018`` a recorded value differs from its recomputation.
+CONTRACTS.md is not met, ``GSP-E018`` a recorded value differs from its recomputation. What
+attachments and names say is read in ``attest/`` (observability names: ``attest/otel.py``,
+``GSP-E017`` and ``GSP-E050``–``E054``).
 """
 
 from __future__ import annotations
