@@ -4,7 +4,7 @@ Each rule reads one schema-valid document and yields findings; none raises. Code
 ``GSP-E012`` the evidence itself records a FAIL, ``GSP-E015`` an obligation from the seeds or
 CONTRACTS.md is not met, ``GSP-E018`` a recorded value differs from its recomputation. What
 attachments and names say is read in ``attest/`` (observability names: ``attest/otel.py``,
-``GSP-E017`` and ``GSP-E050``–``E054``).
+``GSP-E017`` and ``GSP-E050``–``E055``).
 """
 
 from __future__ import annotations

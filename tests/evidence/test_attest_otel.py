@@ -232,3 +232,15 @@ def test_registry_cost_is_small() -> None:
     start = time.perf_counter()
     semconv_registry()
     assert time.perf_counter() - start < 1.5  # ~0.1 s unloaded; generous for a shared CI machine
+
+
+def test_registered_metric_with_another_unit(tree_dir: Path) -> None:
+    def fn(d: dict[str, Any]) -> None:
+        m = d["metrics"][7]
+        assert m["otel_name"] == "http.client.request.duration"
+        # a consistent Prometheus name, so only the registry's unit (s) can object
+        m["unit"], m["prometheus_name"] = "ms", "http_client_request_duration_milliseconds"
+
+    lines = _mutate(tree_dir, fn)
+    assert has(lines, "GSP-E055", MAPPING, "metrics[7]", "'ms'", "histogram in 's'")
+    assert not [ln for ln in lines if ln.startswith("GSP-E054")]

@@ -12,7 +12,8 @@ Findings: ``GSP-E050`` ``otel_semconv_version`` is no schema version the package
 ``GSP-E051`` a name in a semconv namespace that the registry does not define there,
 ``GSP-E052`` a deprecated name (with its replacement), ``GSP-E053`` a name outside both the
 registry and the product's own namespace, ``GSP-E054`` a ``prometheus_name`` other than the
-one the OpenTelemetry→Prometheus rules derive (:mod:`.prometheus`), ``GSP-E017`` a Prometheus
+one the OpenTelemetry→Prometheus rules derive (:mod:`.prometheus`), ``GSP-E055`` a registered
+metric declared with another instrument or unit than the registry's, ``GSP-E017`` a Prometheus
 name mapped twice.
 """
 
@@ -27,10 +28,11 @@ from importlib import metadata, resources
 from typing import Literal
 
 from glyphserpack.evidence.attest.prometheus import prometheus_name
-from glyphserpack.evidence.productization import ObservabilityMapping
+from glyphserpack.evidence.productization import MetricMapping, ObservabilityMapping
 from glyphserpack.findings import Finding, finding
 
 __all__ = [
+    "REGISTRY_INSTRUMENT",
     "SEMCONV_MODULES",
     "SemconvName",
     "SemconvRegistry",
@@ -62,6 +64,13 @@ _CONSTANT = re.compile(
 _REPLACEMENT = re.compile(r"`([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)`")
 _FIELD = re.compile(r"^(Instrument|Unit): *(\S+) *$", re.MULTILINE)
 _SCHEMA = re.compile(r"/schemas/(\d+\.\d+\.\d+)$")
+#: The mapping's instrument names → the registry's (its docstrings' ``Instrument:`` line).
+REGISTRY_INSTRUMENT = {
+    "counter": "counter",
+    "gauge": "gauge",
+    "histogram": "histogram",
+    "updown_counter": "updowncounter",
+}
 
 
 @dataclass(frozen=True)
@@ -209,6 +218,20 @@ def check_name(reg: SemconvRegistry, where: str, field: str, kind: Kind, name: s
         )
 
 
+def _registered_shape(reg: SemconvRegistry, where: str, i: int, m: MetricMapping) -> Iterator[Finding]:
+    """A registered, current metric keeps the instrument and unit the conventions define for it."""
+    entry = reg.metrics.get(m.otel_name)
+    if entry is None or entry.deprecated is not None or entry.instrument is None or entry.unit is None:
+        return
+    if REGISTRY_INSTRUMENT[m.instrument] != entry.instrument or m.unit != entry.unit:
+        yield finding(
+            "GSP-E055",
+            where,
+            f"metrics[{i}]: {m.otel_name!r} is declared as a {m.instrument} in {m.unit!r}; the semantic "
+            f"conventions define a {entry.instrument} in {entry.unit!r}",
+        )
+
+
 def attest_observability(doc_path: str, mp: ObservabilityMapping, *, product: str) -> Iterator[Finding]:
     """Every content check of one ``observability_mapping`` document, in document order."""
     reg = semconv_registry()
@@ -226,6 +249,7 @@ def attest_observability(doc_path: str, mp: ObservabilityMapping, *, product: st
     seen: set[str] = set()
     for i, m in enumerate(mp.metrics):
         yield from check_name(reg, doc_path, f"metrics[{i}].otel_name", "metric", m.otel_name, ns)
+        yield from _registered_shape(reg, doc_path, i, m)
         if m.prometheus_name in seen:
             yield finding("GSP-E017", doc_path, f"metrics[{i}].prometheus_name: {m.prometheus_name!r} mapped twice")
         seen.add(m.prometheus_name)
