@@ -62,6 +62,13 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
     "GSP-E043": ("error", "compatibility table unreadable or malformed"),
     "GSP-E044": ("error", "compatibility table contradicts the evolution policy"),
     "GSP-E045": ("error", "deprecation window shorter than a profile's published guarantee"),
+    # GSP-E050..E055: observability names against the OpenTelemetry registry (evidence/attest/otel.py)
+    "GSP-E050": ("error", "otel_semconv_version is no schema version the semantic-conventions package knows"),
+    "GSP-E051": ("error", "name in a semantic-conventions namespace is not registered there"),
+    "GSP-E052": ("error", "deprecated semantic-conventions name"),
+    "GSP-E053": ("error", "name outside both the semantic-conventions registry and the product namespace"),
+    "GSP-E054": ("error", "Prometheus name differs from the one derived from the OpenTelemetry metric"),
+    "GSP-E055": ("error", "semantic-conventions metric declared with another instrument or unit than the registry's"),
     # GSP-E06x: what attachments say, held against what the evidence claims (issue 13)
     "GSP-E060": ("error", "certification record not bound to its evidence"),
     "GSP-E061": ("error", "conformance report contradicts the certification bundle"),

@@ -1164,10 +1164,16 @@ message GetCertificateRequest { string run_id = 1; }
 
 
 def observability_mapping() -> dict[str, Any]:
+    # Registered OpenTelemetry semantic-conventions names where one fits (stable: service.*,
+    # host.name, http.client.request.duration; incubating: process.memory.usage), the product's
+    # own glyphser.* namespace for the rest. Each prometheus_name is what the
+    # OpenTelemetry→Prometheus rules derive (glyphserpack/evidence/attest/prometheus.py).
     trace = [
         ("run_id", "glyphser.run.id", "resource"),
         ("tenant_id", "glyphser.tenant.id", "resource"),
         ("service", "service.name", "resource"),
+        ("service_version", "service.version", "resource"),
+        ("host", "host.name", "resource"),
         ("backend_id", "glyphser.backend.id", "resource"),
         ("operator", "glyphser.operator.name", "span"),
         ("step", "glyphser.step", "span"),
@@ -1185,16 +1191,29 @@ def observability_mapping() -> dict[str, Any]:
             "By",
             "counter",
         ),
-        ("wal_fsync_duration", "glyphser.wal.fsync.duration", "glyphser_wal_fsync_duration_seconds", "s", "histogram"),
+        (
+            "wal_fsync_duration",
+            "glyphser.wal.fsync.duration",
+            "glyphser_wal_fsync_duration_milliseconds",
+            "ms",
+            "histogram",
+        ),
         ("gpu_utilization", "glyphser.gpu.utilization", "glyphser_gpu_utilization_ratio", "1", "gauge"),
-        ("process_memory", "glyphser.process.memory.usage", "glyphser_process_memory_usage_bytes", "By", "gauge"),
+        ("process_memory", "process.memory.usage", "process_memory_usage_bytes", "By", "updown_counter"),
         ("policy_decisions", "glyphser.policy.decisions", "glyphser_policy_decisions_total", "{decision}", "counter"),
         (
             "store_request_duration",
-            "glyphser.artifact_store.request.duration",
-            "glyphser_artifact_store_request_duration_seconds",
+            "http.client.request.duration",
+            "http_client_request_duration_seconds",
             "s",
             "histogram",
+        ),
+        (
+            "store_throughput",
+            "glyphser.artifact_store.throughput",
+            "glyphser_artifact_store_throughput_bytes_per_second",
+            "By/s",
+            "gauge",
         ),
         ("run_energy", "glyphser.run.energy", "glyphser_run_energy_joules_total", "J", "counter"),
         (
@@ -1204,6 +1223,7 @@ def observability_mapping() -> dict[str, Any]:
             "{certificate}",
             "counter",
         ),
+        ("checkpoint_size", "glyphser.checkpoint.size", "glyphser_checkpoint_size_kibibytes", "KiBy", "histogram"),
     ]
     return {
         "kind": "observability_mapping",

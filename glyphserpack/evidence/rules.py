@@ -2,8 +2,9 @@
 
 Each rule reads one schema-valid document and yields findings; none raises. Codes:
 ``GSP-E012`` the evidence itself records a FAIL, ``GSP-E015`` an obligation from the seeds or
-CONTRACTS.md is not met, ``GSP-E017`` an observability name breaks OpenTelemetry/Prometheus
-conventions, ``GSP-E018`` a recorded value differs from its recomputation.
+CONTRACTS.md is not met, ``GSP-E018`` a recorded value differs from its recomputation. What
+attachments and names say is read in ``attest/`` (observability names: ``attest/otel.py``,
+``GSP-E017`` and ``GSP-E050``–``E055``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from glyphserpack.evidence.attest import chaos, evolution, security
 from glyphserpack.evidence.attest.certification import bind_records
 from glyphserpack.evidence.attest.evolution import months_between
 from glyphserpack.evidence.attest.interfaces import attest_external_interfaces
+from glyphserpack.evidence.attest.otel import attest_observability
 from glyphserpack.evidence.attest.performance import attest_performance
 from glyphserpack.evidence.loader import Document, EvidenceTree
 from glyphserpack.evidence.models import PROFILES, GraduationGate, ProfileBundle, RunEvidence
@@ -24,7 +26,6 @@ from glyphserpack.evidence.productization import (
     ChaosProofPack,
     EvolutionPolicy,
     ExternalInterfaces,
-    ObservabilityMapping,
     PerfMetric,
     PerformanceTiers,
     ReferenceStack,
@@ -37,8 +38,6 @@ __all__ = ["RULES", "metric_passes", "months_between", "recovery_verdict_hash"]
 
 Rule = Callable[[EvidenceTree, Document, str], Iterator[Finding]]
 
-#: UCUM unit -> the Prometheus unit suffix the OpenTelemetry→Prometheus translation adds.
-UNIT_SUFFIX = {"s": "seconds", "By": "bytes", "J": "joules", "W": "watts", "Cel": "celsius", "m": "meters"}
 GRADUATION_GATES = {
     ("core", "enterprise"): {"conformance_pipeline_pass", "deployment_gate_pass"},
     ("enterprise", "regulated"): {"full_security_case", "regulator_grade_evidence_bundle"},
@@ -98,28 +97,8 @@ def _profile_bundle(tree: EvidenceTree, doc: Document, profile: str) -> Iterator
 
 
 def _observability(tree: EvidenceTree, doc: Document, profile: str) -> Iterator[Finding]:
-    mp: ObservabilityMapping = _m(doc)
-    seen: set[str] = set()
-    for i, m in enumerate(mp.metrics):
-        where = f"metrics[{i}].prometheus_name"
-        name = m.prometheus_name
-        if name in seen:
-            yield finding("GSP-E017", doc.path, f"{where}: {name!r} mapped twice")
-        seen.add(name)
-        stem = name
-        if m.instrument == "counter":
-            if not name.endswith("_total"):
-                yield finding("GSP-E017", doc.path, f"{where}: counter {name!r} must end in _total")
-            stem = name.removesuffix("_total")
-        elif name.endswith("_total"):
-            yield finding("GSP-E017", doc.path, f"{where}: only counters end in _total ({name!r} is a {m.instrument})")
-        suffix = UNIT_SUFFIX.get(m.unit)
-        if suffix is not None and not stem.endswith(f"_{suffix}"):
-            yield finding("GSP-E017", doc.path, f"{where}: unit {m.unit!r} requires the _{suffix} suffix, got {name!r}")
-        if m.unit == "1" and m.instrument == "gauge" and not stem.endswith("_ratio"):
-            yield finding("GSP-E017", doc.path, f"{where}: dimensionless gauge {name!r} must end in _ratio")
-        if m.unit not in UNIT_SUFFIX and m.unit != "1" and not (m.unit.startswith("{") and m.unit.endswith("}")):
-            yield finding("GSP-E017", doc.path, f"metrics[{i}].unit: {m.unit!r} is not a base UCUM unit or annotation")
+    # names against the semantic-conventions registry, Prometheus names derived (attest/otel.py)
+    yield from attest_observability(doc.path, _m(doc), product=tree.manifest.product)
 
 
 def _certification_bundle(tree: EvidenceTree, doc: Document, profile: str) -> Iterator[Finding]:
