@@ -39,9 +39,15 @@ from glyphserpack.evidence.productization import (
 from glyphserpack.evidence.readiness import WorkstreamReadiness
 from glyphserpack.findings import Finding
 
-__all__ = ["CLAIM_CODES", "Claim", "inventory", "rederived", "verifiability_score"]
+__all__ = ["CLAIM_CODES", "Claim", "claim_table", "inventory", "rederived", "verifiability_score"]
 
-#: claim kind -> the finding codes of the attest check that re-derives it (a contradiction).
+#: The OpenTelemetry registry range (unknown semconv version, name outside its namespace,
+#: deprecated name, outside registry and product namespace, Prometheus name not derived).
+OTEL_RANGE = "GSP-E05"
+#: Every E06x on an SBOM file (schema-invalid CycloneDX or SPDX, too large or malformed).
+SBOM_RANGE = "GSP-E06"
+
+#: claim kind -> the finding codes (or a code range, by prefix) of the attest check that re-derives it.
 CLAIM_CODES: dict[str, tuple[str, ...]] = {
     "conformance_report": ("GSP-E018", "GSP-E061"),
     "sdk_report": ("GSP-E034", "GSP-E035"),
@@ -50,12 +56,12 @@ CLAIM_CODES: dict[str, tuple[str, ...]] = {
     "protobuf_message": ("GSP-E031", "GSP-E032", "GSP-E033"),
     "chaos_scenario": ("GSP-E018", "GSP-E041", "GSP-E042", "GSP-E065"),
     "performance_tier": ("GSP-E018", "GSP-E062", "GSP-E063", "GSP-E065"),
-    "sbom": ("GSP-E064", "GSP-E065", "GSP-E066"),
+    "sbom": ("GSP-E064", "GSP-E065", SBOM_RANGE),
     "security_pointer": ("GSP-E040", "GSP-E065"),
     "compatibility_table": ("GSP-E043", "GSP-E044"),
     "deprecation_window": ("GSP-E044", "GSP-E045"),
     "certification_binding": ("GSP-E007", "GSP-E008", "GSP-E060"),
-    "observability_entry": ("GSP-E017", "GSP-E050", "GSP-E051", "GSP-E052", "GSP-E053", "GSP-E054"),
+    "observability_entry": ("GSP-E017", OTEL_RANGE),
     "reproducibility_verdict": (),
     "readiness_criterion": (),
     "graduation_gate": (),
@@ -185,7 +191,7 @@ def inventory(tree: EvidenceTree) -> list[Claim]:
 
 
 def _contradicts(f: Finding, claim: Claim) -> bool:
-    if f.code not in claim.codes:
+    if not f.code.startswith(claim.codes):  # a code, or a range by its prefix
         return False
     if f.where in claim.artifacts:
         return True
@@ -208,3 +214,9 @@ def verifiability_score(tree: EvidenceTree, findings: Iterable[Finding]) -> tupl
     """(claims re-derived, claims made) for ``third_party_verifiability_score``."""
     claims = inventory(tree)
     return sum(rederived(tree, claims, findings)), len(claims)
+
+
+def claim_table(tree: EvidenceTree, findings: Iterable[Finding]) -> list[dict[str, object]]:
+    """The inventory as rows (``check --json`` ``claims``): each claim plus whether it was re-derived."""
+    claims = inventory(tree)
+    return [dict(c.to_dict(), rederived=ok) for c, ok in zip(claims, rederived(tree, claims, findings), strict=True)]
