@@ -200,29 +200,57 @@ def chaos_transcript(sid: str, fault: str, invariants: list[str]) -> str:
     return "".join(json.dumps(e, separators=(",", ":")) + "\n" for e in events)
 
 
-def junit(suite: str, total: int, failures: int = 0) -> str:
-    cases = "\n".join(
-        f'    <testcase classname="{suite}" name="case_{i:04d}" time="0.{i % 9}"/>' for i in range(min(total, 12))
-    )
+def junit(suite: str, total: int, failures: int = 0, skipped: int = 0) -> str:
+    """A conformance report: a sample of its passing cases, then every failing and skipped case."""
+    passing = [
+        f'    <testcase classname="{suite}" name="case_{i:04d}" time="0.{i % 9}"/>'
+        for i in range(min(total - failures - skipped, 12))
+    ]
+    failing = [
+        f'    <testcase classname="{suite}" name="case_{total - failures - skipped + i:04d}" time="0.4">\n'
+        f'      <failure message="expected digest differs" type="AssertionError">vector {i} mismatch</failure>\n'
+        "    </testcase>"
+        for i in range(failures)
+    ]
+    skips = [
+        f'    <testcase classname="{suite}" name="case_{total - skipped + i:04d}" time="0.0">\n'
+        '      <skipped message="needs a multi-region bucket; not provisioned in this run"/>\n'
+        "    </testcase>"
+        for i in range(skipped)
+    ]
+    cases = "\n".join(passing + failing + skips)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<testsuites name="{suite}" tests="{total}" failures="{failures}">\n'
-        f'  <testsuite name="{suite}" tests="{total}" failures="{failures}" errors="0" skipped="0">\n{cases}\n'
+        f'  <testsuite name="{suite}" tests="{total}" failures="{failures}" errors="0" skipped="{skipped}">\n{cases}\n'
         "  </testsuite>\n</testsuites>\n"
     )
 
 
-def sdk_junit(suite: str, total: int) -> str:
+def sdk_junit(suite: str, total: int, skipped: int = 0) -> str:
     """An SDK conformance report listing every case, so its counts can be recomputed from it."""
     cases = "\n".join(
-        f'    <testcase classname="{suite}.conformance" name="vector_{i:04d}" time="0.0{i % 9}"/>' for i in range(total)
+        f'    <testcase classname="{suite}.conformance" name="vector_{i:04d}" time="0.0{i % 9}"/>'
+        if i < total - skipped
+        else f'    <testcase classname="{suite}.conformance" name="vector_{i:04d}" time="0.0">\n'
+        '      <skipped message="vector needs a GPU backend"/>\n    </testcase>'
+        for i in range(total)
     )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f'<testsuites name="{suite}" tests="{total}" failures="0" errors="0" skipped="0">\n'
-        f'  <testsuite name="{suite}" tests="{total}" failures="0" errors="0" skipped="0">\n{cases}\n'
+        f'<testsuites name="{suite}" tests="{total}" failures="0" errors="0" skipped="{skipped}">\n'
+        f'  <testsuite name="{suite}" tests="{total}" failures="0" errors="0" skipped="{skipped}">\n{cases}\n'
         "  </testsuite>\n</testsuites>\n"
     )
+
+
+#: Advisory suites (``enforcement: advisory``): run and reported, never gating. adapter -> (total, failures, skipped)
+ADVISORY_SUITES = {
+    "interop-extended": {
+        "glyphser-backend-cpu-ref": (64, 0, 4),
+        "glyphser-store-s3": (48, 1, 3),  # one advisory failure: the release still passes, the metric shows it
+    },
+}
 
 
 def build(out: Path) -> None:
@@ -544,6 +572,24 @@ def build(out: Path) -> None:
                     "verdict": "PASS" if passed == total else "FAIL",
                 }
             )
+    for suite, by_adapter in ADVISORY_SUITES.items():
+        for adapter, (total, failures, skipped) in by_adapter.items():
+            passed = total - failures - skipped
+            reports.append(
+                {
+                    "suite_id": suite,
+                    "adapter_id": adapter,
+                    "report": t.file(
+                        f"attachments/certification/reports/{adapter}.{suite}.xml",
+                        junit(f"{adapter}.{suite}", total, failures, skipped),
+                    ),
+                    "cases_total": total,
+                    "cases_passed": passed,
+                    "cases_skipped": skipped,
+                    "verdict": "PASS" if passed + skipped == total else "FAIL",
+                    "enforcement": "advisory",
+                }
+            )
     t.doc(
         "certification/certification_bundle.yaml",
         {
@@ -744,24 +790,26 @@ def build(out: Path) -> None:
         },
     )
     sdk = []
-    for lang, pkg, total in (
-        ("python", "glyphser-client", 318),
-        ("go", "github.com/glyphser/glyphser-go", 297),
-        ("typescript", "@glyphser/client", 305),
+    for lang, pkg, total, skipped in (
+        ("python", "glyphser-client", 318, 6),
+        ("go", "github.com/glyphser/glyphser-go", 297, 3),
+        ("typescript", "@glyphser/client", 305, 0),
     ):
         sdk.append(
             {
                 "language": lang,
                 "package": pkg,
                 "version": VERSION,
-                "report": t.file(f"attachments/interfaces/sdk-{lang}.junit.xml", sdk_junit(f"sdk-{lang}", total)),
+                "report": t.file(
+                    f"attachments/interfaces/sdk-{lang}.junit.xml", sdk_junit(f"sdk-{lang}", total, skipped)
+                ),
                 "canonicalization": "PASS",
                 "replay_safety": "PASS",
                 "tests_total": total,
-                "tests_passed": total,
+                "tests_passed": total - skipped,
                 "tests_failed": 0,
                 "tests_errors": 0,
-                "tests_skipped": 0,
+                "tests_skipped": skipped,
             }
         )
     t.doc(

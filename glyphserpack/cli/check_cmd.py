@@ -13,6 +13,7 @@ from glyphserpack.errors import EXIT_FAIL, EXIT_OK, UsageError
 from glyphserpack.evidence import KINDS, graduation, load_tree, report_files, schema_for, to_json_bytes
 from glyphserpack.evidence.checks import CheckResult
 from glyphserpack.evidence.checks import check as run_check
+from glyphserpack.evidence.claims import claim_table
 from glyphserpack.evidence.graduation import GraduationPlan, parse_step
 from glyphserpack.evidence.models import PROFILES
 
@@ -59,7 +60,12 @@ def _plan_summary(plan: GraduationPlan) -> str:
 @click.command("check")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--profile", type=click.Choice(PROFILES), help="Target product profile.")
-@click.option("--json", "as_json", is_flag=True, help="Print the reports as one JSON object instead of a summary.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the reports and the claim inventory as one JSON object instead of a summary.",
+)
 @click.option(
     "--out",
     "out_dir",
@@ -105,7 +111,11 @@ def check_cmd(directory: Path, profile: str | None, as_json: bool, out_dir: Path
         for name, data in sorted(files.items()):
             atomic_write(out_dir / name, data)
     if as_json:
-        both = {"productization_report": result.productization_report, "expansion_report": result.expansion_report}
+        both = {
+            "productization_report": result.productization_report,
+            "expansion_report": result.expansion_report,
+            "claims": claim_table(result.tree, result.findings),  # what third_party_verifiability_score counts
+        }
         click.echo(to_json_bytes(both).decode().rstrip("\n"))
     else:
         click.echo(_summary(result))

@@ -99,6 +99,8 @@ class EvidenceTree:
     links: tuple[LinkCheck, ...] = field(repr=False)
     findings: tuple[Finding, ...] = ()
     unreferenced: tuple[str, ...] = ()
+    #: parsed attachments by (reader, path, sha256), filled by attest/reading.py ``memoised``
+    attest_memo: dict[tuple[str, str, str], Any] = field(default_factory=dict, repr=False, compare=False)
 
     def by_kind(self, kind: str) -> list[Document]:
         """Documents of one kind, sorted by path."""

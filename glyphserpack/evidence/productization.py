@@ -85,7 +85,13 @@ class ConformanceReport(Strict):
     report: HashLink
     cases_total: int = Field(ge=0)
     cases_passed: int = Field(ge=0)
-    verdict: Verdict
+    cases_skipped: int = Field(default=0, ge=0, description="skips the JUnit report must record")
+    verdict: Verdict = Field(description="PASS exactly when every case that ran passed (passed + skipped = total)")
+    enforcement: Literal["blocking", "advisory"] = Field(
+        default="blocking",
+        description="advisory: a FAIL does not fail the gate (it still counts in interop_pass_rate) and the "
+        "suite cannot satisfy a certificate class's required suite",
+    )
 
 
 class ReproducibilityVerdict(Strict):

@@ -7,15 +7,10 @@ hash) and JSON (sorted keys, two-space indent, UTF-8, trailing newline). Nothing
 depends on the clock, dict order or where the tree lives: paths are tree-relative, times come
 from the evidence.
 
-Metric formulas (binary64, rounded to 4 decimals):
-
-* ``interop_pass_rate`` = (Σ SDK ``tests_passed`` + Σ conformance ``cases_passed``) /
-  (Σ SDK ``tests_total`` + Σ conformance ``cases_total``); 0.0 when nothing was run.
-* ``third_party_verifiability_score`` = (hash links verified + signatures verified +
-  mandatory items present) / (hash links + signed documents + mandatory items); in [0, 1].
-* ``adoption_days_estimate`` = BASE_DAYS[profile] × (2 − interop_pass_rate)
-  + 2 × mandatory items missing + 1 × open release blockers;
-  BASE_DAYS = core 2, enterprise 10, regulated 20.
+The three metrics in ``metrics`` come from :func:`glyphserpack.evidence.metrics.metrics`
+(parsed JUnit reports, the claim inventory of :mod:`glyphserpack.evidence.claims`, missing
+items and open blockers); their formulas and weights are documented there and in
+docs/evidence.md.
 """
 
 from __future__ import annotations
@@ -28,45 +23,18 @@ from glyphserpack import canonical
 from glyphserpack._internal import jsonout
 from glyphserpack._internal.fsio import atomic_write
 from glyphserpack.evidence.bindings import revocation_bundle_hash, tree_revocations
-from glyphserpack.evidence.productization import CertificationBundle, ExternalInterfaces
+from glyphserpack.evidence.metrics import BASE_DAYS, metrics
 from glyphserpack.evidence.report_models import ExpansionReport, ProductizationReport
 from glyphserpack.evidence.results import CheckResult
 
 __all__ = ["BASE_DAYS", "REPORT_NAMES", "attach_reports", "metrics", "to_json_bytes", "write_reports"]
 
-BASE_DAYS = {"core": 2.0, "enterprise": 10.0, "regulated": 20.0}
 REPORT_NAMES = ("productization_report", "expansion_report")
 
 
 def to_json_bytes(obj: object) -> bytes:
     """The JSON form every report uses (sorted keys, so dict order never leaks into bytes)."""
     return jsonout.to_bytes(obj, ensure_ascii=False)
-
-
-def metrics(result: CheckResult) -> dict[str, float]:
-    """The three productization metrics; formulas in the module docstring and docs/evidence.md."""
-    tree = result.tree
-    passed = total = 0
-    for doc in tree.by_kind("external_interfaces"):
-        for sdk in doc.as_(ExternalInterfaces).sdks:
-            passed, total = passed + sdk.tests_passed, total + sdk.tests_total
-    for doc in tree.by_kind("certification_bundle"):
-        for rep in doc.as_(CertificationBundle).conformance_reports:
-            passed, total = passed + rep.cases_passed, total + rep.cases_total
-    interop = passed / total if total else 0.0
-    links_ok = sum(1 for lc in tree.links if lc.ok)
-    present = sum(1 for st in result.items if st.present)
-    num = links_ok + result.signatures_ok + present
-    den = len(tree.links) + result.signatures_total + len(result.items)
-    score = num / den if den else 0.0
-    missing = len(result.items) - present
-    blockers = sum(len(r.release_blockers) for r in result.readiness)
-    days = BASE_DAYS[result.profile] * (2.0 - interop) + 2.0 * missing + 1.0 * blockers
-    return {
-        "adoption_days_estimate": round(days, 4),
-        "interop_pass_rate": round(interop, 4),
-        "third_party_verifiability_score": round(score, 4),
-    }
 
 
 def _named_hashes(result: CheckResult) -> dict[str, str]:

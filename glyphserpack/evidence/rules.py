@@ -104,13 +104,14 @@ def _observability(tree: EvidenceTree, doc: Document, profile: str) -> Iterator[
 def _certification_bundle(tree: EvidenceTree, doc: Document, profile: str) -> Iterator[Finding]:
     b: CertificationBundle = _m(doc)
     for i, r in enumerate(b.conformance_reports):
-        if r.cases_passed > r.cases_total:
-            yield finding("GSP-E015", doc.path, f"conformance_reports[{i}]: cases_passed > cases_total")
-        elif (r.verdict == "PASS") != (r.cases_passed == r.cases_total):
+        ran_ok = r.cases_passed + r.cases_skipped
+        if ran_ok > r.cases_total:
+            yield finding("GSP-E015", doc.path, f"conformance_reports[{i}]: cases_passed + cases_skipped > cases_total")
+        elif (r.verdict == "PASS") != (ran_ok == r.cases_total):
             yield finding(
                 "GSP-E018", doc.path, f"conformance_reports[{i}].verdict: {r.verdict} disagrees with the counts"
             )
-        if r.verdict == "FAIL":
+        if r.verdict == "FAIL" and r.enforcement == "blocking":  # an advisory FAIL only lowers interop_pass_rate
             yield finding("GSP-E012", doc.path, f"conformance_reports[{i}] ({r.suite_id}, {r.adapter_id}): FAIL")
     for i, v in enumerate(b.reproducibility_verdicts):
         if v.verdict == "FAIL":
@@ -144,9 +145,10 @@ def _external_interfaces(tree: EvidenceTree, doc: Document, profile: str) -> Ite
         if lang not in langs:
             yield finding("GSP-E015", doc.path, f"sdks: no {lang} SDK (python, go and typescript are required)")
     for i, s in enumerate(e.sdks):
-        if s.tests_passed > s.tests_total:
-            yield finding("GSP-E015", doc.path, f"sdks[{i}]: tests_passed > tests_total")
-        if s.canonicalization != "PASS" or s.replay_safety != "PASS" or s.tests_passed != s.tests_total:
+        if s.tests_passed + s.tests_skipped > s.tests_total:
+            yield finding("GSP-E015", doc.path, f"sdks[{i}]: tests_passed + tests_skipped > tests_total")
+        ran_ok = s.tests_passed + s.tests_skipped == s.tests_total  # a skipped vector is not a failed one
+        if s.canonicalization != "PASS" or s.replay_safety != "PASS" or not ran_ok:
             yield finding("GSP-E012", doc.path, f"sdks[{i}] ({s.language}): conformance not fully passed")
     reg = tree.manifest.operator_registry
     if reg is not None and reg.sha256 != e.operator_registry_root_hash:

@@ -4,7 +4,9 @@ A record of class C for adapter A counts in the registry only when the certifica
 that lists it carries, for A:
 
 1. a conformance report for every suite class C requires (:data:`REQUIRED_SUITES`), each
-   parsed from its JUnit file, passing, with the totals the bundle claims;
+   parsed from its JUnit file, passing, with the totals the bundle claims, and blocking: a
+   suite the bundle reports as ``enforcement: advisory`` cannot fail the gate, so it cannot
+   satisfy a requirement either;
 2. a passing reproducibility verdict;
 3. a fingerprint whose ``binary_sha256`` equals the binary hash in A's package manifest (the
    record's own ``package.package_manifest``, which must name A);
@@ -21,8 +23,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from glyphserpack.evidence.attest.junit import parse_junit
-from glyphserpack.evidence.attest.reading import read_json, read_pinned
+from glyphserpack.evidence.attest.junit import read_junit
+from glyphserpack.evidence.attest.reading import read_json
 from glyphserpack.evidence.attest.sbom import check_sbom
 from glyphserpack.evidence.certificates import CertificationRecord
 from glyphserpack.evidence.loader import Document, EvidenceTree
@@ -51,23 +53,33 @@ def required_suites(certificate_class: str) -> tuple[str, ...]:
 
 def check_conformance_report(tree: EvidenceTree, bundle_path: str, r: ConformanceReport) -> Iterator[Finding]:
     """Parse one report and hold its totals against the bundle's claim (``GSP-E061`` on the report)."""
-    got = read_pinned(tree, r.report)
-    if got.data is None:
+    got = read_junit(tree, r.report)
+    if got.absent:
         return  # missing or altered: the loader reported it (GSP-E004/E005)
-    claim = f"{bundle_path} claims {r.suite_id} for {r.adapter_id}: {r.cases_passed}/{r.cases_total} {r.verdict}"
-    try:
-        totals = parse_junit(got.data)
-    except ValueError as exc:
-        yield finding("GSP-E061", r.report.path, f"{claim}; the report cannot be read as JUnit: {exc}")
+    claim = (
+        f"{bundle_path} claims {r.suite_id} for {r.adapter_id}: "
+        f"{r.cases_passed}/{r.cases_total} {r.verdict}{_skips(r.cases_skipped)}"
+    )
+    totals = got.totals
+    if totals is None:
+        yield finding(
+            "GSP-E061",
+            r.report.path,
+            f"{claim}; the report cannot be read as JUnit: {got.problem or got.totals_problem}",
+        )
         return
     says = (
         f"the report says {totals.tests} tests, {totals.failures} failures, "
         f"{totals.errors} errors, {totals.skipped} skipped"
     )
-    counts_differ = (totals.tests, totals.passed) != (r.cases_total, r.cases_passed)
+    counts_differ = (totals.tests, totals.passed, totals.skipped) != (r.cases_total, r.cases_passed, r.cases_skipped)
     failing_behind_pass = r.verdict == "PASS" and (totals.failures > 0 or totals.errors > 0 or totals.tests == 0)
     if counts_differ or failing_behind_pass:
         yield finding("GSP-E061", r.report.path, f"{claim}; {says}")
+
+
+def _skips(n: int) -> str:
+    return f" ({n} skipped)" if n else ""
 
 
 def _valid_records(tree: EvidenceTree, bundle: CertificationBundle) -> list[Document]:
@@ -96,7 +108,9 @@ def _bind_one(
         r = reports.get(suite)
         if r is None:
             yield missing(f"no conformance report for required suite {suite}")
-        elif r.verdict != "PASS" or r.cases_passed != r.cases_total:
+        elif r.enforcement == "advisory":
+            yield missing(f"conformance report {r.report.path} for required suite {suite} is advisory, not blocking")
+        elif r.verdict != "PASS" or r.cases_passed + r.cases_skipped != r.cases_total:
             yield missing(f"conformance report {r.report.path} for {suite} is not passing")
     # 2. a passing reproducibility verdict
     repro = [v for v in b.reproducibility_verdicts if v.adapter_id == a]

@@ -14,12 +14,13 @@ from xml.etree.ElementTree import ParseError
 
 from junitparser import Error, Failure, JUnitXml, JUnitXmlError, Skipped, TestSuite
 
-from glyphserpack.evidence.attest.reading import AttachmentError, linked_bytes
+from glyphserpack.evidence.attest.reading import AttachmentError, linked_bytes, memoised
 from glyphserpack.evidence.loader import EvidenceTree
+from glyphserpack.evidence.models import HashLink
 from glyphserpack.evidence.productization import SdkConformance
 from glyphserpack.findings import Finding, finding
 
-__all__ = ["JUNIT_LIMIT", "Counts", "check_sdk_report", "count_cases", "parse_junit"]
+__all__ = ["JUNIT_LIMIT", "Counts", "JunitRead", "check_sdk_report", "count_cases", "parse_junit", "read_junit"]
 
 #: Largest JUnit report parsed. A real SDK conformance report is a few MB at most.
 JUNIT_LIMIT = 32 * 1024 * 1024
@@ -67,15 +68,10 @@ def _attr(suite: TestSuite, name: str) -> int | None:
         return -1
 
 
-def parse_junit(data: bytes) -> Counts:
-    """Totals of a conformance report (certification binding); ValueError, with a reason, when it is not JUnit.
-
-    Declared ``tests`` count (a suite may list fewer cases than it ran), but never fewer than
-    the listed cases; failures, errors and skips are the larger of what a suite states and what
-    its cases show, so a report cannot claim to pass over a failing case.
-    """
+def _suites(data: bytes) -> list[TestSuite]:
+    """The ``<testsuite>`` elements of a report; ValueError, with a reason, when it is not JUnit XML."""
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise ValueError("has a DOCTYPE or entity declaration (refused)")
+        raise ValueError("has a DOCTYPE (document type declaration) or entity declaration (refused)")
     try:
         xml = JUnitXml.fromstring(data)
     except ParseError as exc:
@@ -85,6 +81,10 @@ def parse_junit(data: bytes) -> Counts:
     suites = [xml] if isinstance(xml, TestSuite) else list(xml)
     if not suites:
         raise ValueError("has no <testsuite>")
+    return suites
+
+
+def _totals(suites: list[TestSuite]) -> Counts:
     total = Counts()
     for suite in suites:
         counted = count_cases(suite)
@@ -106,31 +106,67 @@ def parse_junit(data: bytes) -> Counts:
     return total
 
 
+def parse_junit(data: bytes) -> Counts:
+    """Totals of a conformance report (certification binding); ValueError, with a reason, when it is not JUnit.
+
+    Declared ``tests`` count (a suite may list fewer cases than it ran), but never fewer than
+    the listed cases; failures, errors and skips are the larger of what a suite states and what
+    its cases show, so a report cannot claim to pass over a failing case.
+    """
+    return _totals(_suites(data))
+
+
+@dataclass(frozen=True)
+class JunitRead:
+    """One JUnit attachment, read and parsed once per check (:func:`read_junit`).
+
+    ``absent``: missing or altered, which the loader already reported. ``problem``: why it
+    cannot be read as JUnit at all (too large, not XML). Otherwise ``suites`` holds its
+    ``<testsuite>`` elements and ``totals`` the :func:`parse_junit` totals, or ``totals_problem``
+    when the suites disagree with themselves in a way no total can be taken from.
+    """
+
+    absent: bool = False
+    problem: str = ""
+    suites: tuple[TestSuite, ...] = ()
+    totals: Counts | None = None
+    totals_problem: str = ""
+
+
+def read_junit(tree: EvidenceTree, link: HashLink) -> JunitRead:
+    """The JUnit report behind ``link``, memoised per tree by (path, sha256): checks and metrics share one parse."""
+    return memoised(tree, "junit", link, lambda: _read_junit(tree, link))
+
+
+def _read_junit(tree: EvidenceTree, link: HashLink) -> JunitRead:
+    try:
+        data = linked_bytes(tree, link, limit=JUNIT_LIMIT)
+    except AttachmentError as exc:
+        return JunitRead(problem=exc.reason)
+    if data is None:
+        return JunitRead(absent=True)
+    try:
+        suites = _suites(data)
+    except ValueError as exc:
+        return JunitRead(problem=f"not JUnit XML: {exc}")
+    try:
+        return JunitRead(suites=tuple(suites), totals=_totals(suites))
+    except ValueError as exc:
+        return JunitRead(suites=tuple(suites), totals_problem=str(exc))
+
+
 def check_sdk_report(tree: EvidenceTree, doc_path: str, i: int, sdk: SdkConformance) -> Iterator[Finding]:
     """GSP-E034 when the report is unreadable or disagrees with itself, GSP-E035 when it contradicts the claim."""
     name = sdk.report.path
     who = f"{doc_path} sdks[{i}] ({sdk.language})"
-    try:
-        data = linked_bytes(tree, sdk.report, limit=JUNIT_LIMIT)
-    except AttachmentError as exc:
-        yield finding("GSP-E034", name, f"{who} report: {exc.reason}")
+    got = read_junit(tree, sdk.report)
+    if got.absent:
         return
-    if data is None:
-        return
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        yield finding("GSP-E034", name, f"{who} report: has a document type declaration; JUnit XML needs none")
-        return
-    try:
-        xml = JUnitXml.fromstring(data)
-    except (ParseError, JUnitXmlError) as exc:
-        yield finding("GSP-E034", name, f"{who} report: not JUnit XML ({exc})")
+    if got.problem:
+        yield finding("GSP-E034", name, f"{who} report: {got.problem}")
         return
     total = Counts()
-    suites = list(xml)
-    if not suites:
-        yield finding("GSP-E034", name, f"{who} report: no <testsuite>")
-        return
-    for suite in suites:
+    for suite in got.suites:
         counted = count_cases(suite)
         total += counted
         for attr, value in (

@@ -11,7 +11,8 @@ inside signed records), where a missing or altered file is an answer, not an err
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from glyphserpack._internal.docload import DOCUMENT_LIMIT, parse_document
 from glyphserpack._internal.fsio import read_bounded, resolve_inside
@@ -19,7 +20,18 @@ from glyphserpack.errors import GlyphserpackError, InputError, InputTooLargeErro
 from glyphserpack.evidence.loader import EvidenceTree
 from glyphserpack.evidence.models import HashLink
 
-__all__ = ["PARSE_LIMIT", "AttachmentError", "PinnedRead", "linked_bytes", "linked_object", "read_json", "read_pinned"]
+__all__ = [
+    "PARSE_LIMIT",
+    "AttachmentError",
+    "PinnedRead",
+    "linked_bytes",
+    "linked_object",
+    "memoised",
+    "read_json",
+    "read_pinned",
+]
+
+T = TypeVar("T")
 
 #: Largest attachment :func:`read_pinned` parses by default (JSON results, manifests, JUnit reports).
 PARSE_LIMIT = 16 * 1024 * 1024
@@ -127,3 +139,16 @@ def read_json(tree: EvidenceTree, link: HashLink, *, limit: int = PARSE_LIMIT) -
         return PinnedRead(got.data, obj=parse_document(got.data, name=link.path, fmt="json"))
     except InputError as exc:
         return PinnedRead(None, f"not JSON: {exc.message}", unusable=True)
+
+
+def memoised(tree: EvidenceTree, what: str, link: HashLink, compute: Callable[[], T]) -> T:
+    """``compute()`` once per tree for the attachment ``(path, sha256)`` read as ``what``.
+
+    The attestation checks and the metrics read the same attachments; the pin makes the
+    (path, sha256) pair name the bytes, so a second reader gets the first one's result.
+    """
+    key = (what, link.path, link.sha256)
+    memo = tree.attest_memo
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]  # type: ignore[no-any-return]
