@@ -63,7 +63,7 @@ print(json.dumps({"seconds": wall, "verdict": verdict, "peak_mb": round(peak, 1)
 
 def make_tree(dest: Path, n: int) -> Path:
     """The bundled tree plus ``n`` bound, signed certification records (deterministic)."""
-    from make_demo_evidence import HEADER, VERSION, Tree, demo_key, h, junit
+    from make_demo_evidence import HEADER, VERSION, Tree, certification_package, demo_key, h, junit
 
     from glyphserpack.signing import key_id
 
@@ -75,29 +75,7 @@ def make_tree(dest: Path, n: int) -> Path:
     bundle: dict[str, Any] = yaml.safe_load((dest / bundle_rel).read_text())
     for i in range(n):
         rid, adapter = f"cert-bench-{i:04d}", f"bench-backend-{i:04d}"
-        base = f"attachments/certification/{rid}"
-        binary = h(f"{adapter}-binary").hex()
-        package = {
-            "package_manifest": t.json(
-                f"{base}/package_manifest.json",
-                {"record_id": rid, "adapter_id": adapter, "members": 5, "binary_sha256": binary},
-            ),
-            "contract_bundle": t.file(f"{base}/contract_bundle.cbor", b"\xa0"),
-            "conformance_package": t.file(f"{base}/conformance_package.cbor", b"\xa0"),
-            "security_statement": t.file(f"{base}/security_statement.md", f"# Security statement: {adapter}\n"),
-            "sbom": t.json(
-                f"{base}/sbom.cdx.json",
-                {
-                    "bomFormat": "CycloneDX",
-                    "specVersion": "1.5",
-                    "version": 1,
-                    "components": [{"type": "library", "name": adapter, "version": VERSION}],
-                },
-            ),
-            "certification_verdict": t.json(
-                f"{base}/certification_verdict.json", {"record_id": rid, "verdict": "PASS"}
-            ),
-        }
+        package = certification_package(t, rid, adapter)
         payload = {
             "kind": "certification_record",
             "schema_version": 1,
@@ -136,7 +114,12 @@ def make_tree(dest: Path, n: int) -> Path:
             )
         bundle["reproducibility_verdicts"].append({"adapter_id": adapter, "runs": 3, "verdict": "PASS"})
         bundle["adapter_fingerprints"].append(
-            {"adapter_id": adapter, "adapter_kind": "backend", "binary_sha256": binary, "runtime": "bench"}
+            {
+                "adapter_id": adapter,
+                "adapter_kind": "backend",
+                "binary_sha256": h(f"{adapter}-binary").hex(),
+                "runtime": "bench",
+            }
         )
     old_bundle = (dest / bundle_rel).read_bytes()
     new_bundle = t.file(bundle_rel, HEADER + yaml.safe_dump(bundle, sort_keys=False, width=110))

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
+import runpy
 from pathlib import Path
-from types import ModuleType
 
 from glyphserpack.evidence import check, load_tree
 
 from .helpers import REPO
 
 
-def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("check_bench", REPO / "benchmarks" / "check_bench.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_generated_records_are_bound_and_pass(tmp_path: Path) -> None:
-    root = _bench().make_tree(tmp_path / "tree", 3)
+    make_tree = runpy.run_path(str(REPO / "benchmarks" / "check_bench.py"))["make_tree"]
+    root = make_tree(tmp_path / "tree", 3)
     result = check(load_tree(root), "regulated")
     assert result.upgrade_gate_verdict == "PASS", [f.line() for f in result.findings]
     records = {p for p in result.tree.documents if p.startswith("certification/records/cert-bench-")}
