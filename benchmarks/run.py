@@ -18,6 +18,7 @@ RUNS: list[list[str]] = [
     ["log_bench.py", "--entries", "100000"],
     ["site_bench.py", "100", "1000", "10000"],
     ["parity_bench.py", "--size", "1G", "--repeat", "3"],
+    ["check_bench.py", "--records", "1000"],
 ]
 
 

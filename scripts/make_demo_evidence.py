@@ -253,6 +253,46 @@ ADVISORY_SUITES = {
 }
 
 
+def certification_package(t: Tree, rid: str, adapter: str, verdict: str = "PASS") -> dict[str, Any]:
+    """The signed package of one certification record: its members written into ``t``, their links."""
+    base = f"attachments/certification/{rid}"
+    return {
+        "package_manifest": t.json(
+            f"{base}/package_manifest.json",
+            # binary_sha256: what the bundle's adapter fingerprint must equal (attest/certification.py)
+            {"record_id": rid, "adapter_id": adapter, "members": 5, "binary_sha256": h(f"{adapter}-binary").hex()},
+        ),
+        "contract_bundle": t.file(
+            f"{base}/contract_bundle.cbor",
+            canonical.dumps(
+                {"adapter_id": adapter, "contracts": ["Backend-Adapter-Guide", "Artifact-Store-Adapter-Guide"]}
+            ),
+        ),
+        "conformance_package": t.file(
+            f"{base}/conformance_package.cbor",
+            canonical.dumps({"adapter_id": adapter, "suites": ["conformance-core", "replay-determinism"]}),
+        ),
+        "security_statement": t.file(
+            f"{base}/security_statement.md",
+            f"# Security statement: {adapter}\n\nNo network egress during certification runs; artifacts signed at rest.\n",
+        ),
+        "sbom": (
+            t.json(f"{base}/sbom.spdx.json", spdx_sbom(rid, adapter))
+            if rid in SPDX_SBOM_RECORDS
+            else t.json(
+                f"{base}/sbom.cdx.json",
+                {
+                    "bomFormat": "CycloneDX",
+                    "specVersion": "1.5",
+                    "version": 1,
+                    "components": [{"type": "library", "name": adapter, "version": VERSION}],
+                },
+            )
+        ),
+        "certification_verdict": t.json(f"{base}/certification_verdict.json", {"record_id": rid, "verdict": verdict}),
+    }
+
+
 def build(out: Path) -> None:
     if out.exists():
         if any(out.iterdir()) and not (out / "release.yaml").is_file():
@@ -410,46 +450,6 @@ def build(out: Path) -> None:
     t.doc("observability/mapping.yaml", observability_mapping())
 
     # --- I.C certification: records, revocation, bundle ---
-    def package(rid: str, adapter: str, verdict: str = "PASS") -> dict[str, Any]:
-        base = f"attachments/certification/{rid}"
-        return {
-            "package_manifest": t.json(
-                f"{base}/package_manifest.json",
-                # binary_sha256: what the bundle's adapter fingerprint must equal (attest/certification.py)
-                {"record_id": rid, "adapter_id": adapter, "members": 5, "binary_sha256": h(f"{adapter}-binary").hex()},
-            ),
-            "contract_bundle": t.file(
-                f"{base}/contract_bundle.cbor",
-                canonical.dumps(
-                    {"adapter_id": adapter, "contracts": ["Backend-Adapter-Guide", "Artifact-Store-Adapter-Guide"]}
-                ),
-            ),
-            "conformance_package": t.file(
-                f"{base}/conformance_package.cbor",
-                canonical.dumps({"adapter_id": adapter, "suites": ["conformance-core", "replay-determinism"]}),
-            ),
-            "security_statement": t.file(
-                f"{base}/security_statement.md",
-                f"# Security statement: {adapter}\n\nNo network egress during certification runs; artifacts signed at rest.\n",
-            ),
-            "sbom": (
-                t.json(f"{base}/sbom.spdx.json", spdx_sbom(rid, adapter))
-                if rid in SPDX_SBOM_RECORDS
-                else t.json(
-                    f"{base}/sbom.cdx.json",
-                    {
-                        "bomFormat": "CycloneDX",
-                        "specVersion": "1.5",
-                        "version": 1,
-                        "components": [{"type": "library", "name": adapter, "version": VERSION}],
-                    },
-                )
-            ),
-            "certification_verdict": t.json(
-                f"{base}/certification_verdict.json", {"record_id": rid, "verdict": verdict}
-            ),
-        }
-
     records = {}
     for rid, cls, adapter, kind, vendor, issued, until, key in (
         (
@@ -522,7 +522,7 @@ def build(out: Path) -> None:
                 "valid_until_utc": until,
                 "sunset_utc": "2028-12-31T23:59:59Z",
                 "verdict": "PASS",
-                "package": package(rid, adapter),
+                "package": certification_package(t, rid, adapter),
                 "key_id": key_id(key),
                 "signature_algorithm": "ed25519",
             },

@@ -26,6 +26,7 @@ __all__ = [
     "atomic_writer",
     "check_relative_name",
     "file_sha256",
+    "hash_bounded",
     "read_bounded",
     "refuse_output_inside",
     "refuse_replacing_cwd",
@@ -136,8 +137,11 @@ def refuse_replacing_cwd(output: Path, *, option: str) -> None:
         )
 
 
-def read_bounded(path: Path, limit: int, *, what: str = "file") -> bytes:
-    """Read a regular file, refusing it before reading if it is larger than ``limit`` bytes."""
+def _open_bounded(path: Path, limit: int, *, what: str) -> tuple[IO[bytes], int]:
+    """Open a regular file without following a link; refuse it (by fstat) above ``limit`` bytes.
+
+    The size is taken from the open descriptor, so the file judged is the file read.
+    """
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
@@ -148,15 +152,43 @@ def read_bounded(path: Path, limit: int, *, what: str = "file") -> bytes:
     if not stat.S_ISREG(st.st_mode):
         os.close(fd)  # checked before fdopen, which raises IsADirectoryError for a directory
         raise UnsafePathError(f"{what} {path}: not a regular file")
-    with os.fdopen(fd, "rb") as fh:
-        if st.st_size > limit:
-            raise InputTooLargeError(
-                f"{what} {path}: {st.st_size} bytes, more than the {limit}-byte limit for this kind of file"
-            )
+    if st.st_size > limit:
+        os.close(fd)
+        raise InputTooLargeError(
+            f"{what} {path}: {st.st_size} bytes, more than the {limit}-byte limit for this kind of file"
+        )
+    return os.fdopen(fd, "rb"), st.st_size
+
+
+def read_bounded(path: Path, limit: int, *, what: str = "file") -> bytes:
+    """Read a regular file, refusing it before reading if it is larger than ``limit`` bytes."""
+    fh, _ = _open_bounded(path, limit, what=what)
+    with fh:
         data = fh.read(limit + 1)
     if len(data) > limit:
         raise InputTooLargeError(f"{what} {path}: grew past the {limit}-byte limit while being read")
     return data
+
+
+_CHUNK = 1024 * 1024
+
+
+def hash_bounded(path: Path, limit: int, *, what: str = "file") -> str:
+    """Hex SHA-256 of a regular file, streamed in 1 MiB chunks: the bytes are never held whole.
+
+    Attachments (logs, JUnit reports, SBOMs) are only hashed at load time, so a 200 MB file
+    costs one chunk of memory, not 200 MB. Refused like :func:`read_bounded` above ``limit``.
+    """
+    fh, _ = _open_bounded(path, limit, what=what)
+    digest = hashlib.sha256()
+    seen = 0
+    with fh:
+        while chunk := fh.read(_CHUNK):
+            seen += len(chunk)
+            if seen > limit:
+                raise InputTooLargeError(f"{what} {path}: grew past the {limit}-byte limit while being read")
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 @contextlib.contextmanager

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from glyphserpack._internal.docload import DOCUMENT_LIMIT, parse_document
-from glyphserpack._internal.fsio import check_relative_name, read_bounded, resolve_inside
+from glyphserpack._internal.fsio import check_relative_name, hash_bounded, read_bounded, resolve_inside
 from glyphserpack.errors import EvidenceError, GlyphserpackError, InputError, InputTooLargeError, UnsafePathError
 from glyphserpack.evidence.certificates import Envelope, decode_envelope
 from glyphserpack.evidence.kinds import KINDS, SIGNED
@@ -101,6 +101,13 @@ class EvidenceTree:
     unreferenced: tuple[str, ...] = ()
     #: parsed attachments by (reader, path, sha256), filled by attest/reading.py ``memoised``
     attest_memo: dict[tuple[str, str, str], Any] = field(default_factory=dict, repr=False, compare=False)
+    _good_links: frozenset[tuple[str, str]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Indexed once: checks ask link_ok for every link of every record, and scanning all
+        # links each time made a 1,000-record tree quadratic.
+        good = frozenset((lc.path, lc.expected) for lc in self.links if lc.ok)
+        object.__setattr__(self, "_good_links", good)
 
     def by_kind(self, kind: str) -> list[Document]:
         """Documents of one kind, sorted by path."""
@@ -108,7 +115,7 @@ class EvidenceTree:
 
     def link_ok(self, link: HashLink) -> bool:
         """Whether a link's target exists with the recorded SHA-256."""
-        return any(lc.path == link.path and lc.expected == link.sha256 and lc.ok for lc in self.links)
+        return (link.path, link.sha256) in self._good_links
 
 
 def iter_links(model: BaseModel, prefix: str = "") -> Iterator[tuple[str, HashLink]]:
@@ -166,13 +173,17 @@ class _Reader:
         except InputError:
             self.cache[path] = (None, None)
             return None, None
+        data: bytes | None = None
         try:
-            data = read_bounded(target, limit, what=f"{where}:")
+            if keep:  # a document the loader parses: read whole, under the document cap
+                data = read_bounded(target, limit, what=f"{where}:")
+                digest = hashlib.sha256(data).hexdigest()
+            else:  # an attachment: hashed streaming, never held in memory
+                digest = hash_bounded(target, limit, what=f"{where}:")
         except InputError as exc:
             raise type(exc)(_strip_root(exc.message, self.root), code=exc.code, remedy=exc.remedy or None) from None
-        digest = hashlib.sha256(data).hexdigest()
-        self.cache[path] = (digest, data if keep else None)
-        return digest, (data if keep else None)
+        self.cache[path] = (digest, data)
+        return digest, data
 
 
 def _strip_root(message: str, root: Path) -> str:

@@ -20,7 +20,9 @@ conformance report whose parsed content contradicts the bundle is ``GSP-E061`` o
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from glyphserpack.evidence.attest.junit import read_junit
@@ -28,7 +30,12 @@ from glyphserpack.evidence.attest.reading import read_json
 from glyphserpack.evidence.attest.sbom import check_sbom
 from glyphserpack.evidence.certificates import CertificationRecord
 from glyphserpack.evidence.loader import Document, EvidenceTree
-from glyphserpack.evidence.productization import CertificationBundle, ConformanceReport
+from glyphserpack.evidence.productization import (
+    AdapterFingerprint,
+    CertificationBundle,
+    ConformanceReport,
+    ReproducibilityVerdict,
+)
 from glyphserpack.evidence.status import certificate_status, tree_facts
 from glyphserpack.findings import Finding, finding
 
@@ -93,8 +100,31 @@ def _valid_records(tree: EvidenceTree, bundle: CertificationBundle) -> list[Docu
     return [d for d in records if d.path in facts and certificate_status(facts[d.path], at).status == "valid"]
 
 
+@dataclass(frozen=True)
+class _ByAdapter:
+    """The bundle's reports, reproducibility verdicts and fingerprints indexed by adapter once:
+    looking them up per record by scanning made binding N records against N adapters quadratic."""
+
+    reports: dict[str, dict[str, ConformanceReport]]
+    repro: dict[str, list[ReproducibilityVerdict]]
+    prints: dict[str, list[AdapterFingerprint]]
+
+    @classmethod
+    def of(cls, b: CertificationBundle) -> _ByAdapter:
+        reports: dict[str, dict[str, ConformanceReport]] = defaultdict(dict)
+        for r in b.conformance_reports:
+            reports[r.adapter_id][r.suite_id] = r  # the last one wins, as before
+        repro: dict[str, list[ReproducibilityVerdict]] = defaultdict(list)
+        for v in b.reproducibility_verdicts:
+            repro[v.adapter_id].append(v)
+        prints: dict[str, list[AdapterFingerprint]] = defaultdict(list)
+        for f in b.adapter_fingerprints:
+            prints[f.adapter_id].append(f)
+        return cls(dict(reports), dict(repro), dict(prints))
+
+
 def _bind_one(
-    tree: EvidenceTree, bundle_path: str, b: CertificationBundle, rec: CertificationRecord, rec_path: str
+    tree: EvidenceTree, bundle_path: str, by: _ByAdapter, rec: CertificationRecord, rec_path: str
 ) -> Iterator[Finding]:
     a = rec.subject.adapter_id
     head = f"{rec.certificate_class} record {rec.record_id} ({rec_path}) for {a}"
@@ -103,7 +133,7 @@ def _bind_one(
         return finding("GSP-E060", bundle_path, f"{head}: {what}")
 
     # 1. every required suite: a report in the bundle, for this adapter, passing
-    reports = {r.suite_id: r for r in b.conformance_reports if r.adapter_id == a}
+    reports = by.reports.get(a, {})
     for suite in required_suites(rec.certificate_class):
         r = reports.get(suite)
         if r is None:
@@ -113,13 +143,13 @@ def _bind_one(
         elif r.verdict != "PASS" or r.cases_passed + r.cases_skipped != r.cases_total:
             yield missing(f"conformance report {r.report.path} for {suite} is not passing")
     # 2. a passing reproducibility verdict
-    repro = [v for v in b.reproducibility_verdicts if v.adapter_id == a]
+    repro = by.repro.get(a, [])
     if not repro:
         yield missing("no reproducibility verdict")
     elif any(v.verdict != "PASS" for v in repro):
         yield missing("reproducibility verdict is FAIL")
     # 3. a fingerprint equal to the binary hash in the adapter's package manifest
-    prints = [f for f in b.adapter_fingerprints if f.adapter_id == a]
+    prints = by.prints.get(a, [])
     manifest_link = rec.package.package_manifest
     got = read_json(tree, manifest_link)
     pkg = got.obj if got.data is not None else None
@@ -166,8 +196,9 @@ def bind_records(tree: EvidenceTree, doc: Document) -> Iterator[Finding]:
     b = doc.as_(CertificationBundle)
     for r in b.conformance_reports:
         yield from check_conformance_report(tree, doc.path, r)
+    by = _ByAdapter.of(b)
     for rec in _valid_records(tree, b):
-        yield from _bind_one(tree, doc.path, b, rec.as_(CertificationRecord), rec.path)
+        yield from _bind_one(tree, doc.path, by, rec.as_(CertificationRecord), rec.path)
 
 
 def bind_new_record(tree: EvidenceTree, rec: CertificationRecord, *, path: str) -> list[Finding]:
@@ -185,5 +216,5 @@ def bind_new_record(tree: EvidenceTree, rec: CertificationRecord, *, path: str) 
         for r in b.conformance_reports:
             if r.adapter_id == rec.subject.adapter_id:
                 out.extend(check_conformance_report(tree, doc.path, r))
-        out.extend(_bind_one(tree, doc.path, b, rec, path))
+        out.extend(_bind_one(tree, doc.path, _ByAdapter.of(b), rec, path))
     return out

@@ -73,20 +73,31 @@ def _resolve(spec: object, ref: str) -> object:
 
 
 def _reference_problem(spec: dict[str, Any]) -> str | None:
-    """Why the document's references cannot be followed safely, or None."""
+    """Why the document's references cannot be followed safely, or None.
+
+    A chain that was followed to its end once is remembered, so a document of N references
+    chained one after another costs N steps, not N squared.
+    """
+    settled: set[str] = set()  # references whose chain ends in a real node
     for n, ref in enumerate(_refs(spec)):
         if n > MAX_REFS:
             return f"more than {MAX_REFS} $ref values"
         if not ref.startswith("#"):
             return f"$ref {ref!r} is not local to the document (remote and file references are not followed)"
-        seen = [ref]
+        chain = [ref]
+        on_chain = {ref}
         target = _resolve(spec, ref)
-        while isinstance(target, dict) and isinstance(target.get("$ref"), str):
-            nxt = target["$ref"]
-            if nxt in seen:
-                return f"$ref cycle: {' -> '.join([*seen, nxt])}"
-            seen.append(nxt)
-            target = _resolve(spec, nxt) if nxt.startswith("#") else None
+        while ref not in settled and isinstance(target, dict) and isinstance(target.get("$ref"), str):
+            ref = target["$ref"]
+            if ref in on_chain:
+                shown = chain if len(chain) <= 8 else [*chain[:3], "...", *chain[-3:]]
+                return f"$ref cycle: {' -> '.join([*shown, ref])}"
+            if not ref.startswith("#"):
+                break  # reported when the walk reaches this $ref itself
+            chain.append(ref)
+            on_chain.add(ref)
+            target = _resolve(spec, ref)
+        settled.update(chain)
     return None
 
 

@@ -11,6 +11,7 @@ inside signed records), where a missing or altered file is an answer, not an err
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -62,22 +63,24 @@ def linked_bytes(tree: EvidenceTree, link: HashLink, *, limit: int) -> bytes | N
 
 def _read_checked(tree: EvidenceTree, link: HashLink, limit: int) -> bytes:
     """``link``'s bytes, read inside the tree under ``limit`` and matching the pin, or AttachmentError."""
-    target = tree.root / link.path
     try:
         target = resolve_inside(tree.root, link.path, what=link.path)
+        size = os.lstat(target).st_size  # judged before reading; read_bounded re-checks the open file
+        if size > limit:
+            raise AttachmentError(link.path, _too_large(size, limit), too_large=True)
         data = read_bounded(target, limit, what=link.path)
-    except InputTooLargeError:
-        size = target.stat().st_size
-        raise AttachmentError(
-            link.path,
-            f"{size} bytes, more than the {limit}-byte limit for this kind of attachment; not parsed",
-            too_large=True,
-        ) from None
+    except InputTooLargeError:  # grew between the stat and the read
+        raise AttachmentError(link.path, _too_large(None, limit), too_large=True) from None
     except GlyphserpackError as exc:
         raise AttachmentError(link.path, exc.message.replace(f"{tree.root}/", "")) from None
     if hashlib.sha256(data).hexdigest() != link.sha256:
         raise AttachmentError(link.path, "changed since the tree was loaded; not parsed", changed=True)
     return data
+
+
+def _too_large(size: int | None, limit: int) -> str:
+    got = "more" if size is None else f"{size} bytes, more"
+    return f"{got} than the {limit}-byte limit for this kind of attachment; not parsed"
 
 
 def linked_object(tree: EvidenceTree, link: HashLink) -> Any:
@@ -126,7 +129,7 @@ def read_pinned(tree: EvidenceTree, link: HashLink, *, limit: int = PARSE_LIMIT)
         return PinnedRead(_read_checked(tree, link, limit))
     except AttachmentError as exc:
         if exc.too_large:
-            return PinnedRead(None, f"larger than the {limit}-byte limit for parsing", unusable=True)
+            return PinnedRead(None, exc.reason, unusable=True)
         return PinnedRead(None, "bytes differ from their pin" if exc.changed else "missing or unreadable")
 
 
