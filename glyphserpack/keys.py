@@ -6,7 +6,9 @@ caller (the CLI reads ``GLYPHSERPACK_KEY_PASSPHRASE`` or prompts) and are never 
 Rotation and revocation only ever *add* information to the trust store (``not_after``,
 ``revoked_at``), so signatures made before the change keep verifying at their signed time.
 Every edit of a trust directory is a read-modify-write of its one trust file under an
-exclusive ``fcntl.flock`` on ``DIR/.trust.lock`` that appends a new version
+exclusive ``fcntl.flock`` on the directory itself (not on a lock file: a trust directory often
+sits inside an evidence tree, where any extra file is an unreferenced file, ``GSP-E016``, and
+would be packed and published) that appends a new version
 (:meth:`TrustStore.next_version`) and replaces the file atomically: concurrent writers are
 serialised and none loses another's key.
 Private keys never enter a pack: :func:`glyphserpack.pack.write` embeds public keys only.
@@ -41,7 +43,6 @@ from glyphserpack.trust import (
 )
 
 __all__ = [
-    "LOCK_FILE",
     "PASSPHRASE_ENV",
     "KeyInfo",
     "add",
@@ -55,8 +56,6 @@ __all__ = [
 ]
 
 PASSPHRASE_ENV = "GLYPHSERPACK_KEY_PASSPHRASE"  # noqa: S105 - the variable name, not a secret
-#: The lock file every writer of a trust directory holds while it reads, edits and replaces the store.
-LOCK_FILE = ".trust.lock"
 _KEY_LIMIT = 64 * 1024
 
 
@@ -89,7 +88,7 @@ def load_trust_dir(directory: Path) -> TrustStore:
 def _locked(directory: Path) -> Iterator[None]:
     """Hold the directory's exclusive lock (blocking) for one read-modify-write."""
     directory.mkdir(parents=True, exist_ok=True)
-    fd = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

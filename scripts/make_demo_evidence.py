@@ -156,7 +156,9 @@ def build(out: Path) -> None:
             ),
         ]
     )
-    compromised = dataclasses.replace(partner_2025, revoked_at="2026-05-02T09:30:00Z", revocation_reason="keyCompromise")
+    compromised = dataclasses.replace(
+        partner_2025, revoked_at="2026-05-02T09:30:00Z", revocation_reason="keyCompromise"
+    )
     v3 = v2.next_version([compromised if k.key_id == compromised.key_id else k for k in v2.keys])
     # The version in force when the execution certificates were signed (2026-10-10): they pin its hash.
     signed_under = v3
