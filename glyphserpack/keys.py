@@ -114,7 +114,7 @@ def edit_trust_dir(directory: Path, change: Callable[[TrustStore], list[TrustedK
         return new
 
 
-def check_purposes(purposes: tuple[str, ...]) -> tuple[str, ...]:
+def _check_purposes(purposes: tuple[str, ...]) -> tuple[str, ...]:
     """Purposes with shorthands (``release``) expanded; UsageError naming an unknown one."""
     names = ", ".join((*PURPOSES, *PURPOSE_GROUPS))
     expanded = expand_purposes(purposes)
@@ -143,7 +143,7 @@ def generate(
     _check_time(not_before, "not_before")
     if not_after is not None:
         _check_time(not_after, "not_after")
-    purposes = check_purposes(purposes)
+    purposes = _check_purposes(purposes)
     if path.exists() or os.path.islink(path):
         raise UsageError(f"key file {path}: already exists; refusing to overwrite a key")
     if trust_dir is None:
@@ -197,7 +197,7 @@ def add(
     _check_time(not_before, "not_before")
     if not_after is not None:
         _check_time(not_after, "not_after")
-    expanded = check_purposes(purposes)
+    expanded = _check_purposes(purposes)
     if isinstance(public, str) and len(public) == 64 and all(c in "0123456789abcdef" for c in public):
         from glyphserpack.signing import load_public_key
 

@@ -342,8 +342,9 @@ def _ordered(keys: Iterable[TrustedKey], source: str) -> tuple[TrustedKey, ...]:
 
 def _superset_problem(old: TrustStore, new: TrustStore) -> str | None:
     """Why ``new`` does not only add to ``old`` (None when it does)."""
+    by_id = {k.key_id: k for k in new.keys}
     for key in old.keys:
-        successor = new.get(key.key_id)
+        successor = by_id.get(key.key_id)
         if successor is None:
             return f"removes key {key.key_id} ({key.owner})"
         problem = key.extended_by(successor)
