@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import fcntl
 import os
+import re
 import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -55,6 +56,7 @@ __all__ = [
     "show",
 ]
 
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
 PASSPHRASE_ENV = "GLYPHSERPACK_KEY_PASSPHRASE"  # noqa: S105 - the variable name, not a secret
 _KEY_LIMIT = 64 * 1024
 
@@ -114,8 +116,16 @@ def edit_trust_dir(directory: Path, change: Callable[[TrustStore], list[TrustedK
         return new
 
 
+def _check_entry(not_before: str, not_after: str | None, purposes: tuple[str, ...]) -> tuple[str, ...]:
+    """Check a new entry's window; return its purposes with shorthands (``release``) expanded."""
+    _check_time(not_before, "--not-before")
+    if not_after is not None:
+        _check_time(not_after, "--not-after")
+    return _check_purposes(purposes)
+
+
 def _check_purposes(purposes: tuple[str, ...]) -> tuple[str, ...]:
-    """Purposes with shorthands (``release``) expanded; UsageError naming an unknown one."""
+    """Purposes with shorthands expanded; UsageError naming an unknown one."""
     names = ", ".join((*PURPOSES, *PURPOSE_GROUPS))
     expanded = expand_purposes(purposes)
     bad = [p for p in expanded if p not in PURPOSES]
@@ -140,10 +150,7 @@ def generate(
     not_after: str | None = None,
 ) -> KeyInfo:
     """Create a new key at ``path`` (0600) and its public half; optionally trust it in ``trust_dir``."""
-    _check_time(not_before, "not_before")
-    if not_after is not None:
-        _check_time(not_after, "not_after")
-    purposes = _check_purposes(purposes)
+    purposes = _check_entry(not_before, not_after, purposes)
     if path.exists() or os.path.islink(path):
         raise UsageError(f"key file {path}: already exists; refusing to overwrite a key")
     if trust_dir is None:
@@ -193,12 +200,9 @@ def add(
     not_after: str | None = None,
     passphrase: bytes | None = None,
 ) -> TrustedKey:
-    """Trust an existing key: ``public`` is a key file (public ``.pub.pem`` or private PEM) or 64 hex of a raw key."""
-    _check_time(not_before, "not_before")
-    if not_after is not None:
-        _check_time(not_after, "not_after")
-    expanded = _check_purposes(purposes)
-    if isinstance(public, str) and len(public) == 64 and all(c in "0123456789abcdef" for c in public):
+    """Trust an existing key: ``public`` is 64 hex of a raw key, else a key file (``.pub.pem`` or private PEM)."""
+    expanded = _check_entry(not_before, not_after, purposes)
+    if isinstance(public, str) and _HEX64.match(public):
         from glyphserpack.signing import load_public_key
 
         raw = bytes.fromhex(public)

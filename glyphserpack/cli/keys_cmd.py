@@ -140,23 +140,17 @@ def add(
     Example:
       glyphserpack keys add lab-two.pub.pem --trust trust/ --owner "Lab Two" --purpose certificate
     """
-    source: str | Path = public_key if _is_hex_key(public_key) else Path(public_key)
-    phrase = passphrase_for(source) if isinstance(source, Path) else None
     entry = keylib.add(
-        source,
+        public_key,
         trust_dir=trust_dir,
         owner=owner,
         purposes=purposes,
         not_before=_now(not_before),
         not_after=not_after,
-        passphrase=phrase,
+        passphrase=passphrase_for(Path(public_key)),  # None unless an encrypted private key file
     )
     click.echo(f"{entry.key_id}  {entry.owner}  {', '.join(entry.purposes)}")
     return 0
-
-
-def _is_hex_key(text: str) -> bool:
-    return len(text) == 64 and all(c in "0123456789abcdef" for c in text)
 
 
 @keys.command("show")
