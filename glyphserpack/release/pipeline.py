@@ -254,10 +254,9 @@ def run_build(request: BuildRequest, reporter: Reporter | None = None) -> BuildO
     from glyphserpack.signing import key_id
 
     check_tsa_roots(config)
+    registry_log = _check_registry_log(config, evidence, out, signer)  # names a key that is not the log's first
     if signer is not None and trust is not None:
         check_signer(config, key_id(signer), trust, build_time(evidence))
-
-    registry_log = _check_registry_log(config, evidence, out, signer)
     log_key = registry_log.log_key.vkey() if registry_log is not None else None
     previous = check_previous_manifest(config, out, registry_log)
     digest = inputs_hash(evidence, config, key_id(signer) if signer is not None else None, trust, log_key, previous)
