@@ -44,7 +44,7 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
     "GSP-E016": ("warning", "unreferenced file in evidence tree"),
     "GSP-E017": ("error", "observability name or unit breaks OpenTelemetry/Prometheus conventions"),
     "GSP-E018": ("error", "recorded value differs from its recomputation"),
-    "GSP-E019": ("error", "certificate's trust_store_hash differs from the trust store it is verified against"),
+    "GSP-E019": ("error", "certificate's trust_store_hash is no version of the trust store holding its signing key"),
     "GSP-E020": ("error", "certificate's revocation_bundle_hash differs from the revocation set of its time"),
     "GSP-E021": ("error", "certificate's trace_final_hash differs from its trace"),
     "GSP-E022": ("error", "trace a certificate commits to is missing, altered or not a trace sidecar"),

@@ -13,6 +13,7 @@ replaced atomically-by-file; stale files from an older layout are removed first)
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import shutil
@@ -305,8 +306,30 @@ def build(out: Path) -> None:
         demo_key("cert-authority-2025"),
     )
     retired = demo_key("partner-lab-2025")
-    trust = TrustStore.from_keys(
+    # The trust store's append-only history (glyphserpack/trust.py): each edit is a new version.
+    partner_2025 = TrustedKey(
+        key_id(retired),
+        public_key_raw(retired),
+        "Partner lab signing key (DEMO, compromised)",
+        ("certificate",),
+        "2025-02-01T00:00:00Z",
+    )
+    v1 = TrustStore.from_keys(  # 2025: the first certification authority and a partner lab
         [
+            TrustedKey(
+                key_id(ca_2025),
+                public_key_raw(ca_2025),
+                "Glyphser Certification Authority 2025 (DEMO, rotated)",
+                ("certificate",),
+                "2025-01-01T00:00:00Z",
+                "2026-03-31T23:59:59Z",
+            ),
+            partner_2025,
+        ]
+    )
+    v2 = v1.next_version(  # 2026: release engineering and the 2026 authority onboarded
+        [
+            *v1.keys,
             TrustedKey(
                 key_id(release_key),
                 public_key_raw(release_key),
@@ -323,27 +346,29 @@ def build(out: Path) -> None:
                 "2026-01-01T00:00:00Z",
                 "2029-01-01T00:00:00Z",
             ),
+        ]
+    )
+    compromised = dataclasses.replace(
+        partner_2025, revoked_at="2026-05-02T09:30:00Z", revocation_reason="keyCompromise"
+    )
+    v3 = v2.next_version([compromised if k.key_id == compromised.key_id else k for k in v2.keys])
+    # The version in force when the execution certificates were signed (2026-10-10): they pin its hash.
+    signed_under = v3
+    lab_two = demo_key("lab-two-2026")
+    trust = v3.next_version(  # a lab onboarded after the certificates: they stay valid (they pin version 3)
+        [
+            *v3.keys,
             TrustedKey(
-                key_id(ca_2025),
-                public_key_raw(ca_2025),
-                "Glyphser Certification Authority 2025 (DEMO, rotated)",
+                key_id(lab_two),
+                public_key_raw(lab_two),
+                "Lab Two test lab (DEMO, onboarded after the 1.4.0 runs)",
                 ("certificate",),
-                "2025-01-01T00:00:00Z",
-                "2026-03-31T23:59:59Z",
-            ),
-            TrustedKey(
-                key_id(retired),
-                public_key_raw(retired),
-                "Partner lab signing key (DEMO, compromised)",
-                ("certificate",),
-                "2025-02-01T00:00:00Z",
-                None,
-                "2026-05-02T09:30:00Z",
-                "keyCompromise",
+                "2026-10-12T00:00:00Z",
+                "2028-10-12T00:00:00Z",
             ),
         ]
     )
-    trust_link = t.file("trust/trust.yaml", HEADER + yaml.safe_dump(trust.to_obj(), sort_keys=False))
+    trust_link = t.file("trust/trust.yaml", HEADER + yaml.safe_dump(trust.to_obj(), sort_keys=False, width=110))
     env = t.json(
         "attachments/env/env_manifest.json",
         {
@@ -689,7 +714,7 @@ def build(out: Path) -> None:
             "revocation_bundle_hash": revocation_bundle_hash(revocations, as_of=CERT_VERIFICATION_TIME),
             "checkpoint_hash": bytes.fromhex(ckpt["sha256"]),
             "determinism_profile_hash": dp_hash,
-            "trust_store_hash": trust.hash(),
+            "trust_store_hash": signed_under.hash(),
             "dataset_snapshot_id": f"ds-{tenant}-2026-10-01",
             "key_id": key_id(release_key),
             "signature_algorithm": "ed25519",

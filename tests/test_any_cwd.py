@@ -154,7 +154,7 @@ def test_keys(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert (here / "keys" / "b.key").is_file()
     b = json.loads(ok(capsys, "keys", "show", "keys/b.key", "--json"))["key_id"]
     ok(capsys, "keys", "revoke", b, "--trust", "./trust/", "--at", "2027-06-01T00:00:00Z")
-    assert b in (here / "trust" / "trust.json").read_text()
+    assert b in (here / "trust" / "trust.yaml").read_text()
 
 
 def test_pack_verify_ls_extract(here: Path, capsys: pytest.CaptureFixture[str]) -> None:

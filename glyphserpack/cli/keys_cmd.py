@@ -1,4 +1,4 @@
-"""``glyphserpack keys generate | show | rotate | revoke``."""
+"""``glyphserpack keys generate | add | show | rotate | revoke``."""
 
 from __future__ import annotations
 
@@ -47,13 +47,23 @@ def now_utc(at: str | None) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_PURPOSE_HELP = (
+    "What the key may sign: pack, certificate, checkpoint, revocation, site, or release "
+    "(= pack, site and checkpoint: everything `build --sign-key` signs). Repeatable."
+)
+
+
 @click.group("keys")
 def keys() -> None:
     """Create, inspect, rotate and revoke Ed25519 signing keys and their trust directory.
 
+    A trust directory holds one file, trust.yaml, whose history is append-only: every
+    edit adds a version (hash-chained to the one before) and never removes or rewrites
+    a key, so certificates signed under an earlier version stay valid.
+
     \b
     Example:
-      glyphserpack keys generate release.key.pem --trust trust/ --owner "Release team"
+      glyphserpack keys generate release.key.pem --trust trust/ --owner "Release team" --purpose release
     """
 
 
@@ -67,7 +77,7 @@ def keys() -> None:
     multiple=True,
     default=("pack",),
     show_default=True,
-    help="What the key may sign: pack, certificate, checkpoint, revocation or site (repeatable).",
+    help=_PURPOSE_HELP,
 )
 @click.option("--not-before", help="Start of validity (default: now / SOURCE_DATE_EPOCH).")
 @click.option("--not-after", help="End of validity.")
@@ -87,7 +97,8 @@ def generate(
 
     \b
     Example:
-      glyphserpack keys generate keys/release.key --trust trust/ --not-before 2026-01-01T00:00:00Z
+      glyphserpack keys generate keys/release.key --trust trust/ --purpose release \\
+          --not-before 2026-01-01T00:00:00Z
     """
     passphrase = passphrase_for(key_file, confirm=True, needed=True) if encrypt else None
     if encrypt and not passphrase:
@@ -102,6 +113,44 @@ def generate(
         not_after=not_after,
     )
     click.echo(f"{info.key_id}  {key_file}")
+    return 0
+
+
+@keys.command("add")
+@click.argument("public_key")
+@click.option(
+    "--trust", "trust_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Trust directory."
+)
+@click.option("--owner", required=True, help="Who holds the key.")
+@click.option("--purpose", "purposes", multiple=True, required=True, help=_PURPOSE_HELP)
+@click.option("--not-before", help="Start of validity (default: now / SOURCE_DATE_EPOCH).")
+@click.option("--not-after", help="End of validity.")
+def add(
+    public_key: str,
+    trust_dir: Path,
+    owner: str,
+    purposes: tuple[str, ...],
+    not_before: str | None,
+    not_after: str | None,
+) -> int:
+    """Trust an existing key: PUBLIC_KEY is a key file (.pub.pem or private PEM) or 64 hex.
+
+    Appends a version to the trust store; a key already in it is refused.
+
+    \b
+    Example:
+      glyphserpack keys add lab-two.pub.pem --trust trust/ --owner "Lab Two" --purpose certificate
+    """
+    entry = keylib.add(
+        public_key,
+        trust_dir=trust_dir,
+        owner=owner,
+        purposes=purposes,
+        not_before=now_utc(not_before),
+        not_after=not_after,
+        passphrase=passphrase_for(Path(public_key)),  # None unless an encrypted private key file
+    )
+    click.echo(f"{entry.key_id}  {entry.owner}  {', '.join(entry.purposes)}")
     return 0
 
 
@@ -151,13 +200,21 @@ def rotate(old_key_id: str, new_key_file: Path, trust_dir: Path, at: str | None,
 )
 @click.option("--at", help="Revocation time (default: now / SOURCE_DATE_EPOCH).")
 @click.option("--reason", default="keyCompromise", show_default=True, help="RFC 5280 revocation reason name.")
-def revoke(key_id: str, trust_dir: Path, at: str | None, reason: str) -> int:
+@click.option(
+    "--invalidity-date",
+    help="keyCompromise only: when the key is known or suspected to have been compromised "
+    "(RFC 5280 invalidityDate); signatures from then on stop counting.",
+)
+def revoke(key_id: str, trust_dir: Path, at: str | None, reason: str, invalidity_date: str | None) -> int:
     """Revoke KEY_ID in the trust directory from --at on.
+
+    keyCompromise invalidates signatures from --invalidity-date (else --at) on; other
+    reasons (superseded, cessationOfOperation, ...) never reach back before --at.
 
     \b
     Example:
       glyphserpack keys revoke KEY_ID --trust trust/ --at 2026-11-01T00:00:00Z --reason keyCompromise
     """
-    entry = keylib.revoke(key_id, trust_dir=trust_dir, at=now_utc(at), reason=reason)
+    entry = keylib.revoke(key_id, trust_dir=trust_dir, at=now_utc(at), reason=reason, invalidity_date=invalidity_date)
     click.echo(f"revoked {entry.key_id} at {entry.revoked_at} ({entry.revocation_reason})")
     return 0

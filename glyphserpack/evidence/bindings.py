@@ -3,8 +3,11 @@
 A certificate (CONTRACTS.md §4) signs three hashes that only mean something if a verifier
 recomputes them from what it actually holds:
 
-* ``trust_store_hash`` — the trust store the tree verifies the certificate against
-  (:meth:`glyphserpack.trust.TrustStore.hash`), so a swapped trust store cannot pass.
+* ``trust_store_hash`` — the version of the tree's trust store the certificate was signed
+  under (:meth:`glyphserpack.trust.TrustStore.hash` of that version). It must equal the hash
+  of *some* version in the store's verified, append-only history that holds the signing key
+  (normally the version in force at signing), not of the current one: keys added later leave
+  earlier certificates valid, while a swapped or forged trust store still cannot pass.
 * ``revocation_bundle_hash`` — the canonical revocation set *as of the certificate's signed
   ``verification_time_utc``*: the revocation records whose ``revoked_utc`` is at or before that
   time. A revocation issued later cannot have been known when the certificate was verified,
@@ -178,20 +181,26 @@ def _trace_findings(tree: EvidenceTree, cert: Document, signed: bytes) -> Iterat
             )
 
 
+def _trust_mismatch(tree: EvidenceTree, signed: bytes, key_id: str) -> str:
+    """E019's message: what the certificate signs and every version it was compared with."""
+    tried = []
+    for v in tree.trust.versions():
+        holds = "holds" if v.get(key_id) is not None else "lacks"
+        tried.append(f"v{v.version} {v.hash().hex()} ({holds} key {key_id[:16]}…)")
+    return (
+        f"trust_store_hash: certificate signs {signed.hex()}, which is no version of trust store "
+        f"{tree.manifest.trust_store.path} holding its signing key; versions tried: {'; '.join(tried)}"
+    )
+
+
 def certificate_bindings(tree: EvidenceTree) -> Iterator[Finding]:
     """Findings for every execution certificate whose signed bindings differ from the tree."""
     trust_ok = tree.link_ok(tree.manifest.trust_store)  # a broken trust store is reported already
-    trust_hash = tree.trust.hash()
     revocations = tree_revocations(tree)
     for cert in tree.by_kind("execution_certificate"):
         c: Any = cert.model
-        if trust_ok and c.trust_store_hash != trust_hash:
-            yield finding(
-                "GSP-E019",
-                cert.path,
-                f"trust_store_hash: certificate signs {c.trust_store_hash.hex()}, "
-                f"trust store {tree.manifest.trust_store.path} hashes to {trust_hash.hex()}",
-            )
+        if trust_ok and tree.trust.version_with(c.trust_store_hash, c.key_id) is None:
+            yield finding("GSP-E019", cert.path, _trust_mismatch(tree, c.trust_store_hash, c.key_id))
         when = c.verification_time_utc
         expected = revocation_bundle_hash(revocations, as_of=when)
         if c.revocation_bundle_hash != expected:

@@ -69,13 +69,21 @@ class BuildConfig:
     quorum: int = 1
     hash_alg: str = "sha256"
     tsa_roots: Path | None = None
+    #: the fields set on the command line (the rest come from glyphserpack.toml or defaults)
+    from_flags: frozenset[str] = frozenset()
 
     def override(self, **changes: Any) -> BuildConfig:
         """Apply command-line values; ``None`` (flag not given) keeps the file's value."""
         given = {k: v for k, v in changes.items() if v is not None and v != ()}
-        cfg = replace(self, **given)
+        cfg = replace(self, **given, from_flags=self.from_flags | frozenset(given))
         cfg.check()
         return cfg
+
+    def option(self, name: str) -> str:
+        """How the user spelled setting ``name``: the flag they passed, or the glyphserpack.toml key."""
+        if name in self.from_flags:
+            return "--" + name.replace("_", "-")
+        return f"{_TOML_KEYS.get(name, name)} in {CONFIG_NAME}"
 
     @property
     def parity_ratio(self) -> float | None:
@@ -98,6 +106,10 @@ class BuildConfig:
             raise InputError(f"timestamp.quorum {self.quorum}: expected at least 1")
         if self.tsa_urls and self.quorum > len(self.tsa_urls):
             raise InputError(f"timestamp.quorum {self.quorum}: only {len(self.tsa_urls)} TSA URL(s) configured")
+
+
+#: glyphserpack.toml spelling of the settings whose key differs from the field name
+_TOML_KEYS = {"tsa_roots": "timestamp.roots", "tsa_urls": "timestamp.tsa", "quorum": "timestamp.quorum"}
 
 
 def load_config(evidence_dir: Path) -> BuildConfig:

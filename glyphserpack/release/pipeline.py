@@ -37,6 +37,7 @@ from glyphserpack.release.checkpoint import CHECKPOINT_NAME, Checkpoint, StepRec
 from glyphserpack.release.config import BuildConfig
 from glyphserpack.release.context import BuildContext, StepResult, crash_hook
 from glyphserpack.release.evidence_steps import EVIDENCE_STEPS
+from glyphserpack.release.preflight import build_time, check_signer, check_tsa_roots
 from glyphserpack.release.previous import PreviousSite, check_previous_manifest
 from glyphserpack.release.publish_steps import PUBLISH_STEPS
 from glyphserpack.trust import TrustStore
@@ -252,7 +253,10 @@ def run_build(request: BuildRequest, reporter: Reporter | None = None) -> BuildO
     trust = TrustStore.load(config.trust) if config.trust is not None else None
     from glyphserpack.signing import key_id
 
-    registry_log = _check_registry_log(config, evidence, out, signer)
+    check_tsa_roots(config)
+    registry_log = _check_registry_log(config, evidence, out, signer)  # names a key that is not the log's first
+    if signer is not None and trust is not None:
+        check_signer(config, key_id(signer), trust, build_time(evidence))
     log_key = registry_log.log_key.vkey() if registry_log is not None else None
     previous = check_previous_manifest(config, out, registry_log)
     digest = inputs_hash(evidence, config, key_id(signer) if signer is not None else None, trust, log_key, previous)

@@ -187,6 +187,7 @@ def verify_step(ctx: BuildContext) -> StepResult:
     inclusion proof, and that a configured parity sidecar is there at all.
     """
     from glyphserpack.pack import open_pack, verify
+    from glyphserpack.timestamp import load_certificates
 
     out = StepResult()
     name = ctx.state["pack_name"]
@@ -194,7 +195,8 @@ def verify_step(ctx: BuildContext) -> StepResult:
     ctx.progress(f"verifying {name}")
     cfg = ctx.config
     parity = ctx.state.get("parity") is not None
-    report = verify(path, trust=ctx.trust, tsa_trust=cfg.tsa_roots, tsa_quorum=cfg.quorum, parity=parity)
+    roots = load_certificates(cfg.tsa_roots, what=cfg.option("tsa_roots")) if cfg.tsa_roots is not None else None
+    report = verify(path, trust=ctx.trust, tsa_trust=roots, tsa_quorum=cfg.quorum, parity=parity)
     if ctx.state.get("logged"):
         with open_pack(path) as reader:
             proof = reader.attachments().get(f"proofs/{PROOF_NAME}")
@@ -253,7 +255,7 @@ def site_step(ctx: BuildContext) -> StepResult:
         return token
 
     ctx.progress("building the site")
-    roots = load_certificates(cfg.tsa_roots, what="TSA roots") if cfg.tsa_roots is not None else None
+    roots = load_certificates(cfg.tsa_roots, what=cfg.option("tsa_roots")) if cfg.tsa_roots is not None else None
     phrase = os.environ.get(PASSPHRASE_ENV)
     built = build_site(
         ctx.evidence,

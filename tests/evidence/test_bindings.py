@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from glyphserpack import canonical
 from glyphserpack.cli import main
-from glyphserpack.errors import InputError
+from glyphserpack.errors import EvidenceError, InputError
 from glyphserpack.evidence import decode_envelope, encode_envelope, load_tree
 from glyphserpack.evidence.bindings import parse_trace, revocation_bundle_hash, revocation_set, trace_final_hash
 from glyphserpack.signing import key_id
@@ -100,7 +101,10 @@ def ref_revocation_hash(root: Path, as_of: str) -> bytes:
 @pytest.mark.parametrize("rel", CERTS)
 def test_bundled_certificates_bind_what_the_tree_holds(rel: str) -> None:
     cert = payload_of(BUNDLED, rel)
-    assert cert["trust_store_hash"] == TrustStore.load(BUNDLED / "trust").hash()
+    # the version in force when it was signed (version 3 of the history; version 4 came later)
+    signed_under = yaml.safe_load((BUNDLED / "trust/trust.yaml").read_text())["history"][2]
+    assert signed_under["trust_store_version"] == 3
+    assert cert["trust_store_hash"] == hashlib.sha256(canonical.dumps(signed_under)).digest()
     assert cert["revocation_bundle_hash"] == ref_revocation_hash(BUNDLED, cert["verification_time_utc"])
     assert cert["trace_final_hash"] == ref_trace_final_hash(BUNDLED / rel.replace("certificate.cbor", "trace.jsonl"))
     # the bundled revocation predates the certificates, so the bound set is not the empty one
@@ -133,12 +137,21 @@ def test_tampered_trust_store_hash(tree_dir: Path, capsys: pytest.CaptureFixture
 
 
 def test_swapped_trust_store_breaks_every_binding(tree_dir: Path) -> None:
-    text = (tree_dir / "trust/trust.yaml").read_text()
-    rewrite(tree_dir, "trust/trust.yaml", text.replace("(DEMO)", "(DEMO, renamed)", 1).encode())
+    """The same keys as a fresh one-version store: well-formed, but no version any certificate pinned."""
+    doc = yaml.safe_load((tree_dir / "trust/trust.yaml").read_text())
+    swapped = {"trust_store_version": 1, "keys": doc["keys"]}
+    rewrite(tree_dir, "trust/trust.yaml", yaml.safe_dump(swapped).encode())
     verdict, lines = findings_of(tree_dir, "core")
     assert verdict == "FAIL"
     for rel in CERTS:
-        assert has(lines, "GSP-E019", rel, "trust_store_hash")
+        assert has(lines, "GSP-E019", rel, "trust_store_hash", "versions tried: v1 ")
+
+
+def test_trust_store_edited_in_place_is_refused_naming_the_version(tree_dir: Path) -> None:
+    text = (tree_dir / "trust/trust.yaml").read_text()
+    rewrite(tree_dir, "trust/trust.yaml", text.replace("(DEMO)", "(DEMO, renamed)", 1).encode())
+    with pytest.raises(EvidenceError, match=r"GSP-E002 trust/trust.yaml: version 4 changes owner of key"):
+        load_tree(tree_dir)
 
 
 # --- revocation_bundle_hash ---------------------------------------------------------------------

@@ -112,8 +112,12 @@ def test_issued_record_and_certificate_pass_regulated(reg: Path, capsys: pytest.
     assert code == 0, err
     original = decode_envelope((reg / CORE_CERT).read_bytes(), name=CORE_CERT).payload
     made = decode_envelope(issued.read_bytes(), name="core-cert").payload
-    # every computed hash (trace chain, checkpoint, trust store, revocation set) equals the generator's
-    assert {k: v for k, v in made.items() if k != "key_id"} == {k: v for k, v in original.items() if k != "key_id"}
+    # every computed hash (trace chain, checkpoint, revocation set) equals the generator's; the
+    # trust store binds the version in force now (the bundled certificate pins an earlier one)
+    assert made["trust_store_hash"] == load_tree(reg).trust.hash()
+    assert made["trust_store_hash"] != original["trust_store_hash"]
+    same = ("key_id", "trust_store_hash")
+    assert {k: v for k, v in made.items() if k not in same} == {k: v for k, v in original.items() if k not in same}
     rewrite(reg, CORE_CERT, issued.read_bytes())  # the run now carries the issued certificate
 
     result = check(load_tree(reg), "regulated")

@@ -38,6 +38,8 @@ def test_pack_public_api_is_pinned() -> None:
     assert glyphserpack.keys.__all__ == [
         "PASSPHRASE_ENV",
         "KeyInfo",
+        "add",
+        "edit_trust_dir",
         "generate",
         "load_private_key",
         "load_trust_dir",
