@@ -45,6 +45,7 @@ def test_pack_public_api_is_pinned() -> None:
         "load_trust_dir",
         "revoke",
         "rotate",
+        "save_private_key",
         "show",
     ]
 

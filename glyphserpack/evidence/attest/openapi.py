@@ -8,6 +8,7 @@ point at each other are refused as cycles, and the validator's own recursion is 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,7 +17,7 @@ from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 from glyphserpack._internal.docload import DOCUMENT_LIMIT, parse_document
 from glyphserpack.errors import InputError
-from glyphserpack.evidence.attest.reading import AttachmentError, linked_bytes
+from glyphserpack.evidence.attest.reading import AttachmentError, by_content, linked_bytes
 from glyphserpack.evidence.loader import EvidenceTree
 from glyphserpack.evidence.productization import ExternalInterfaces
 from glyphserpack.findings import Finding, finding
@@ -101,6 +102,19 @@ def _reference_problem(spec: dict[str, Any]) -> str | None:
     return None
 
 
+def _first_error(spec: dict[str, Any], version: str) -> str | None:
+    """The validator's first error as text (None when the document is valid); pure in the bytes."""
+    validator = OpenAPIV31SpecValidator if version.startswith("3.1.") else OpenAPIV30SpecValidator
+    try:
+        error: OpenAPIValidationError | None = next(iter(validator(spec).iter_errors()), None)
+    except RecursionError:
+        return "references nest too deeply to validate"
+    if error is None:
+        return None
+    where = "/".join(str(p) for p in error.path) or "<document>"
+    return f"not a valid OpenAPI {version} document at {where}: {error.message}"
+
+
 def check_openapi(tree: EvidenceTree, doc_path: str, e: ExternalInterfaces) -> Iterator[Finding]:
     """GSP-E030 when the attachment is not a valid OpenAPI 3.x document, GSP-E031 for missing operations."""
     name = e.openapi.path
@@ -133,15 +147,13 @@ def check_openapi(tree: EvidenceTree, doc_path: str, e: ExternalInterfaces) -> I
     if not version.startswith(("3.0.", "3.1.")):
         yield finding("GSP-E030", name, f"openapi {version!r} is not OpenAPI 3.0 or 3.1")
         return
-    validator = OpenAPIV31SpecValidator if version.startswith("3.1.") else OpenAPIV30SpecValidator
-    try:
-        error: OpenAPIValidationError | None = next(iter(validator(spec).iter_errors()), None)
-    except RecursionError:
-        yield finding("GSP-E030", name, f"{doc_path} openapi: references nest too deeply to validate")
-        return
-    if error is not None:
-        where = "/".join(str(p) for p in error.path) or "<document>"
-        yield finding("GSP-E030", name, f"not a valid OpenAPI {version} document at {where}: {error.message}")
+    problem = by_content(
+        "openapi-spec-validator", hashlib.sha256(data).hexdigest(), lambda: _first_error(spec, version)
+    )
+    if problem is not None:
+        yield finding(
+            "GSP-E030", name, problem if problem.startswith("not a valid") else f"{doc_path} openapi: {problem}"
+        )
         return
     defined = operation_ids(spec)
     for op in e.openapi_operations:

@@ -9,6 +9,7 @@ with grpcio-tools. An import that names a path outside the tree is refused befor
 
 from __future__ import annotations
 
+import hashlib
 import re
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from google.protobuf import descriptor_pb2
 from glyphserpack._internal.docload import DOCUMENT_LIMIT
 from glyphserpack._internal.fsio import check_relative_name
 from glyphserpack.errors import UnsafePathError
-from glyphserpack.evidence.attest.reading import AttachmentError, linked_bytes
+from glyphserpack.evidence.attest.reading import AttachmentError, by_content, linked_bytes
 from glyphserpack.evidence.loader import EvidenceTree
 from glyphserpack.evidence.models import HashLink
 from glyphserpack.findings import Finding, finding
@@ -114,6 +115,20 @@ def compile_protos(
                 )
     if findings or not sources:
         return findings, None
+    content = hashlib.sha256(repr(sorted((p, hashlib.sha256(src).hexdigest()) for p, src in sources.items())).encode())
+    try:
+        outcome = by_content("protoc", content.hexdigest(), lambda: _run_protoc(sources, roots))
+    except subprocess.TimeoutExpired:  # not cached: a slow machine is no property of the sources
+        findings.append(finding("GSP-E032", links[0].path, f"protoc did not finish within {PROTOC_TIMEOUT:.0f} s"))
+        return findings, None
+    if isinstance(outcome, str):
+        findings.append(finding("GSP-E032", _blame(outcome, sources, roots), f"protoc: {outcome[:2000]}"))
+        return findings, None
+    return findings, _symbols(descriptor_pb2.FileDescriptorSet.FromString(outcome))
+
+
+def _run_protoc(sources: dict[str, bytes], roots: dict[str, PurePosixPath]) -> bytes | str:
+    """The serialized descriptor set, or protoc's message; pure in the sources (raises on timeout)."""
     with tempfile.TemporaryDirectory(prefix="glyphserpack-proto-") as tmp:
         mirror = Path(tmp) / "tree"
         for p, src in sources.items():
@@ -124,17 +139,10 @@ def compile_protos(
         out = Path(tmp) / "descriptors.pb"
         argv = [sys.executable, "-m", "grpc_tools.protoc", *(f"-I{i}" for i in includes)]
         argv += [f"--descriptor_set_out={out}", "--include_imports", *(str(mirror / p) for p in sources)]
-        try:
-            proc = subprocess.run(argv, cwd=tmp, capture_output=True, timeout=PROTOC_TIMEOUT, check=False)
-        except subprocess.TimeoutExpired:
-            findings.append(finding("GSP-E032", links[0].path, f"protoc did not finish within {PROTOC_TIMEOUT:.0f} s"))
-            return findings, None
+        proc = subprocess.run(argv, cwd=tmp, capture_output=True, timeout=PROTOC_TIMEOUT, check=False)
         if proc.returncode != 0:
-            message = proc.stderr.decode("utf-8", "replace").replace(f"{mirror}/", "").strip()
-            findings.append(finding("GSP-E032", _blame(message, sources, roots), f"protoc: {message[:2000]}"))
-            return findings, None
-        fds = descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes())
-    return findings, _symbols(fds)
+            return proc.stderr.decode("utf-8", "replace").replace(f"{mirror}/", "").strip() or "failed"
+        return out.read_bytes()
 
 
 def _blame(message: str, sources: dict[str, bytes], roots: dict[str, PurePosixPath]) -> str:
