@@ -32,3 +32,18 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   PYTHONWARNINGS=ignore .venv/bin/python -m pip install -q -e '.[test]'
   touch "$stamp"
 fi
+# JavaScript the tests drive (axe-core for the accessibility test), pinned by the committed
+# scripts/npm/package-lock.json and installed into the git-ignored .node/. `npm ci` is skipped
+# when .node already holds exactly that lock file, so reruns are instant and work offline.
+if [ "$want_system" = all ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "setup: please install npm first (the accessibility test runs axe-core from npm)" >&2
+    exit 2
+  fi
+  if ! cmp -s scripts/npm/package-lock.json .node/package-lock.json \
+    || [ ! -f .node/node_modules/axe-core/axe.min.js ]; then
+    mkdir -p .node
+    cp scripts/npm/package.json scripts/npm/package-lock.json .node/
+    (cd .node && npm ci --prefer-offline --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+fi
