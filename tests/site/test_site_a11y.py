@@ -3,7 +3,8 @@
 axe-core comes from npm, pinned by scripts/npm/package-lock.json and installed into .node/ by
 ``scripts/setup.sh all``. The built site is served on loopback (as `glyphserpack site serve`
 does) rather than opened from file://, so the pages load exactly as a visitor's browser sees
-them; one browser visits the pages one after another.
+them; one browser visits the pages one after another, checking each in the light and the dark
+palette.
 """
 
 from __future__ import annotations
@@ -22,6 +23,13 @@ AXE_JS = REPO / ".node" / "node_modules" / "axe-core" / "axe.min.js"
 #: The rule sets the issue names: WCAG 2.0 and 2.1, levels A and AA.
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 RUN_AXE = "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})"
+#: Material's two palettes (mkdocs.yml): the reader's light/dark toggle only swaps this body
+#: attribute, so each page is checked in both without reloading it.
+SCHEMES = ("default", "slate")
+SET_SCHEME = "s => document.body.setAttribute('data-md-color-scheme', s)"
+#: Material fades colours over a quarter second when the palette changes; axe must see the end
+#: state, not a half-faded one, so the test switches the fades off.
+NO_FADES = "*, *::before, *::after { transition: none !important; }"
 
 
 def site_pages(site: Path) -> list[str]:
@@ -64,8 +72,11 @@ def test_every_page_passes_wcag21_aa(demo_site: Path, served_demo: str, browser:
         for rel in pages:
             tab.goto(served_demo + rel, wait_until="load")
             tab.add_script_tag(content=axe)
-            result = tab.evaluate(RUN_AXE, WCAG_TAGS)
-            problems += describe(rel, result["violations"])
+            tab.add_style_tag(content=NO_FADES)
+            for scheme in SCHEMES:
+                tab.evaluate(SET_SCHEME, scheme)
+                result = tab.evaluate(RUN_AXE, WCAG_TAGS)
+                problems += describe(f"{rel} [{scheme}]", result["violations"])
     finally:
         context.close()
     assert not problems, f"{len(problems)} WCAG 2.1 A/AA violations on {len(pages)} pages:\n" + "\n".join(problems)
