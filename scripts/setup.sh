@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent set-up used by both Quickstart commands: system tools the tests drive for real
-# (zstd, OpenSSL, Chromium) and a project virtualenv with the package and its test extra.
+# (zstd, OpenSSL, Chromium, npm) and a project virtualenv with the package and its test extra.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 want_system=${1:-all}
@@ -9,6 +9,7 @@ command -v zstd >/dev/null 2>&1 || need+=(zstd)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 if [ "$want_system" = all ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  command -v npm >/dev/null 2>&1 || need+=(npm)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -31,4 +32,15 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   # here (the folder *is* the package), so keep the Quickstart's output readable.
   PYTHONWARNINGS=ignore .venv/bin/python -m pip install -q -e '.[test]'
   touch "$stamp"
+fi
+# JavaScript the tests drive (axe-core for the accessibility test), pinned by the committed
+# scripts/npm/package-lock.json and installed into the git-ignored .node/. `npm ci` is skipped
+# when .node already holds exactly that lock file, so reruns are instant and work offline.
+if [ "$want_system" = all ]; then
+  if ! cmp -s scripts/npm/package-lock.json .node/package-lock.json \
+    || [ ! -f .node/node_modules/axe-core/axe.min.js ]; then
+    mkdir -p .node
+    cp scripts/npm/package.json scripts/npm/package-lock.json .node/
+    (cd .node && npm ci --prefer-offline --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
 fi

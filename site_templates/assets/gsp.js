@@ -266,7 +266,9 @@
       const data = await loaded;
       if (!data) {
         box.dataset.verdict = "none";
-        out.textContent = "This site was built without a transparency log: its statuses are not log-backed.";
+        const li = document.createElement("li"); // a list holds only items (WCAG 1.3.1)
+        li.textContent = "This site was built without a transparency log: its statuses are not log-backed.";
+        out.appendChild(li);
         return;
       }
       let steps;
@@ -289,6 +291,26 @@
     run();
   }
 
-  function start() { registryFilter(); verifier(); logVerifier(); }
+  /* Material wraps each plain Markdown table in a scrolling box in the browser, after the
+   * HTML is built, so the box cannot be labelled in a template. Keyboard users must reach a box
+   * that scrolls (WCAG 2.1.1, axe scrollable-region-focusable): make each one a focusable,
+   * named region, named after the heading above it. Idempotent; reruns on Material's
+   * document$ in case it re-renders the content. */
+  function scrollRegions() {
+    for (const box of document.querySelectorAll(".md-typeset__scrollwrap:not([tabindex])")) {
+      let h = box.previousElementSibling;
+      while (h && !/^H[1-6]$/.test(h.tagName)) h = h.previousElementSibling;
+      const title = h ? h.textContent.replace(/\u00b6/g, "").trim() : document.title;
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", "Table: " + title);
+    }
+  }
+
+  function start() {
+    scrollRegions();
+    if (window.document$ && typeof window.document$.subscribe === "function") window.document$.subscribe(scrollRegions);
+    registryFilter(); verifier(); logVerifier();
+  }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
 })();

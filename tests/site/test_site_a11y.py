@@ -1,0 +1,91 @@
+"""Every page of the demo site passes axe-core's WCAG 2.1 A/AA rules in Chromium (issue 15, item 7).
+
+axe-core comes from npm, pinned by scripts/npm/package-lock.json and installed into .node/ by
+``scripts/setup.sh all``. The built site is served on loopback (as `glyphserpack site serve`
+does) rather than opened from file://, so the pages load exactly as a visitor's browser sees
+them; one browser visits the pages one after another, checking each in the light and the dark
+palette.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import REPO
+
+from glyphserpack.site.serve import make_server
+
+AXE_JS = REPO / ".node" / "node_modules" / "axe-core" / "axe.min.js"
+#: The rule sets the issue names: WCAG 2.0 and 2.1, levels A and AA.
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+RUN_AXE = "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})"
+#: Material's two palettes (mkdocs.yml): the reader's light/dark toggle only swaps this body
+#: attribute, so each page is checked in both without reloading it.
+SCHEMES = ("default", "slate")
+SET_SCHEME = "s => document.body.setAttribute('data-md-color-scheme', s)"
+#: Material fades colours over a quarter second when the palette changes; axe must see the end
+#: state, not a half-faded one, so the test switches the fades off.
+NO_FADES = "*, *::before, *::after { transition: none !important; }"
+
+
+def site_pages(site: Path) -> list[str]:
+    """Every HTML page of the built site, as URL paths relative to its root (sorted, stable)."""
+    return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+
+
+def describe(page: str, violations: list[dict[str, Any]]) -> list[str]:
+    """One readable line per offending element: page, rule, impact, CSS target."""
+    return [
+        f"{page}: {v['id']} ({v['impact']}) at {' '.join(map(str, node['target']))} — {v['help']}"
+        for v in violations
+        for node in v["nodes"]
+    ]
+
+
+@pytest.fixture(scope="module")
+def served_demo(demo_site: Path) -> Iterator[str]:
+    server = make_server(demo_site, port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        host, port = server.server_address[:2]
+        yield f"http://{host!s}:{port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_every_page_passes_wcag21_aa(demo_site: Path, served_demo: str, browser: Any) -> None:
+    if not AXE_JS.is_file():
+        pytest.fail(f"{AXE_JS} is missing: run scripts/setup.sh all (installs axe-core from npm)")
+    axe = AXE_JS.read_text(encoding="utf-8")
+    pages = site_pages(demo_site)
+    assert len(pages) >= 20, pages  # the demo site is a few dozen pages; fewer means a broken walk
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    problems: list[str] = []
+    try:
+        tab = context.new_page()
+        for rel in pages:
+            tab.goto(served_demo + rel, wait_until="load")
+            tab.add_script_tag(content=axe)
+            tab.add_style_tag(content=NO_FADES)
+            for scheme in SCHEMES:
+                tab.evaluate(SET_SCHEME, scheme)
+                result = tab.evaluate(RUN_AXE, WCAG_TAGS)
+                problems += describe(f"{rel} [{scheme}]", result["violations"])
+    finally:
+        context.close()
+    assert not problems, f"{len(problems)} WCAG 2.1 A/AA violations on {len(pages)} pages:\n" + "\n".join(problems)
+
+
+def test_describe_names_page_rule_impact_and_target() -> None:
+    violation = {"id": "link-in-text-block", "impact": "serious", "help": "Links must be distinguishable"}
+    lines = describe("index.html", [{**violation, "nodes": [{"target": ["p > a"]}, {"target": ["#x"]}]}])
+    assert lines == [
+        "index.html: link-in-text-block (serious) at p > a — Links must be distinguishable",
+        "index.html: link-in-text-block (serious) at #x — Links must be distinguishable",
+    ]
