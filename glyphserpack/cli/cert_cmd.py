@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,6 +97,29 @@ def _log_facts(log_dir: Path | None) -> LogFacts | None:
     size = store.open_checkpoint().checkpoint.size
     report = derive_states((i, decode_entry(d, where=f"log entry {i}")) for i, d in store.iter_entries(size))
     return {h.hex(): c.facts() for h, c in report.certificates.items()}
+
+
+def _refuse_revoked_in_log(file: Path, data: bytes, log_dir: Path | None) -> None:
+    """Refuse a second revocation the registry log already records.
+
+    The tree only knows revocations it lists; one written with ``--log`` is in the log at
+    once but in the tree only after the operator lists it, so the log's entries are read too
+    (whether or not this log issued the certificate).
+    """
+    if log_dir is None:
+        return
+    from glyphserpack.log import LogStore, decode_entry
+
+    target = hashlib.sha256(data).digest()
+    store = LogStore(log_dir)
+    size = store.open_checkpoint().checkpoint.size
+    for i, raw in store.iter_entries(size):
+        entry = decode_entry(raw, where=f"log entry {i}")
+        if entry.get("type") == "certificate_revoked" and bytes(entry.get("certificate_hash", b"")) == target:
+            raise UsageError(
+                f"{file}: already revoked ({entry.get('reason')} at {entry.get('time_utc')}, "
+                f"registry log {log_dir} entry {i}); nothing written"
+            )
 
 
 def _trust(trust_dir: Path | None, tree: EvidenceTree | None, option: str) -> TrustStore:
@@ -217,6 +241,7 @@ def revoke_cmd(
     """
     t = _Target.open(file, evidence_dir)
     log = _Log.open(log_dir, log_key)
+    _refuse_revoked_in_log(file, t.data, log_dir)
     signed = issuing.revoke(
         t.data, _key(key_file), path=t.path, reason=reason, at=now_utc(at), tree=t.tree,
         trust=_trust(trust_dir, t.tree, "cert revoke"), revocation_id=revocation_id, issuer=issuer,

@@ -326,3 +326,24 @@ def test_log_needs_its_key_before_anything_is_signed(reg: Path, capsys: pytest.C
     assert code == 2
     assert "--log-key" in err
     assert not out.exists()
+
+
+def test_revoking_again_is_refused_when_only_the_log_knows_the_first_revocation(
+    reg: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A `--log` revocation is in the log at once but in the tree only once listed: ask the log."""
+    log_key = reg.parent / "log.pem"
+    keys.save_private_key(log_key, _demo_key("test-log"))
+    log_dir = reg.parent / "registry-log"
+    assert run(capsys, "log", "init", log_dir, "--origin", "test.example/log", "--key", log_key)[0] == 0
+    ca, logged = reg.parent / "ca.pem", ["--log", str(log_dir), "--log-key", str(log_key)]
+    args = ["--reason", "cessationOfOperation", "--key", ca, "--at", "2026-10-12T00:00:00Z", *logged]
+    code, out, err = run(capsys, "cert", "revoke", reg / S3_RECORD, "--id", "rev-first", *args)
+    assert (code, "certificate_revoked at index 0" in out) == (0, True), err
+    before, checkpoint = _snapshot(reg), (log_dir / "checkpoint").read_bytes()
+    code, _, err = run(capsys, "cert", "revoke", reg / S3_RECORD, "--id", "rev-second", *args)
+    assert (code, "already revoked (cessationOfOperation at 2026-10-12T00:00:00Z" in err) == (2, True), err
+    assert "registry log" in err
+    assert "Traceback" not in err
+    _nothing_written(reg, before)
+    assert (log_dir / "checkpoint").read_bytes() == checkpoint
