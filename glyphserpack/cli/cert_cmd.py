@@ -127,7 +127,7 @@ def _trust(trust_dir: Path | None, tree: EvidenceTree | None, option: str) -> Tr
         return TrustStore.load(trust_dir)
     if tree is None:
         raise UsageError(f"{option}: no evidence tree found; give --trust DIR (who may sign)")
-    return tree.trust
+    return issuing.tree_trust(tree)
 
 
 @click.group("cert")

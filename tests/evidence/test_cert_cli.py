@@ -14,7 +14,7 @@ from glyphserpack.cli import main
 from glyphserpack.evidence import check, decode_envelope, load_tree
 
 from .attest_helpers import BUNDLE, CPU_PACKAGE, CPU_RECORD, _demo_key
-from .helpers import copy_tree, edit_doc, rewrite, sha
+from .helpers import copy_tree, edit_doc, edit_text, rewrite, sha
 
 RELEASE_TIME = "2026-10-15T12:00:00Z"
 S3_RECORD = "certification/records/cert-store-s3-2026.cbor"
@@ -347,3 +347,38 @@ def test_revoking_again_is_refused_when_only_the_log_knows_the_first_revocation(
     assert "Traceback" not in err
     _nothing_written(reg, before)
     assert (log_dir / "checkpoint").read_bytes() == checkpoint
+
+
+HAND_EDIT = ("  purposes:\n  - certificate\n  - revocation\n", "  purposes:\n  - certifikate\n  - revocation\n")
+
+
+@pytest.mark.parametrize(
+    ("command", "repin", "says"),
+    [
+        ("issue", False, "trust/trust.yaml: the tree's trust store does not match its pin"),
+        ("revoke", False, "trust/trust.yaml: the tree's trust store does not match its pin"),
+        ("issue", True, "trust/trust.yaml: keys[1].purposes: expected a non-empty list"),
+        ("revoke", True, "trust/trust.yaml: keys[1].purposes: expected a non-empty list"),
+    ],
+)
+def test_hand_edited_trust_store_is_named_and_nothing_is_written(
+    reg: Path, capsys: pytest.CaptureFixture[str], command: str, repin: bool, says: str
+) -> None:
+    """A store edited by hand is named (not reported as "key unknown"), before or after re-pinning."""
+    path = reg / "trust/trust.yaml"
+    text = path.read_text()
+    assert HAND_EDIT[0] in text
+    if repin:
+        edit_text(reg, "trust/trust.yaml", *HAND_EDIT)
+    else:
+        path.write_text(text.replace(*HAND_EDIT, 1))
+    before = _snapshot(reg)
+    ca = reg.parent / "ca.pem"
+    if command == "issue":
+        spec = write_spec(reg.parent / "s.yaml", record_spec())
+        args = ["issue", spec, "--evidence", reg, "-o", reg / "certification/records/new.cbor"]
+    else:
+        args = ["revoke", reg / S3_RECORD, "--reason", "superseded", "--at", "2026-10-12T00:00:00Z"]
+    code, _, err = run(capsys, "cert", *args, "--key", ca)
+    assert (code, says in err, "unknown" in err, "Traceback" in err) == (2, True, False, False), err
+    _nothing_written(reg, before)
