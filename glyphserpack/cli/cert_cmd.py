@@ -99,27 +99,29 @@ def _log_facts(log_dir: Path | None) -> LogFacts | None:
     return {h.hex(): c.facts() for h, c in report.certificates.items()}
 
 
-def _refuse_revoked_in_log(file: Path, data: bytes, log_dir: Path | None) -> None:
-    """Refuse a second revocation the registry log already records.
+def _refuse_against_log(file: Path, data: bytes, log_dir: Path | None, *, event: str) -> None:
+    """Refuse a lifecycle event the registry log could not accept, before anything is signed.
 
-    The tree only knows revocations it lists; one written with ``--log`` is in the log at
-    once but in the tree only after the operator lists it, so the log's entries are read too
-    (whether or not this log issued the certificate).
+    The log derives each certificate's state from its entries (``log state``): revoking or
+    renewing a certificate it never issued is a ``GSP-E413`` finding there, and a second
+    revocation is one the tree cannot see until the first is listed in it.
     """
-    if log_dir is None:
+    facts = _log_facts(log_dir)
+    if facts is None:
         return
-    from glyphserpack.log import LogStore, decode_entry
-
-    target = hashlib.sha256(data).digest()
-    store = LogStore(log_dir)
-    size = store.open_checkpoint().checkpoint.size
-    for i, raw in store.iter_entries(size):
-        entry = decode_entry(raw, where=f"log entry {i}")
-        if entry.get("type") == "certificate_revoked" and bytes(entry.get("certificate_hash", b"")) == target:
-            raise UsageError(
-                f"{file}: already revoked ({entry.get('reason')} at {entry.get('time_utc')}, "
-                f"registry log {log_dir} entry {i}); nothing written"
-            )
+    known = facts.get(hashlib.sha256(data).hexdigest())
+    if known is None:
+        raise UsageError(
+            f"{file}: the registry log {log_dir} never issued it (no certificate_issued entry); "
+            f"a {event} entry there would be GSP-E413; nothing written",
+            remedy="log its issuance first: build the release that carries it with --log, "
+            "or issue it with `cert issue --log`",
+        )
+    if event == "certificate_revoked" and known.revoked_utc:
+        raise UsageError(
+            f"{file}: already revoked ({known.revocation_reason} at {known.revoked_utc}, "
+            f"recorded in the registry log {log_dir}); nothing written"
+        )
 
 
 def _trust(trust_dir: Path | None, tree: EvidenceTree | None, option: str) -> TrustStore:
@@ -241,7 +243,7 @@ def revoke_cmd(
     """
     t = _Target.open(file, evidence_dir)
     log = _Log.open(log_dir, log_key)
-    _refuse_revoked_in_log(file, t.data, log_dir)
+    _refuse_against_log(file, t.data, log_dir, event="certificate_revoked")
     signed = issuing.revoke(
         t.data, _key(key_file), path=t.path, reason=reason, at=now_utc(at), tree=t.tree,
         trust=_trust(trust_dir, t.tree, "cert revoke"), revocation_id=revocation_id, issuer=issuer,
@@ -293,6 +295,7 @@ def renew_cmd(
     if t.root is None or t.tree is None:
         raise UsageError("--evidence: FILE is in no evidence tree; a renewal is checked against its evidence")
     log = _Log.open(log_dir, log_key)
+    _refuse_against_log(file, t.data, log_dir, event="certificate_renewed")
     signed = issuing.renew(
         t.data, _key(key_file), path=t.path, at=now_utc(at), valid_until=valid_until, tree=t.tree,
         trust=TrustStore.load(trust_dir) if trust_dir is not None else None, new_id=new_id,

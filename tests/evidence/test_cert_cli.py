@@ -328,6 +328,28 @@ def test_log_needs_its_key_before_anything_is_signed(reg: Path, capsys: pytest.C
     assert not out.exists()
 
 
+@pytest.mark.parametrize("command", ["revoke", "renew"])
+def test_log_events_for_a_certificate_the_log_never_issued_are_refused(
+    reg: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    """`log state` would call such an entry GSP-E413: refuse it before signing."""
+    log_key = reg.parent / "log.pem"
+    keys.save_private_key(log_key, _demo_key("test-log"))
+    log_dir = reg.parent / "registry-log"
+    assert run(capsys, "log", "init", log_dir, "--origin", "test.example/log", "--key", log_key)[0] == 0
+    logged = ["--key", reg.parent / "ca.pem", "--at", "2026-10-12T00:00:00Z", "--log", log_dir, "--log-key", log_key]
+    extra = (
+        ["--reason", "superseded"]
+        if command == "revoke"
+        else ["--valid-until", "2027-10-12T00:00:00Z", "-o", reg / "certification/records/r2.cbor"]
+    )
+    before, checkpoint = _snapshot(reg), (log_dir / "checkpoint").read_bytes()
+    code, _, err = run(capsys, "cert", command, reg / S3_RECORD, *extra, *logged)
+    assert (code, "never issued it" in err, "Traceback" in err) == (2, True, False), err
+    _nothing_written(reg, before)
+    assert (log_dir / "checkpoint").read_bytes() == checkpoint
+
+
 def test_revoking_again_is_refused_when_only_the_log_knows_the_first_revocation(
     reg: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -337,11 +359,15 @@ def test_revoking_again_is_refused_when_only_the_log_knows_the_first_revocation(
     log_dir = reg.parent / "registry-log"
     assert run(capsys, "log", "init", log_dir, "--origin", "test.example/log", "--key", log_key)[0] == 0
     ca, logged = reg.parent / "ca.pem", ["--log", str(log_dir), "--log-key", str(log_key)]
+    new = "certification/records/cert-backend-cpu-ref-2026b.cbor"
+    spec = write_spec(reg.parent / "record.yaml", record_spec())
+    assert run(capsys, "cert", "issue", spec, "--key", ca, "--evidence", reg, "-o", reg / new, *logged)[0] == 0
+    add_document(reg, new, record=True)
     args = ["--reason", "cessationOfOperation", "--key", ca, "--at", "2026-10-12T00:00:00Z", *logged]
-    code, out, err = run(capsys, "cert", "revoke", reg / S3_RECORD, "--id", "rev-first", *args)
-    assert (code, "certificate_revoked at index 0" in out) == (0, True), err
+    code, out, err = run(capsys, "cert", "revoke", reg / new, "--id", "rev-first", *args)
+    assert (code, "certificate_revoked at index 1" in out) == (0, True), err
     before, checkpoint = _snapshot(reg), (log_dir / "checkpoint").read_bytes()
-    code, _, err = run(capsys, "cert", "revoke", reg / S3_RECORD, "--id", "rev-second", *args)
+    code, _, err = run(capsys, "cert", "revoke", reg / new, "--id", "rev-second", *args)
     assert (code, "already revoked (cessationOfOperation at 2026-10-12T00:00:00Z" in err) == (2, True), err
     assert "registry log" in err
     assert "Traceback" not in err
