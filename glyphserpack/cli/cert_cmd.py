@@ -366,4 +366,7 @@ def list_cmd(evidence_dir: Path, at: str | None, log_dir: Path | None, as_json: 
     else:
         for r in rows:
             click.echo(r.line())
+    for path in (p for p in tree.unreferenced if p.endswith(".cbor")):
+        # `cert issue`/`revoke` write the file; it counts only once listed (docs/cert.md).
+        click.echo(f"note: {path} is not listed in {tree.manifest_path}; list it, then `evidence pin`", err=True)
     return 0

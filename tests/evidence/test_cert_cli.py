@@ -408,3 +408,16 @@ def test_hand_edited_trust_store_is_named_and_nothing_is_written(
     code, _, err = run(capsys, "cert", *args, "--key", ca)
     assert (code, says in err, "unknown" in err, "Traceback" in err) == (2, True, False, False), err
     _nothing_written(reg, before)
+
+
+def test_list_names_signed_files_the_tree_does_not_list_yet(reg: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    new = "certification/records/cert-backend-cpu-ref-2026b.cbor"
+    spec = write_spec(reg.parent / "record.yaml", record_spec())
+    assert (
+        run(capsys, "cert", "issue", spec, "--key", reg.parent / "ca.pem", "--evidence", reg, "-o", reg / new)[0] == 0
+    )
+    code, out, err = run(capsys, "cert", "list", reg)
+    assert (code, f"note: {new} is not listed in release.yaml" in err, new in out) == (0, True, False), err
+    add_document(reg, new, record=True)
+    code, out, err = run(capsys, "cert", "list", reg)
+    assert (code, "not listed" in err, new in out) == (0, False, True), err
