@@ -282,11 +282,17 @@ def test_existing_output_is_kept_without_force(reg: Path, capsys: pytest.Capture
     assert decode_envelope(out.read_bytes(), name="taken").kind == "certification_record"
 
 
-def test_log_gets_issuance_revocation_and_renewal(reg: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def registry_log(reg: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, Path]:
+    """An empty registry log beside the tree and its private key file."""
     log_key = reg.parent / "log.pem"
     keys.save_private_key(log_key, _demo_key("test-log"))
     log_dir = reg.parent / "registry-log"
     assert run(capsys, "log", "init", log_dir, "--origin", "test.example/log", "--key", log_key)[0] == 0
+    return log_dir, log_key
+
+
+def test_log_gets_issuance_revocation_and_renewal(reg: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log_dir, log_key = registry_log(reg, capsys)
     ca, logged = reg.parent / "ca.pem", ["--log", str(log_dir), "--log-key", str(log_key)]
     new = "certification/records/cert-backend-cpu-ref-2026b.cbor"
     spec = write_spec(reg.parent / "record.yaml", record_spec())
@@ -333,10 +339,7 @@ def test_log_events_for_a_certificate_the_log_never_issued_are_refused(
     reg: Path, capsys: pytest.CaptureFixture[str], command: str
 ) -> None:
     """`log state` would call such an entry GSP-E413: refuse it before signing."""
-    log_key = reg.parent / "log.pem"
-    keys.save_private_key(log_key, _demo_key("test-log"))
-    log_dir = reg.parent / "registry-log"
-    assert run(capsys, "log", "init", log_dir, "--origin", "test.example/log", "--key", log_key)[0] == 0
+    log_dir, log_key = registry_log(reg, capsys)
     logged = ["--key", reg.parent / "ca.pem", "--at", "2026-10-12T00:00:00Z", "--log", log_dir, "--log-key", log_key]
     extra = (
         ["--reason", "superseded"]
@@ -354,10 +357,7 @@ def test_revoking_again_is_refused_when_only_the_log_knows_the_first_revocation(
     reg: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A `--log` revocation is in the log at once but in the tree only once listed: ask the log."""
-    log_key = reg.parent / "log.pem"
-    keys.save_private_key(log_key, _demo_key("test-log"))
-    log_dir = reg.parent / "registry-log"
-    assert run(capsys, "log", "init", log_dir, "--origin", "test.example/log", "--key", log_key)[0] == 0
+    log_dir, log_key = registry_log(reg, capsys)
     ca, logged = reg.parent / "ca.pem", ["--log", str(log_dir), "--log-key", str(log_key)]
     new = "certification/records/cert-backend-cpu-ref-2026b.cbor"
     spec = write_spec(reg.parent / "record.yaml", record_spec())
