@@ -232,3 +232,37 @@ def test_release_purpose_expands_to_what_build_signs(tmp_path: Path, monkeypatch
     assert cli("keys", "generate", str(tmp_path / "x.key"), "--trust", str(tmp_path / "t"), "--purpose", "sign") == 2
     assert not (tmp_path / "x.key").exists()
     assert len(TrustStore.load(tmp_path / "t").keys) == 1
+
+
+def _key_of_version_1(doc: dict[str, Any]) -> dict[str, Any]:
+    """The current version's entry for the key version 1 already held (rewriting it breaks the chain)."""
+    kid = doc["history"][0]["keys"][0]["key_id"]
+    return next(k for k in doc["keys"] if k["key_id"] == kid)
+
+
+@pytest.mark.parametrize(
+    ("edit", "says"),
+    [
+        (lambda d: d["keys"][0].update(purposes=["sight"]), "keys[0].purposes: expected a non-empty list"),
+        (lambda d: _key_of_version_1(d).update(owner="Mallory"), "version 2 changes owner of key"),
+        (lambda d: d.update(trust_store_version=7), "trust.yaml"),
+    ],
+)
+def test_cli_writers_name_a_hand_edited_store_and_write_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], edit: Any, says: str
+) -> None:
+    trust = tmp_path / "trust"
+    add(trust, Ed25519PrivateKey.generate(), "Lab One")
+    add(trust, Ed25519PrivateKey.generate(), "Lab Two")
+    path = trust / "trust.yaml"
+    doc = yaml.safe_load(path.read_text())
+    edit(doc)
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    before = path.read_bytes()
+    pub = raw_hex(Ed25519PrivateKey.generate())
+    rc = cli("keys", "add", pub, "--trust", str(trust), "--owner", "Lab Three", "--purpose", "certificate",
+             "--not-before", T0)  # fmt: skip
+    err = capsys.readouterr().err
+    assert (rc, says in err, "Traceback" in err) == (2, True, False), err
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in trust.iterdir()) == ["trust.yaml"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,12 +99,37 @@ def _log_facts(log_dir: Path | None) -> LogFacts | None:
     return {h.hex(): c.facts() for h, c in report.certificates.items()}
 
 
+def _refuse_against_log(file: Path, data: bytes, log_dir: Path | None, *, event: str) -> None:
+    """Refuse a lifecycle event the registry log could not accept, before anything is signed.
+
+    The log derives each certificate's state from its entries (``log state``): revoking or
+    renewing a certificate it never issued is a ``GSP-E413`` finding there, and a second
+    revocation is one the tree cannot see until the first is listed in it.
+    """
+    facts = _log_facts(log_dir)
+    if facts is None:
+        return
+    known = facts.get(hashlib.sha256(data).hexdigest())
+    if known is None:
+        raise UsageError(
+            f"{file}: the registry log {log_dir} never issued it (no certificate_issued entry); "
+            f"a {event} entry there would be GSP-E413; nothing written",
+            remedy="log its issuance first: build the release that carries it with --log, "
+            "or issue it with `cert issue --log`",
+        )
+    if event == "certificate_revoked" and known.revoked_utc:
+        raise UsageError(
+            f"{file}: already revoked ({known.revocation_reason} at {known.revoked_utc}, "
+            f"recorded in the registry log {log_dir}); nothing written"
+        )
+
+
 def _trust(trust_dir: Path | None, tree: EvidenceTree | None, option: str) -> TrustStore:
     if trust_dir is not None:
         return TrustStore.load(trust_dir)
     if tree is None:
         raise UsageError(f"{option}: no evidence tree found; give --trust DIR (who may sign)")
-    return tree.trust
+    return issuing.tree_trust(tree)
 
 
 @click.group("cert")
@@ -217,6 +243,7 @@ def revoke_cmd(
     """
     t = _Target.open(file, evidence_dir)
     log = _Log.open(log_dir, log_key)
+    _refuse_against_log(file, t.data, log_dir, event="certificate_revoked")
     signed = issuing.revoke(
         t.data, _key(key_file), path=t.path, reason=reason, at=now_utc(at), tree=t.tree,
         trust=_trust(trust_dir, t.tree, "cert revoke"), revocation_id=revocation_id, issuer=issuer,
@@ -268,6 +295,7 @@ def renew_cmd(
     if t.root is None or t.tree is None:
         raise UsageError("--evidence: FILE is in no evidence tree; a renewal is checked against its evidence")
     log = _Log.open(log_dir, log_key)
+    _refuse_against_log(file, t.data, log_dir, event="certificate_renewed")
     signed = issuing.renew(
         t.data, _key(key_file), path=t.path, at=now_utc(at), valid_until=valid_until, tree=t.tree,
         trust=TrustStore.load(trust_dir) if trust_dir is not None else None, new_id=new_id,
@@ -338,4 +366,7 @@ def list_cmd(evidence_dir: Path, at: str | None, log_dir: Path | None, as_json: 
     else:
         for r in rows:
             click.echo(r.line())
+    for path in (p for p in tree.unreferenced if p.endswith(".cbor")):
+        # `cert issue`/`revoke` write the file; it counts only once listed (docs/cert.md).
+        click.echo(f"note: {path} is not listed in {tree.manifest_path}; list it, then `evidence pin`", err=True)
     return 0

@@ -153,7 +153,7 @@ def verify_cmd(
         _print_findings(report.findings)
         verdict = "OK" if report.ok else "FAILED"
         click.echo(f"{verdict}: {store.origin} size {report.size} root {report.root_hash.hex()}")
-        if store.key_from_directory:
+        if store.key_from_directory and trust is None:  # with --trust the store vouched for the key
             click.echo("note: log key taken from LOG_DIR/log.json; pin it with --log-key or --trust", err=True)
     return 0 if report.ok else EXIT_FAIL
 

@@ -44,7 +44,7 @@ from glyphserpack.evidence.status import CERTIFICATE_KINDS, signature_status
 from glyphserpack.signing import key_id as compute_key_id
 from glyphserpack.trust import REVOCATION_REASONS, TrustStore, is_utc_timestamp
 
-__all__ = ["COMPUTED_FIELDS", "FILE_FIELDS", "Signed", "issue", "renew", "revoke"]
+__all__ = ["COMPUTED_FIELDS", "FILE_FIELDS", "Signed", "issue", "renew", "revoke", "tree_trust"]
 
 #: Fields ``cert issue`` computes; a spec that sets one is refused (it would not be checked).
 COMPUTED_FIELDS = ("key_id", "signature_algorithm", "trust_store_hash", "revocation_bundle_hash")
@@ -52,6 +52,26 @@ COMPUTED_FIELDS = ("key_id", "signature_algorithm", "trust_store_hash", "revocat
 FILE_FIELDS = {"trace": "trace_final_hash", "checkpoint": "checkpoint_hash"}
 _PACKAGE_MEMBERS = tuple(CertPackage.model_fields)
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def tree_trust(tree: EvidenceTree) -> TrustStore:
+    """The tree's trust store, refusing one whose pin in the release manifest does not hold.
+
+    The loader treats a trust store that fails its pin as holding no keys (``check`` reports
+    ``GSP-E004``/``E005``), which for signing would surface as the misleading "key unknown".
+    A store edited by hand since the last ``evidence pin`` is named here instead.
+    """
+    link = tree.manifest.trust_store
+    bad = [lc for lc in tree.links if lc.field == "trust_store" and lc.path == link.path and not lc.ok]
+    if bad:
+        got = bad[0].actual
+        what = "no such file" if got is None else f"the file has sha256 {got}, {tree.manifest_path} pins {link.sha256}"
+        raise EvidenceError(
+            f"{link.path}: the tree's trust store does not match its pin ({what}); no key can be checked against it",
+            remedy=f"if {link.path} was edited on purpose, re-pin it with `glyphserpack evidence pin DIR`; "
+            "otherwise restore it",
+        )
+    return tree.trust
 
 
 @dataclass(frozen=True)
@@ -173,7 +193,7 @@ def issue(
     meta = payload.pop("unsigned_metadata", {})
     if not isinstance(meta, dict):
         raise EvidenceError(f"{name}: unsigned_metadata: expected a mapping")
-    store = trust if trust is not None else tree.trust
+    store = trust if trust is not None else tree_trust(tree)
     payload.setdefault("schema_version", 1)
     payload["key_id"], payload["signature_algorithm"] = compute_key_id(key), "ed25519"
     if kind == "execution_certificate":

@@ -42,6 +42,7 @@ __all__ = [
     "load_manifest",
     "load_tree",
     "parse_listed",
+    "parse_trust_store",
 ]
 
 #: Largest attachment we hash (logs, SBOMs, binaries). Documents are capped at DOCUMENT_LIMIT (16 MiB).
@@ -266,6 +267,17 @@ def load_tree(path: Path) -> EvidenceTree:
         raise type(exc)(exc.message, code=code, remedy=exc.remedy or None) from None
 
 
+def parse_trust_store(data: bytes, *, name: str) -> TrustStore:
+    """A tree's trust store from its bytes, or EvidenceError naming the field or version that breaks it.
+
+    Shared by the loader and ``evidence pin``, which refuses to pin a store that would not load.
+    """
+    try:
+        return TrustStore.from_obj(parse_document(data, name=name), source=name)
+    except InputError as exc:
+        raise EvidenceError(exc.message, remedy="see glyphserpack.trust for the trust-store format") from None
+
+
 def _load_tree(root: Path) -> EvidenceTree:
     manifest_name, _, manifest, manifest_obj = load_manifest(root)
     reader = _Reader(root)
@@ -288,11 +300,7 @@ def _load_tree(root: Path) -> EvidenceTree:
     if trust_data is None:
         trust = TrustStore.from_keys([], source=manifest.trust_store.path)
     else:
-        trust_obj = parse_document(trust_data, name=manifest.trust_store.path)
-        try:
-            trust = TrustStore.from_obj(trust_obj, source=manifest.trust_store.path)
-        except InputError as exc:
-            raise EvidenceError(exc.message, remedy="see glyphserpack.trust for the trust-store format") from None
+        trust = parse_trust_store(trust_data, name=manifest.trust_store.path)
 
     # Step 2: every listed document, in path order, hash-verified before it is parsed.
     documents: dict[str, Document] = {}

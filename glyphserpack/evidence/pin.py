@@ -40,6 +40,7 @@ from glyphserpack.evidence.loader import (
     iter_links,
     load_manifest,
     parse_listed,
+    parse_trust_store,
     validate_kind,
 )
 from glyphserpack.evidence.models import RunEvidence
@@ -198,6 +199,9 @@ def plan_pins(root: Path) -> PinPlan:
     planner = _Planner(root)
     name, data, manifest, _ = load_manifest(root)
     planner.nodes[name] = _Node(name, data, "release_manifest", manifest, signed=False)
+    # A store edited by hand into an invalid state is named here, not pinned (check would refuse it).
+    trust_rel = manifest.trust_store.path
+    parse_trust_store(planner.read(trust_rel, where=f"{name}: trust_store", limit=DOCUMENT_LIMIT), name=trust_rel)
     for i, link in enumerate(manifest.documents):
         if link.path in planner.nodes:
             continue

@@ -14,7 +14,7 @@ from glyphserpack.cli import main
 from glyphserpack.evidence import check, decode_envelope, load_tree
 
 from .attest_helpers import BUNDLE, CPU_PACKAGE, CPU_RECORD, _demo_key
-from .helpers import copy_tree, edit_doc, rewrite, sha
+from .helpers import copy_tree, edit_doc, edit_text, rewrite, sha
 
 RELEASE_TIME = "2026-10-15T12:00:00Z"
 S3_RECORD = "certification/records/cert-store-s3-2026.cbor"
@@ -282,11 +282,17 @@ def test_existing_output_is_kept_without_force(reg: Path, capsys: pytest.Capture
     assert decode_envelope(out.read_bytes(), name="taken").kind == "certification_record"
 
 
-def test_log_gets_issuance_revocation_and_renewal(reg: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def registry_log(reg: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, Path]:
+    """An empty registry log beside the tree and its private key file."""
     log_key = reg.parent / "log.pem"
     keys.save_private_key(log_key, _demo_key("test-log"))
     log_dir = reg.parent / "registry-log"
     assert run(capsys, "log", "init", log_dir, "--origin", "test.example/log", "--key", log_key)[0] == 0
+    return log_dir, log_key
+
+
+def test_log_gets_issuance_revocation_and_renewal(reg: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log_dir, log_key = registry_log(reg, capsys)
     ca, logged = reg.parent / "ca.pem", ["--log", str(log_dir), "--log-key", str(log_key)]
     new = "certification/records/cert-backend-cpu-ref-2026b.cbor"
     spec = write_spec(reg.parent / "record.yaml", record_spec())
@@ -326,3 +332,92 @@ def test_log_needs_its_key_before_anything_is_signed(reg: Path, capsys: pytest.C
     assert code == 2
     assert "--log-key" in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("command", ["revoke", "renew"])
+def test_log_events_for_a_certificate_the_log_never_issued_are_refused(
+    reg: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    """`log state` would call such an entry GSP-E413: refuse it before signing."""
+    log_dir, log_key = registry_log(reg, capsys)
+    logged = ["--key", reg.parent / "ca.pem", "--at", "2026-10-12T00:00:00Z", "--log", log_dir, "--log-key", log_key]
+    extra = (
+        ["--reason", "superseded"]
+        if command == "revoke"
+        else ["--valid-until", "2027-10-12T00:00:00Z", "-o", reg / "certification/records/r2.cbor"]
+    )
+    before, checkpoint = _snapshot(reg), (log_dir / "checkpoint").read_bytes()
+    code, _, err = run(capsys, "cert", command, reg / S3_RECORD, *extra, *logged)
+    assert (code, "never issued it" in err, "Traceback" in err) == (2, True, False), err
+    _nothing_written(reg, before)
+    assert (log_dir / "checkpoint").read_bytes() == checkpoint
+
+
+def test_revoking_again_is_refused_when_only_the_log_knows_the_first_revocation(
+    reg: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A `--log` revocation is in the log at once but in the tree only once listed: ask the log."""
+    log_dir, log_key = registry_log(reg, capsys)
+    ca, logged = reg.parent / "ca.pem", ["--log", str(log_dir), "--log-key", str(log_key)]
+    new = "certification/records/cert-backend-cpu-ref-2026b.cbor"
+    spec = write_spec(reg.parent / "record.yaml", record_spec())
+    assert run(capsys, "cert", "issue", spec, "--key", ca, "--evidence", reg, "-o", reg / new, *logged)[0] == 0
+    add_document(reg, new, record=True)
+    args = ["--reason", "cessationOfOperation", "--key", ca, "--at", "2026-10-12T00:00:00Z", *logged]
+    code, out, err = run(capsys, "cert", "revoke", reg / new, "--id", "rev-first", *args)
+    assert (code, "certificate_revoked at index 1" in out) == (0, True), err
+    before, checkpoint = _snapshot(reg), (log_dir / "checkpoint").read_bytes()
+    code, _, err = run(capsys, "cert", "revoke", reg / new, "--id", "rev-second", *args)
+    assert (code, "already revoked (cessationOfOperation at 2026-10-12T00:00:00Z" in err) == (2, True), err
+    assert "registry log" in err
+    assert "Traceback" not in err
+    _nothing_written(reg, before)
+    assert (log_dir / "checkpoint").read_bytes() == checkpoint
+
+
+HAND_EDIT = ("  purposes:\n  - certificate\n  - revocation\n", "  purposes:\n  - certifikate\n  - revocation\n")
+
+
+@pytest.mark.parametrize(
+    ("command", "repin", "says"),
+    [
+        ("issue", False, "trust/trust.yaml: the tree's trust store does not match its pin"),
+        ("revoke", False, "trust/trust.yaml: the tree's trust store does not match its pin"),
+        ("issue", True, "trust/trust.yaml: keys[1].purposes: expected a non-empty list"),
+        ("revoke", True, "trust/trust.yaml: keys[1].purposes: expected a non-empty list"),
+    ],
+)
+def test_hand_edited_trust_store_is_named_and_nothing_is_written(
+    reg: Path, capsys: pytest.CaptureFixture[str], command: str, repin: bool, says: str
+) -> None:
+    """A store edited by hand is named (not reported as "key unknown"), before or after re-pinning."""
+    path = reg / "trust/trust.yaml"
+    text = path.read_text()
+    assert HAND_EDIT[0] in text
+    if repin:
+        edit_text(reg, "trust/trust.yaml", *HAND_EDIT)
+    else:
+        path.write_text(text.replace(*HAND_EDIT, 1))
+    before = _snapshot(reg)
+    ca = reg.parent / "ca.pem"
+    if command == "issue":
+        spec = write_spec(reg.parent / "s.yaml", record_spec())
+        args = ["issue", spec, "--evidence", reg, "-o", reg / "certification/records/new.cbor"]
+    else:
+        args = ["revoke", reg / S3_RECORD, "--reason", "superseded", "--at", "2026-10-12T00:00:00Z"]
+    code, _, err = run(capsys, "cert", *args, "--key", ca)
+    assert (code, says in err, "unknown" in err, "Traceback" in err) == (2, True, False, False), err
+    _nothing_written(reg, before)
+
+
+def test_list_names_signed_files_the_tree_does_not_list_yet(reg: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    new = "certification/records/cert-backend-cpu-ref-2026b.cbor"
+    spec = write_spec(reg.parent / "record.yaml", record_spec())
+    assert (
+        run(capsys, "cert", "issue", spec, "--key", reg.parent / "ca.pem", "--evidence", reg, "-o", reg / new)[0] == 0
+    )
+    code, out, err = run(capsys, "cert", "list", reg)
+    assert (code, f"note: {new} is not listed in release.yaml" in err, new in out) == (0, True, False), err
+    add_document(reg, new, record=True)
+    code, out, err = run(capsys, "cert", "list", reg)
+    assert (code, "not listed" in err, new in out) == (0, False, True), err

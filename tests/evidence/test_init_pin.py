@@ -279,3 +279,21 @@ def test_a_cycle_of_pins_is_refused(tree_dir: Path, capsys: pytest.CaptureFixtur
     assert main(["evidence", "pin", str(tree_dir)]) == 2
     assert "profiles/profile_bundle.yaml: its hash links form a cycle" in capsys.readouterr().err
     assert _snapshot(tree_dir) == before
+
+
+@pytest.mark.parametrize("check_only", [False, True])
+def test_a_trust_store_edited_into_an_invalid_state_is_named_not_pinned(
+    tree_dir: Path, capsys: pytest.CaptureFixture[str], check_only: bool
+) -> None:
+    """Pinning would bless the edit; `check` and `cert` would then refuse the tree."""
+    store = tree_dir / "trust/trust.yaml"
+    text = store.read_text()
+    assert "  - revocation\n" in text
+    store.write_text(text.replace("  - revocation\n", "  - revokation\n", 1))
+    before = _snapshot(tree_dir)
+    assert main(["evidence", "pin", str(tree_dir), *(["--check"] if check_only else [])]) == 2
+    err = capsys.readouterr().err
+    assert "trust/trust.yaml: keys[" in err
+    assert "].purposes: expected" in err
+    assert "Traceback" not in err
+    assert _snapshot(tree_dir) == before

@@ -147,3 +147,18 @@ def test_cli_witness_needs_a_time(
     rc, _, _ = run(capsys, "log", "witness", str(log_dir), "--key", str(keys["w0"]), "--name", "w0.example")
     assert rc == 0
     assert b"w0.example" in (log_dir / "checkpoint").read_bytes()
+
+
+def test_verify_notes_an_unpinned_log_key_only_when_nothing_vouched_for_it(
+    tmp_path: Path, keys: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    log_dir, trust = tmp_path / "log", tmp_path / "trust"
+    assert run(capsys, "log", "init", str(log_dir), "--origin", ORIGIN, "--key", str(keys["log"]))[0] == 0
+    rc, _, err = run(capsys, "log", "verify", str(log_dir))
+    assert (rc, "log key taken from LOG_DIR/log.json" in err) == (0, True), err
+    keys["log"].chmod(0o600)
+    args = ["--trust", str(trust), "--owner", "log", "--purpose", "checkpoint", "--not-before", "2026-01-01T00:00:00Z"]
+    rc, _, err = run(capsys, "keys", "add", str(keys["log"]), *args)
+    assert rc == 0, err
+    rc, _, err = run(capsys, "log", "verify", str(log_dir), "--trust", str(trust), "--at", TIME)
+    assert (rc, "log key taken" in err) == (0, False), err

@@ -71,3 +71,15 @@ def test_bad_tsa_roots_error_names_tsa_roots(tmp_path: Path, capsys: pytest.Capt
     assert f"--tsa-roots {roots}" in err
     assert "--tsa-trust" not in err
     assert not (tmp_path / "dist").exists()
+
+
+def test_hand_edited_trust_store_is_named_before_any_work(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    key, _ = make_key(tmp_path, ("release",))
+    store = tmp_path / "trust" / "trust.yaml"
+    store.write_text(store.read_text().replace("  - site\n", "  - sight\n", 1))
+    rc = build(tmp_path, "--sign-key", str(key), "--trust", str(tmp_path / "trust"))
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert not (tmp_path / "dist").exists()  # nothing written
+    assert f"{store}: keys[0].purposes: expected" in err
+    assert "Traceback" not in err
