@@ -24,7 +24,7 @@ from glyphserpack.evidence.readiness import ROADMAP_WORKSTREAMS, WorkstreamReadi
 from glyphserpack.evidence.reports import attach_reports
 from glyphserpack.evidence.results import CheckResult, ReadinessRow, RegistryEntry
 from glyphserpack.evidence.rules import RULES
-from glyphserpack.evidence.status import CertificateStatus, certificate_status, tree_facts
+from glyphserpack.evidence.status import CertificateStatus, certificate_status, document_signature_status, tree_facts
 from glyphserpack.evidence.verdicts import reduce_verdicts, workstream_for_path
 from glyphserpack.findings import Finding, finding
 
@@ -70,9 +70,7 @@ def _verify_signatures(tree: EvidenceTree, out: list[tuple[str, Finding]]) -> di
         _, time_field, purpose = SIGNED_KINDS[doc.kind]
         model: Any = doc.model
         when = getattr(model, time_field)
-        status = tree.trust.check(
-            model.key_id, doc.envelope.signature, doc.envelope.signed_payload, when=when, purpose=purpose
-        )
+        status = document_signature_status(tree, doc)
         ws = workstream_for_path(tree, doc.path)
         if status == "bad_signature":
             out.append((ws, finding("GSP-E007", doc.path, f"signature by key {model.key_id[:16]}… does not verify")))
@@ -247,7 +245,7 @@ def check(tree: EvidenceTree, profile: str) -> CheckResult:
     sig_ok = _verify_signatures(tree, attributed)  # 10
     revoked = _revocations(tree, sig_ok, attributed)
     at = tree.manifest.release_time_utc
-    statuses = {p: certificate_status(f, at) for p, f in tree_facts(tree, sig_ok).items()}
+    statuses = {p: certificate_status(f, at) for p, f in tree_facts(tree).items()}
     registry, valid = _registry(tree, statuses)
     _certificates(tree, revoked, statuses, attributed)
     readiness = _readiness(tree, profile, attributed)  # 11

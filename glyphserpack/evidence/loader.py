@@ -100,7 +100,8 @@ class EvidenceTree:
     links: tuple[LinkCheck, ...] = field(repr=False)
     findings: tuple[Finding, ...] = ()
     unreferenced: tuple[str, ...] = ()
-    #: parsed attachments by (reader, path, sha256), filled by attest/reading.py ``memoised``
+    #: per-tree answers by (what, path, sha256): parsed attachments (attest/reading.py ``memoised``)
+    #: and signature statuses (status.py ``document_signature_status``)
     attest_memo: dict[tuple[str, str, str], Any] = field(default_factory=dict, repr=False, compare=False)
     _good_links: frozenset[tuple[str, str]] = field(init=False, repr=False, compare=False)
 

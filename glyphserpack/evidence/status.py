@@ -32,8 +32,8 @@ are skipped and every recorded event counts: the status as the log's history lea
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any, Literal, get_args
 
 from glyphserpack.evidence.certificates import SIGNED_KINDS, Envelope
@@ -47,6 +47,7 @@ __all__ = [
     "CertificateStatus",
     "Status",
     "certificate_status",
+    "document_signature_status",
     "issued_time",
     "signature_ok",
     "signature_status",
@@ -161,9 +162,24 @@ def signature_status(trust: TrustStore, env: Envelope) -> str:
     )
 
 
+def document_signature_status(tree: EvidenceTree, doc: Document) -> str:
+    """:func:`signature_status` of a signed document of ``tree``, verified once per tree.
+
+    ``check`` verifies every signature (step 10) and the certification binding (a rule, run
+    before it) and the status facts ask again for the same documents: the tree keeps the answer.
+    """
+    if doc.envelope is None:
+        return "not_signed_evidence"
+    key = ("signature", doc.path, doc.sha256)
+    memo = tree.attest_memo
+    if key not in memo:
+        memo[key] = signature_status(tree.trust, doc.envelope)
+    return str(memo[key])
+
+
 def signature_ok(tree: EvidenceTree, doc: Document) -> bool:
     """The document's signature verifies with a key trusted for its purpose at its own signed time."""
-    return doc.envelope is not None and signature_status(tree.trust, doc.envelope) == "ok"
+    return document_signature_status(tree, doc) == "ok"
 
 
 def _lineage(doc: Document) -> tuple[str, ...]:
@@ -191,16 +207,12 @@ def supersession(docs: list[Document]) -> dict[str, Document]:
     return out
 
 
-def tree_facts(tree: EvidenceTree, sig_ok: Mapping[str, bool] | None = None) -> dict[str, CertificateFacts]:
+def tree_facts(tree: EvidenceTree) -> dict[str, CertificateFacts]:
     """path -> facts of every certificate and certification record, from the evidence alone.
 
-    ``sig_ok`` (path -> verified) reuses signature checks the caller has made already.
     Revocations count only when their own signature verifies; the earliest one wins.
     """
-
-    def ok(doc: Document) -> bool:
-        return sig_ok[doc.path] if sig_ok is not None and doc.path in sig_ok else signature_ok(tree, doc)
-
+    ok = partial(signature_ok, tree)
     revoked: dict[str, Any] = {}
     for doc in tree.by_kind("revocation"):
         rev: Any = doc.model

@@ -102,13 +102,17 @@ def _reference_problem(spec: dict[str, Any]) -> str | None:
     return None
 
 
+#: What :func:`_first_error` says when the validator recursed too deep (reported as the claim's problem).
+_TOO_DEEP = "references nest too deeply to validate"
+
+
 def _first_error(spec: dict[str, Any], version: str) -> str | None:
     """The validator's first error as text (None when the document is valid); pure in the bytes."""
     validator = OpenAPIV31SpecValidator if version.startswith("3.1.") else OpenAPIV30SpecValidator
     try:
         error: OpenAPIValidationError | None = next(iter(validator(spec).iter_errors()), None)
     except RecursionError:
-        return "references nest too deeply to validate"
+        return _TOO_DEEP
     if error is None:
         return None
     where = "/".join(str(p) for p in error.path) or "<document>"
@@ -151,9 +155,7 @@ def check_openapi(tree: EvidenceTree, doc_path: str, e: ExternalInterfaces) -> I
         "openapi-spec-validator", hashlib.sha256(data).hexdigest(), lambda: _first_error(spec, version)
     )
     if problem is not None:
-        yield finding(
-            "GSP-E030", name, problem if problem.startswith("not a valid") else f"{doc_path} openapi: {problem}"
-        )
+        yield finding("GSP-E030", name, f"{doc_path} openapi: {problem}" if problem == _TOO_DEEP else problem)
         return
     defined = operation_ids(spec)
     for op in e.openapi_operations:
