@@ -17,7 +17,7 @@ from glyphserpack.errors import InputError
 from glyphserpack.release.checkpoint import Checkpoint, StepRecord, file_sha256
 from glyphserpack.release.config import BuildConfig, load_config
 
-from .helpers import EVIDENCE
+from .helpers import EVIDENCE, REPO
 
 
 @pytest.fixture
@@ -153,6 +153,12 @@ def test_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
         assert f"{release} (regulated): upgrade gate PASS" in text
     assert "logged revocation certification/revocations/rev-2026-0007.cbor of cert-store-gcs-2026" in text
     assert text.index("glyphser-1.3.0 (regulated)") < text.index("logged revocation") < text.index("glyphser-1.4.0 (")
+    readme = (REPO / "README.md").read_text().split("It prints, per release:", 1)[1]
+    shown = readme.split("```\n", 2)[1]
+    lines = [line for line in shown.splitlines() if "…" not in line]
+    assert len(lines) >= 4
+    for line in lines:  # the README's Quickstart shows the demo's lines as they are
+        assert line.replace("dist/", f"{out}/") in text, line
     assert set(Path(tempfile.gettempdir()).glob("glyphserpack-demo-*")) == temp_before  # keys deleted
     for p in out.rglob("*"):
         if p.is_file():
