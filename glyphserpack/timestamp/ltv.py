@@ -217,20 +217,6 @@ class Statement:
     fresh: bool = True
 
 
-_REASON_NAMES = {
-    x509.ReasonFlags.unspecified: "unspecified",
-    x509.ReasonFlags.key_compromise: "keyCompromise",
-    x509.ReasonFlags.ca_compromise: "cACompromise",
-    x509.ReasonFlags.affiliation_changed: "affiliationChanged",
-    x509.ReasonFlags.superseded: "superseded",
-    x509.ReasonFlags.cessation_of_operation: "cessationOfOperation",
-    x509.ReasonFlags.certificate_hold: "certificateHold",
-    x509.ReasonFlags.privilege_withdrawn: "privilegeWithdrawn",
-    x509.ReasonFlags.aa_compromise: "aACompromise",
-    x509.ReasonFlags.remove_from_crl: "removeFromCRL",
-}
-
-
 def _fresh(this: dt.datetime | None, nxt: dt.datetime | None, at: dt.datetime) -> bool:
     """Usable for ``at``: issued at or after it, or valid across it (thisUpdate <= at <= nextUpdate)."""
     if this is None:
@@ -264,7 +250,7 @@ def _crl_statement(
     reason, invalidity = "unspecified", None
     for ext in entry.extensions:
         if isinstance(ext.value, x509.CRLReason):
-            reason = _REASON_NAMES.get(ext.value.reason, "unspecified")
+            reason = ext.value.reason.value
         elif isinstance(ext.value, x509.InvalidityDate):
             invalidity = _utc(ext.value, "invalidity_date")
     return Statement(source, True, _utc(entry, "revocation_date"), reason, invalidity), problems
@@ -321,7 +307,7 @@ def _ocsp_statements(
         fresh = _fresh(this, nxt, at)
         status = single.certificate_status
         if status == ocsp.OCSPCertStatus.REVOKED:
-            reason = "unspecified" if single.revocation_reason is None else _REASON_NAMES[single.revocation_reason]
+            reason = "unspecified" if single.revocation_reason is None else single.revocation_reason.value
             statements.append(Statement(source, True, _utc(single, "revocation_time"), reason))
         elif status == ocsp.OCSPCertStatus.GOOD:
             if not fresh:

@@ -51,8 +51,7 @@ def reason_flag(name: str) -> x509.ReasonFlags:
     """The cryptography flag for an RFC 5280 CRLReason name (``keyCompromise`` -> key_compromise)."""
     if name not in REVOCATION_REASONS:
         raise UsageError(f"--reason {name!r}: expected one of {', '.join(REVOCATION_REASONS)}")
-    snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in name).replace("c_a_", "ca_").replace("a_a_", "aa_")
-    return x509.ReasonFlags(snake)
+    return x509.ReasonFlags(name)  # the enum values are the RFC 5280 names
 
 
 @dataclass(frozen=True)

@@ -188,7 +188,11 @@ class TsaServer:
                     if len(path) > 2 * MAX_REQUEST:
                         self._send(414, b"request too long\n", "text/plain")
                         return
-                    self._send(*server.revocation(path, None))
+                    try:
+                        self._send(*server.revocation(path, None))
+                    except Exception:
+                        log.exception("internal error while answering %s", path)
+                        self._send(500, b"internal error; see the TSA log\n", "text/plain")
                     return
                 self._send(405, b"POST an application/timestamp-query\n", "text/plain")
 

@@ -35,7 +35,7 @@ def test_stamp_pack_attaches_and_verifies(pack: Path, ec_tsa: TsaMaterial, ec_se
         assert "timestamps/link-00/tsa-1.tst" in names
         assert "timestamps/index.cbor" in names
         findings = verify_pack_timestamps(reader, tsa_trust=ec_tsa.root_pem)
-        assert [f.code for f in findings] == ["GSP-E217"]
+        assert [f.code for f in findings] == ["GSP-E217", "GSP-E241"]  # ec_tsa names no CRL or OCSP URL
         assert [f.code for f in verify_pack_timestamps(reader, tsa_trust=None)] == ["GSP-E215"]
 
 
@@ -64,7 +64,8 @@ def test_cli_timestamp_and_renew(
     roots = pack.parent / "roots.pem"
     roots.write_bytes(ec_tsa.root_pem.read_bytes() + rsa_tsa.root_pem.read_bytes())
     with open_pack(pack) as reader:
-        assert [f.code for f in verify_pack_timestamps(reader, tsa_trust=roots)] == ["GSP-E217", "GSP-E217"]
+        codes = [f.code for f in verify_pack_timestamps(reader, tsa_trust=roots)]
+        assert codes == ["GSP-E217", "GSP-E217", "GSP-E241", "GSP-E241", "GSP-E241"]  # 3 tokens, no revocation data
 
 
 def test_cli_timestamp_down_tsa_exit_2(pack: Path, capsys: pytest.CaptureFixture[str]) -> None:
