@@ -23,7 +23,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509 import ocsp
 
-from glyphserpack._internal.fsio import atomic_write, read_bounded
+from glyphserpack._internal.fsio import read_bounded
+from glyphserpack._internal.jsonout import write_json
 from glyphserpack.errors import InputError, KeyMaterialError, UsageError
 from glyphserpack.timestamp.ca import TsaMaterial
 from glyphserpack.trust import REVOCATION_REASONS
@@ -136,7 +137,7 @@ def revoke(
     entry = Revocation(serial, time.astimezone(dt.UTC).replace(microsecond=0), reason, invalidity)
     entries = sorted([*existing, entry], key=lambda r: r.serial)
     doc = {"revoked": [r.to_json() for r in entries]}
-    atomic_write(directory / REVOCATIONS, (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode())
+    write_json(directory / REVOCATIONS, doc)
     return entry
 
 
