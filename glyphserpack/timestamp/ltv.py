@@ -39,7 +39,7 @@ from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsag
 
 from glyphserpack import canonical
 from glyphserpack._internal.cms import CmsError
-from glyphserpack._internal.cms.certpath import cert_label
+from glyphserpack._internal.cms.certpath import _issued_by, cert_label
 from glyphserpack._internal.cms.parse import PARSE_ERRORS, parse_token_or_response
 from glyphserpack._internal.cms.signature import find_signer_cert
 from glyphserpack.errors import CanonicalError
@@ -185,14 +185,6 @@ def _urls(cert: x509.Certificate) -> tuple[list[str], list[str]]:
 def _cert_id(cert: x509.Certificate, issuer: x509.Certificate, alg: hashes.HashAlgorithm) -> tuple[bytes, bytes]:
     req = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, alg).build()
     return req.issuer_name_hash, req.issuer_key_hash
-
-
-def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
-    try:
-        cert.verify_directly_issued_by(issuer)
-    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
-        return False
-    return True
 
 
 def _is_ocsp_signer(cert: x509.Certificate) -> bool:
@@ -420,7 +412,7 @@ def http_fetch(url: str, body: bytes | None, *, timeout: float = 5.0, max_bytes:
     if not url.startswith(("http://", "https://")):
         raise ValueError("only http:// and https:// are fetched")
     headers = {} if body is None else {"Content-Type": "application/ocsp-request"}
-    request = urllib.request.Request(url, data=body, method="GET" if body is None else "POST", headers=headers)  # noqa: S310
+    request = urllib.request.Request(url, data=body, method="GET" if body is None else "POST", headers=headers)  # noqa: S310 - scheme checked above
     opener = urllib.request.build_opener(_NoRedirect)
     try:
         with opener.open(request, timeout=timeout) as resp:
@@ -513,14 +505,16 @@ def ltv_for_token(
         if not crl_urls and not ocsp_urls:
             warnings.append(f"{cert_label(cert)}: names no CRL distribution point or OCSP responder")
             continue
-        for url in crl_urls:
-            problem = _try_crl(fetcher, url, cert, issuer, when, crls)
-            if problem:
-                warnings.append(f"{cert_label(cert)}: CRL {url}: {problem}")
-        for url in ocsp_urls:
-            problem = _try_ocsp(fetcher, url, cert, issuer, when, resps, certs)
-            if problem:
-                warnings.append(f"{cert_label(cert)}: OCSP {url}: {problem}")
+        for kind, urls in (("crl", crl_urls), ("ocsp", ocsp_urls)):
+            for url in urls:
+                der, problem = _fetch_checked(fetcher, url, kind, cert, issuer, when)
+                if der is None:
+                    warnings.append(f"{cert_label(cert)}: {kind.upper()} {url}: {problem}")
+                elif kind == "crl":
+                    crls.append(der)
+                else:
+                    resps.append(der)
+                    certs += _responder_certs(der)
     data = LtvData(tuple(crls), tuple(resps), tuple(dict.fromkeys(certs)))
     for code, detail in check_revocation(chain, data, when) if len(chain) > 1 else ():
         if code == "GSP-E240":  # kept as evidence, but the token will not verify
@@ -528,40 +522,26 @@ def ltv_for_token(
     return Collected(data, warnings)
 
 
-def _try_crl(
-    fetch: Fetch, url: str, cert: x509.Certificate, issuer: x509.Certificate, at: dt.datetime, out: list[bytes]
-) -> str | None:
+def _fetch_checked(
+    fetch: Fetch, url: str, kind: str, cert: x509.Certificate, issuer: x509.Certificate, at: dt.datetime
+) -> tuple[bytes | None, str | None]:
+    """Fetch one CRL (``kind`` "crl") or OCSP answer and keep it only if it passes the verifier's own checks."""
+    body = None
+    if kind == "ocsp":  # SHA-1 certID: RFC 6960's default, what OpenSSL and most responders expect
+        sha1 = hashes.SHA1()  # noqa: S303 - names the certificate, protects nothing
+        body = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, sha1).build().public_bytes(Encoding.DER)
     try:
-        der = fetch(url, None)
+        der = fetch(url, body)
     except (OSError, ValueError) as exc:
-        return str(exc)
-    single = LtvData(crls=(der,))
-    problems = [p for p in check_revocation([cert, issuer], single, at) if p[0] not in ("GSP-E240", "GSP-E246")]
+        return None, str(exc)
+    single = LtvData(crls=(der,)) if kind == "crl" else LtvData(ocsp_responses=(der,))
+    problems = [d for c, d in check_revocation([cert, issuer], single, at) if c not in ("GSP-E240", "GSP-E246")]
     if problems:
-        return "; ".join(detail for _, detail in problems) + " (not kept)"
-    out.append(der)
-    return None
+        return None, "; ".join(problems) + " (not kept)"
+    return der, None
 
 
-def _try_ocsp(
-    fetch: Fetch,
-    url: str,
-    cert: x509.Certificate,
-    issuer: x509.Certificate,
-    at: dt.datetime,
-    out: list[bytes],
-    certs: list[bytes],
-) -> str | None:
-    request = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA1()).build()  # noqa: S303 - RFC 6960 default certID hash
-    try:
-        der = fetch(url, request.public_bytes(Encoding.DER))
-    except (OSError, ValueError) as exc:
-        return str(exc)
-    single = LtvData(ocsp_responses=(der,))
-    problems = [p for p in check_revocation([cert, issuer], single, at) if p[0] not in ("GSP-E240", "GSP-E246")]
-    if problems:
-        return "; ".join(detail for _, detail in problems) + " (not kept)"
-    out.append(der)
+def _responder_certs(der: bytes) -> list[bytes]:
     with contextlib.suppress(ValueError):
-        certs.extend(_der(c) for c in ocsp.load_der_ocsp_response(der).certificates)
-    return None
+        return [_der(c) for c in ocsp.load_der_ocsp_response(der).certificates]
+    return []

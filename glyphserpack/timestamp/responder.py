@@ -211,31 +211,17 @@ def ocsp_response(material: TsaMaterial, request_der: bytes, *, now: dt.datetime
         status, rev_time, reason = ocsp.OCSPCertStatus.GOOD, None, None
     else:
         status, rev_time, reason = ocsp.OCSPCertStatus.UNKNOWN, None, None
-    cert = material.cert if serial == material.cert.serial_number else None
-    builder = ocsp.OCSPResponseBuilder()
-    if cert is not None:
-        builder = builder.add_response(
-            cert=cert,
-            issuer=material.root,
-            algorithm=alg,
-            cert_status=status,
-            this_update=now,
-            next_update=now + OCSP_VALIDITY,
-            revocation_time=rev_time,
-            revocation_reason=reason,
-        )
-    else:
-        builder = builder.add_response_by_hash(
-            issuer_name_hash=name_hash,
-            issuer_key_hash=key_hash,
-            serial_number=serial,
-            algorithm=alg,
-            cert_status=status,
-            this_update=now,
-            next_update=now + OCSP_VALIDITY,
-            revocation_time=rev_time,
-            revocation_reason=reason,
-        )
+    builder = ocsp.OCSPResponseBuilder().add_response_by_hash(
+        issuer_name_hash=name_hash,
+        issuer_key_hash=key_hash,
+        serial_number=serial,
+        algorithm=alg,
+        cert_status=status,
+        this_update=now,
+        next_update=now + OCSP_VALIDITY,
+        revocation_time=rev_time,
+        revocation_reason=reason,
+    )
     builder = builder.responder_id(ocsp.OCSPResponderEncoding.HASH, material.root)
     nonce = _nonce(req)
     if nonce is not None:

@@ -196,49 +196,41 @@ class TsaServer:
                     return
                 self._send(405, b"POST an application/timestamp-query\n", "text/plain")
 
-            def do_POST(self) -> None:
-                if self.path.split("?")[0] in ("/ocsp", "/ocsp/"):
-                    self._post_ocsp()
-                    return
+            def _body(self, ctype_wanted: str) -> bytes | None:
+                """The request body, or None after answering 411/413/415 (size-capped, declared length only)."""
                 ctype = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
-                if ctype != "application/timestamp-query":
-                    self._send(415, b"expected Content-Type application/timestamp-query\n", "text/plain")
-                    return
+                if ctype != ctype_wanted:
+                    self._send(415, f"expected Content-Type {ctype_wanted}\n".encode(), "text/plain")
+                    return None
                 try:
                     length = int(self.headers.get("Content-Length", ""))
                 except ValueError:
                     self._send(411, b"Content-Length required\n", "text/plain")
-                    return
+                    return None
                 if not 0 < length <= MAX_REQUEST:
                     self._send(413, b"request too large\n", "text/plain")
+                    return None
+                return self.rfile.read(length)
+
+            def do_POST(self) -> None:
+                if self.path.split("?")[0] in ("/ocsp", "/ocsp/"):
+                    body = self._body("application/ocsp-request")
+                    if body is not None:
+                        try:
+                            self._send(*server.revocation("/ocsp", body))
+                        except Exception:
+                            log.exception("internal error while answering OCSP")
+                            self._send(500, b"internal error; see the TSA log\n", "text/plain")
                     return
-                body = self.rfile.read(length)
+                body = self._body("application/timestamp-query")
+                if body is None:
+                    return
                 try:
                     reply = server.respond(body)
                 except Exception:
                     log.exception("internal error while time-stamping")
                     reply = build_rejection("system_failure", "internal error; see the TSA log")
                 self._send(200, reply, "application/timestamp-reply")
-
-            def _post_ocsp(self) -> None:
-                ctype = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
-                if ctype != "application/ocsp-request":
-                    self._send(415, b"expected Content-Type application/ocsp-request\n", "text/plain")
-                    return
-                try:
-                    length = int(self.headers.get("Content-Length", ""))
-                except ValueError:
-                    self._send(411, b"Content-Length required\n", "text/plain")
-                    return
-                if not 0 < length <= MAX_REQUEST:
-                    self._send(413, b"request too large\n", "text/plain")
-                    return
-                body = self.rfile.read(length)
-                try:
-                    self._send(*server.revocation("/ocsp", body))
-                except Exception:
-                    log.exception("internal error while answering OCSP")
-                    self._send(500, b"internal error; see the TSA log\n", "text/plain")
 
         return Handler
 

@@ -26,7 +26,7 @@ from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from glyphserpack.cli import main
-from glyphserpack.pack import open_pack, stamp_pack, write
+from glyphserpack.pack import open_pack, stamp_pack
 from glyphserpack.timestamp import TsaMaterial, TsaServer, init_tsa, request_timestamp, verify_timestamp
 from glyphserpack.timestamp.ltv import LtvData, check_revocation, http_fetch, ltv_for_token, ltv_member
 from glyphserpack.timestamp.responder import build_crl, ocsp_response, revoke
@@ -72,16 +72,6 @@ def ca(tmp_path: Path) -> Iterator[Ca]:
     now = [T0]
     with TsaServer(material.directory, port=port, clock=lambda: now[0]) as server:
         yield Ca(material, server, now)
-
-
-@pytest.fixture
-def pack(tmp_path: Path) -> Path:
-    src = tmp_path / "evidence"
-    src.mkdir()
-    (src / "certificate.json").write_text('{"run_id": "r1"}\n')
-    out = tmp_path / "release.glyphserpack"
-    write(src, out, created=0)
-    return out
 
 
 def _pack_codes(pack: Path, root_pem: Path) -> tuple[list[str], dict[str, bytes]]:

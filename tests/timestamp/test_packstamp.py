@@ -8,20 +8,10 @@ import pytest
 
 from glyphserpack.cli import main
 from glyphserpack.errors import TimestampError
-from glyphserpack.pack import attach, open_pack, stamp_pack, write
+from glyphserpack.pack import attach, open_pack, stamp_pack
 from glyphserpack.timestamp import TsaMaterial, TsaServer, verify_pack_timestamps
 
 from .badtsa import bad_tsa
-
-
-@pytest.fixture
-def pack(tmp_path: Path) -> Path:
-    src = tmp_path / "evidence"
-    src.mkdir()
-    (src / "certificate.json").write_text('{"run_id": "r1"}\n')
-    out = tmp_path / "release.glyphserpack"
-    write(src, out, created=0)
-    return out
 
 
 def test_stamp_pack_attaches_and_verifies(pack: Path, ec_tsa: TsaMaterial, ec_server: TsaServer) -> None:
