@@ -23,6 +23,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 from glyphserpack._internal.fsio import atomic_write, read_bounded
@@ -195,9 +196,13 @@ def load_tsa(directory: Path) -> TsaMaterial:
         root = x509.load_pem_x509_certificate(read_bounded(directory / ROOT_CERT, 1 << 20, what="root cert"))
     except ValueError as exc:
         raise KeyMaterialError(f"{directory}: TSA certificate unreadable ({exc})") from None
-    if cert.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    ) != key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo):
+    if _spki(cert.public_key()) != _spki(key.public_key()):
         raise KeyMaterialError(f"{directory}: {TSA_KEY} does not belong to {TSA_CERT}")
     root_key = _load_key(directory / ROOT_KEY) if (directory / ROOT_KEY).exists() else None
+    if root_key is not None and _spki(root_key.public_key()) != _spki(root.public_key()):
+        raise KeyMaterialError(f"{directory}: {ROOT_KEY} does not belong to {ROOT_CERT}")
     return TsaMaterial(directory, key, cert, root, root_key)
+
+
+def _spki(public_key: CertificatePublicKeyTypes) -> bytes:
+    return public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)

@@ -26,7 +26,7 @@ from cryptography.x509 import ocsp
 from glyphserpack._internal.fsio import read_bounded
 from glyphserpack._internal.jsonout import write_json
 from glyphserpack.errors import InputError, KeyMaterialError, UsageError
-from glyphserpack.timestamp.ca import TsaMaterial
+from glyphserpack.timestamp.ca import PrivateKey, TsaMaterial
 from glyphserpack.trust import REVOCATION_REASONS
 
 __all__ = [
@@ -141,7 +141,7 @@ def revoke(
     return entry
 
 
-def _root_key(material: TsaMaterial) -> object:
+def _root_key(material: TsaMaterial) -> PrivateKey:
     if material.root_key is None:
         raise KeyMaterialError(
             f"{material.directory}: root-key.pem is not here; CRLs and OCSP answers need the CA key",
@@ -150,9 +150,9 @@ def _root_key(material: TsaMaterial) -> object:
     return material.root_key
 
 
-def _hash(material: TsaMaterial) -> hashes.HashAlgorithm:
-    alg = material.root.signature_hash_algorithm
-    return alg if alg is not None else hashes.SHA256()
+def _hash(material: TsaMaterial) -> hashes.SHA256 | hashes.SHA384:
+    """The root's own signature hash (``tsa init`` uses SHA-384 for P-384, SHA-256 otherwise)."""
+    return hashes.SHA384() if isinstance(material.root.signature_hash_algorithm, hashes.SHA384) else hashes.SHA256()
 
 
 def build_crl(material: TsaMaterial, *, now: dt.datetime) -> bytes:
@@ -177,7 +177,7 @@ def build_crl(material: TsaMaterial, *, now: dt.datetime) -> bytes:
         if rev.invalidity is not None:
             entry = entry.add_extension(x509.InvalidityDate(rev.invalidity.replace(tzinfo=None)), critical=False)
         builder = builder.add_revoked_certificate(entry.build())
-    return builder.sign(key, _hash(material)).public_bytes(_DER)  # type: ignore[arg-type]
+    return builder.sign(key, _hash(material)).public_bytes(_DER)
 
 
 def _unauthorized() -> bytes:
@@ -226,7 +226,7 @@ def ocsp_response(material: TsaMaterial, request_der: bytes, *, now: dt.datetime
     nonce = _nonce(req)
     if nonce is not None:
         builder = builder.add_extension(x509.OCSPNonce(nonce), critical=False)
-    return builder.sign(key, _hash(material)).public_bytes(_DER)  # type: ignore[arg-type]
+    return builder.sign(key, _hash(material)).public_bytes(_DER)
 
 
 def _nonce(req: ocsp.OCSPRequest) -> bytes | None:

@@ -452,3 +452,37 @@ def test_cli_verify_with_ltv_file(ca: Ca, tmp_path: Path, capsys: pytest.Capture
     (tmp_path / "ltv.cbor").write_bytes(b"garbage")
     assert main([*args, "--ltv", str(tmp_path / "ltv.cbor")]) == 2
     assert "--ltv" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("key_type", ["ec-p384", "rsa"])
+def test_rsa_and_p384_cas_sign_crls_and_ocsp_that_verify(tmp_path: Path, pack: Path, key_type: str) -> None:
+    port = _free_port()
+    material = init_tsa(tmp_path / "tsa", key_type=key_type, revocation_url=f"http://127.0.0.1:{port}/")
+    with TsaServer(material.directory, port=port) as server:
+        outcome = stamp_pack(pack, [server.url], trust=[material.root])
+    assert outcome.warnings == ()
+    codes, members = _pack_codes(pack, material.root_pem)
+    assert codes == ["GSP-E217"]
+    data = LtvData.from_cbor(members["timestamps/link-00/tsa-1-ltv.cbor"])
+    assert (len(data.crls), len(data.ocsp_responses)) == (1, 1)
+
+
+def test_root_key_of_another_ca_is_refused(tmp_path: Path) -> None:
+    from glyphserpack.errors import KeyMaterialError
+    from glyphserpack.timestamp import load_tsa
+
+    a, b = init_tsa(tmp_path / "a"), init_tsa(tmp_path / "b")
+    (a.directory / "root-key.pem").write_bytes((b.directory / "root-key.pem").read_bytes())
+    with pytest.raises(KeyMaterialError, match=r"root-key\.pem does not belong to root\.pem"):
+        load_tsa(a.directory)
+
+
+def test_cli_init_url_controls_the_pointers(tmp_path: Path) -> None:
+    assert main(["tsa", "init", str(tmp_path / "with"), "--url", "http://127.0.0.1:3999/"]) == 0
+    assert main(["tsa", "init", str(tmp_path / "without"), "--url", ""]) == 0
+    with_ = x509.load_pem_x509_certificate((tmp_path / "with" / "tsa.pem").read_bytes())
+    without = x509.load_pem_x509_certificate((tmp_path / "without" / "tsa.pem").read_bytes())
+    assert with_.extensions.get_extension_for_class(x509.CRLDistributionPoints)
+    with pytest.raises(x509.ExtensionNotFound):
+        without.extensions.get_extension_for_class(x509.AuthorityInformationAccess)
+    assert main(["tsa", "init", str(tmp_path / "bad"), "--url", "ftp://x/"]) == 2
