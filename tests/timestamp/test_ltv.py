@@ -486,3 +486,20 @@ def test_cli_init_url_controls_the_pointers(tmp_path: Path) -> None:
     with pytest.raises(x509.ExtensionNotFound):
         without.extensions.get_extension_for_class(x509.AuthorityInformationAccess)
     assert main(["tsa", "init", str(tmp_path / "bad"), "--url", "ftp://x/"]) == 2
+
+
+def test_cli_timestamp_without_tsa_trust_warns_that_the_issuer_is_missing(
+    ca: Ca, pack: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["timestamp", str(pack), "--tsa", ca.server.url]) == 0
+    out = capsys.readouterr().out
+    assert "warning:" in out
+    assert "issuer certificate not at hand" in out
+    assert (
+        main(["timestamp", str(pack), "--tsa", ca.server.url, "--renew", "--tsa-trust", str(ca.material.root_pem)]) == 0
+    )
+    assert "warning:" not in capsys.readouterr().out
+    codes, members = _pack_codes(pack, ca.material.root_pem)
+    assert ltv_member("timestamps/link-00/tsa-1.tst") not in members
+    assert ltv_member("timestamps/link-01/tsa-1.tst") in members
+    assert codes == ["GSP-E217", "GSP-E217", "GSP-E241"]  # link 0 has no data, link 1 has
