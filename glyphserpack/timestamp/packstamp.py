@@ -102,9 +102,9 @@ def stamp_members(
         return got
 
     new = add_link(root_hash, current, hash_alg=hash_alg, quorum=quorum, stamp=stamp)
+    new[OPENSSL_TXT] = _openssl_text(new)
     link = 0 if index is None else len(index["links"])
     warnings = _attach_ltv(new, link, got, trust, timeout) if collect_ltv else []
-    new[OPENSSL_TXT] = _openssl_text(new)
     return new, StampOutcome(link, hash_alg, tuple(got), tuple(warnings))
 
 
