@@ -147,6 +147,15 @@ def _prepare(out: Path, sources: Sequence[Path]) -> None:
             p.unlink()
 
 
+def _free_loopback_port() -> int:
+    """A loopback port free now: the TSA's URL must be known before its certificate is made."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def run_demo(out: Path, *, evidence: Path | None = None, reporter: Reporter | None = None) -> DemoOutcome:
     """Build the bundled releases (or just ``evidence``) into a registry in ``out`` with throw-away keys."""
     from glyphserpack.keys import generate, load_private_key
@@ -170,12 +179,15 @@ def run_demo(out: Path, *, evidence: Path | None = None, reporter: Reporter | No
         key = load_private_key(key_file)
         signer = Signer(LOG_ORIGIN, key)
         store = LogStore.init(registry / LOG_DIR, signer)
-        material = init_tsa(secret / "tsa")
+        # the TSA certificate names where its CA publishes the CRL and answers OCSP, so the
+        # packs carry revocation data for it (docs/timestamping.md, LTV)
+        port = _free_loopback_port()
+        material = init_tsa(secret / "tsa", revocation_url=f"http://127.0.0.1:{port}/")
         roots = trust_dir / TSA_ROOTS
         shutil.copyfile(material.root_pem, roots)
         builds: list[BuildOutcome] = []
         revoked: list[tuple[str, ...]] = []
-        with TsaServer(secret / "tsa", material=material) as tsa:
+        with TsaServer(secret / "tsa", port=port, material=material) as tsa:
             for i, rel in enumerate(releases):
                 # what happened since the previous release, logged before this one is built
                 since = releases[i - 1].release_time if i else None
