@@ -939,6 +939,9 @@ def build(out: Path) -> None:
                     ),
                 )
             ],
+            # 1.4 is the last 1.x cycle before the 2.0 breaking change: a long-term-support cycle
+            # (docs/registry.md, Support matrix: supported lts_years from its first release).
+            "lts_cycles": ["1.4"],
         },
     )
 
