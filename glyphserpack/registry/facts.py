@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from glyphserpack._internal.docload import DOCUMENT_LIMIT, parse_document
 from glyphserpack._internal.fsio import read_bounded, resolve_inside
@@ -25,6 +25,9 @@ from glyphserpack.errors import EvidenceError, GlyphserpackError, InputError
 from glyphserpack.evidence.loader import MANIFEST_NAMES, EvidenceTree, parse_listed, validate_kind
 from glyphserpack.evidence.models import PROFILES, ReleaseManifest
 from glyphserpack.evidence.productization import EvolutionPolicy
+
+if TYPE_CHECKING:
+    from glyphserpack.pack import PackReader
 
 __all__ = [
     "BUILD_SUMMARY",
@@ -169,6 +172,48 @@ def _summary(build_dir: Path) -> dict[str, Any]:
     return obj
 
 
+class _PackDocs:
+    """Reads documents from a release pack; any failure becomes an error naming the pack."""
+
+    def __init__(self, reader: PackReader, where: str) -> None:
+        self.reader = reader
+        self.where = where
+
+    def _wrap(self, exc: GlyphserpackError) -> GlyphserpackError:
+        cls = EvidenceError if isinstance(exc, EvidenceError) else InputError
+        return cls(f"{self.where}: {exc.message}", code=exc.code, remedy=exc.remedy or None)
+
+    def has(self, path: str) -> bool:
+        return self.reader.has_member(_PACK_EVIDENCE + path)
+
+    def read(self, path: str) -> bytes:
+        try:
+            return self.reader.read_member(_PACK_EVIDENCE + path)
+        except GlyphserpackError as exc:
+            raise self._wrap(exc) from None
+
+    def manifest(self, name: str) -> ReleaseManifest:
+        try:
+            model = validate_kind("release_manifest", parse_document(self.read(name), name=name), name=name)
+        except GlyphserpackError as exc:
+            raise self._wrap(exc) from None
+        assert isinstance(model, ReleaseManifest)
+        return model
+
+    def policy(self, path: str, sha256: str) -> EvolutionPolicy | None:
+        """The document at ``path`` if it is an evolution policy (checked against its pinned SHA-256)."""
+        data = self.read(path)
+        if b"evolution_policy" not in data:
+            return None  # cheap pre-filter; the parse below decides
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise EvidenceError(f"{self.where}: {path} does not match its SHA-256 in release.yaml")
+        try:
+            kind, _, model, _ = parse_listed(path, data)
+        except GlyphserpackError as exc:
+            raise self._wrap(exc) from None
+        return model if kind == "evolution_policy" and isinstance(model, EvolutionPolicy) else None
+
+
 def release_facts_from_build(build_dir: Path) -> ReleaseFacts:
     """Facts of one ``glyphserpack build`` output directory (see the module docstring)."""
     from glyphserpack.pack import open_pack  # the pack reader is only needed here
@@ -178,31 +223,22 @@ def release_facts_from_build(build_dir: Path) -> ReleaseFacts:
     pack_rel = f"packs/{summary['pack']['name']}"
     where = f"{build_dir.name}/{pack_rel}"
     try:
-        with open_pack(resolve_inside(build_dir, pack_rel, what="release pack")) as reader:
-            names = [n for n in MANIFEST_NAMES if reader.has_member(_PACK_EVIDENCE + n)]
-            if len(names) != 1:
-                raise EvidenceError(f"{where}: expected one release manifest in its evidence, found {len(names)}")
-            raw = reader.read_member(_PACK_EVIDENCE + names[0])
-            manifest = validate_kind("release_manifest", parse_document(raw, name=names[0]), name=names[0])
-            assert isinstance(manifest, ReleaseManifest)
-            found: list[tuple[str, EvolutionPolicy]] = []
-            for link in manifest.documents:
-                if link.path.lower().endswith(".cbor"):
-                    continue  # signed envelopes are certificates and records, never a policy
-                data = reader.read_member(_PACK_EVIDENCE + link.path)
-                if b"evolution_policy" not in data:
-                    continue  # cheap pre-filter; the parse below decides
-                if hashlib.sha256(data).hexdigest() != link.sha256:
-                    raise EvidenceError(f"{where}: {link.path} does not match its SHA-256 in release.yaml")
-                kind, _, model, _ = parse_listed(link.path, data)
-                if kind == "evolution_policy":
-                    assert isinstance(model, EvolutionPolicy)
-                    found.append((link.path, model))
+        reader = open_pack(resolve_inside(build_dir, pack_rel, what="release pack"))
     except GlyphserpackError as exc:
-        if exc.message.startswith(where):
-            raise
-        cls = EvidenceError if isinstance(exc, EvidenceError) else InputError
-        raise cls(f"{where}: {exc.message}", code=exc.code, remedy=exc.remedy or None) from None
+        raise InputError(f"{where}: {exc.message}", code=exc.code) from None
+    with reader:
+        docs = _PackDocs(reader, where)
+        names = [n for n in MANIFEST_NAMES if docs.has(n)]
+        if len(names) != 1:
+            raise EvidenceError(f"{where}: expected one release manifest in its evidence, found {len(names)}")
+        manifest = docs.manifest(names[0])
+        found: list[tuple[str, EvolutionPolicy]] = []
+        for link in manifest.documents:
+            if link.path.lower().endswith(".cbor"):
+                continue  # signed envelopes are certificates and records, never a policy
+            policy = docs.policy(link.path, link.sha256)
+            if policy is not None:
+                found.append((link.path, policy))
     if manifest.release_id != summary["release_id"]:
         raise InputError(
             f"{where}: the pack holds release {manifest.release_id}, but {BUILD_SUMMARY} says {summary['release_id']}"
