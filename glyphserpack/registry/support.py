@@ -22,13 +22,14 @@ product and one profile P:
    support ends, ``security-only`` before security support ends, ``eol`` from that day on.
    An end date is the first day *without* that support.
 
-Month arithmetic keeps the day of the month and clamps it to the target month's length
-(31 Jan + 1 month = 28 Feb, or 29 Feb in a leap year; 29 Feb + 1 year = 28 Feb).
+Month arithmetic is :func:`~glyphserpack.evidence.attest.evolution.add_months`: the day of
+the month is kept, and a day the target month lacks rolls over to the 1st of the next month
+(31 Jan + 1 month = 1 Mar; 29 Feb + 1 year = 1 Mar), the same count of whole months by which
+GSP-E045 measures a deprecation window.
 """
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from datetime import date
 from typing import Any, Literal
 
 from glyphserpack.errors import EvidenceError, InputError, UsageError
+from glyphserpack.evidence.attest.evolution import add_months
 from glyphserpack.evidence.models import PROFILES
 from glyphserpack.registry.facts import ProfileGuarantee, ReleaseFacts
 
@@ -68,14 +70,6 @@ def parse_day(text: str, *, what: str = "date") -> date:
         return date(int(m[1]), int(m[2]), int(m[3]))
     except ValueError:
         raise InputError(f"{what}: {text!r} is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)") from None
-
-
-def add_months(day: date, months: int) -> date:
-    """``day`` plus whole calendar months; the day of the month is clamped to the target month."""
-    index = day.year * 12 + (day.month - 1) + months
-    year, month = divmod(index, 12)
-    month += 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import jsonschema
@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from glyphserpack.errors import EvidenceError, InputError, UsageError
+from glyphserpack.evidence.attest.evolution import months_between
 from glyphserpack.evidence.models import PROFILES
 from glyphserpack.registry.facts import ProfileGuarantee, ReleaseFacts
 from glyphserpack.registry.support import (
@@ -136,18 +137,31 @@ def test_the_worked_example_in_the_docs_recomputes() -> None:
 @pytest.mark.parametrize(
     ("start", "months", "expected"),
     [
-        ("2027-01-31", 1, "2027-02-28"),  # month end clamps
-        ("2028-01-31", 1, "2028-02-29"),  # leap year
-        ("2028-02-29", 12, "2029-02-28"),  # leap day + 1 year
+        ("2027-01-31", 1, "2027-03-01"),  # February has no 31st: the 1st of the month after
+        ("2028-01-31", 1, "2028-03-01"),  # nor in a leap year
+        ("2028-01-29", 1, "2028-02-29"),  # the leap day exists in 2028
+        ("2027-01-29", 1, "2027-03-01"),  # but not in 2027
+        ("2028-02-29", 12, "2029-03-01"),  # leap day + 1 year
         ("2028-02-29", 48, "2032-02-29"),  # back on a leap year
-        ("2027-03-31", 1, "2027-04-30"),
+        ("2027-03-31", 1, "2027-05-01"),
         ("2027-12-15", 1, "2028-01-15"),  # year boundary
-        ("2026-08-31", 18, "2028-02-29"),
+        ("2027-11-30", 3, "2028-03-01"),  # rolls over from February across the year
+        ("2026-08-31", 18, "2028-03-01"),
         ("2027-05-10", 0, "2027-05-10"),
     ],
 )
 def test_add_months(start: str, months: int, expected: str) -> None:
     assert add_months(date.fromisoformat(start), months) == date.fromisoformat(expected)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dates(date(1990, 1, 1), date(2100, 12, 31)), st.integers(0, 240))
+def test_add_months_agrees_with_the_deprecation_window_count(start: date, months: int) -> None:
+    """An end date is the first day ``months`` whole months later as GSP-E045 counts them."""
+    end = add_months(start, months)
+    assert months_between(start.isoformat(), end.isoformat()) == months
+    if months:
+        assert months_between(start.isoformat(), (end - timedelta(days=1)).isoformat()) == months - 1
 
 
 # --- rules at their boundaries ---------------------------------------------------------------
@@ -178,11 +192,11 @@ def test_state_at_each_boundary(at: str, state: str) -> None:
 
 
 def test_a_cycle_released_on_the_31st_ends_on_a_clamped_day() -> None:
-    matrix = support_matrix([rel("1.0.0", "2026-01-01"), rel("1.1.0", "2027-08-31")], at="2029-02-28")
-    r = row(matrix, "1.0")  # core: 18 months after 2027-08-31 is 2029-02-28 (no 29 Feb in 2029)
-    assert r.eol == date(2029, 2, 28)
+    matrix = support_matrix([rel("1.0.0", "2026-01-01"), rel("1.1.0", "2027-08-31")], at="2029-03-01")
+    r = row(matrix, "1.0")  # core: 18 months after 2027-08-31; February 2029 has no 31st
+    assert r.eol == date(2029, 3, 1)
     assert r.state == "eol"
-    assert support_matrix([rel("1.0.0", "2026-01-01"), rel("1.1.0", "2027-08-31")], at="2029-02-27").rows[0].state == (
+    assert support_matrix([rel("1.0.0", "2026-01-01"), rel("1.1.0", "2027-08-31")], at="2029-02-28").rows[0].state == (
         "security-only"
     )
 
