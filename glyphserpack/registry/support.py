@@ -26,6 +26,11 @@ Month arithmetic is :func:`~glyphserpack.evidence.attest.evolution.add_months`: 
 the month is kept, and a day the target month lacks rolls over to the 1st of the next month
 (31 Jan + 1 month = 1 Mar; 29 Feb + 1 year = 1 Mar), the same count of whole months by which
 GSP-E045 measures a deprecation window.
+
+The facts of a release (:class:`ReleaseFacts`, :func:`release_facts`,
+:func:`release_facts_from_build`) live in :mod:`glyphserpack.registry.facts` and are
+re-exported here; the page and the API files are :mod:`glyphserpack.registry.support_site`,
+adapters × versions :mod:`glyphserpack.registry.adapters`.
 """
 
 from __future__ import annotations
@@ -39,17 +44,21 @@ from typing import Any, Literal
 from glyphserpack.errors import EvidenceError, InputError, UsageError
 from glyphserpack.evidence.attest.evolution import add_months
 from glyphserpack.evidence.models import PROFILES
-from glyphserpack.registry.facts import ProfileGuarantee, ReleaseFacts
+from glyphserpack.registry.facts import ProfileGuarantee, ReleaseFacts, release_facts, release_facts_from_build
 
 __all__ = [
     "DEFAULT_PROFILE",
     "STATES",
     "CycleSupport",
+    "ProfileGuarantee",
+    "ReleaseFacts",
     "SupportMatrix",
     "SupportState",
     "add_months",
     "endoflife_cycles",
     "parse_day",
+    "release_facts",
+    "release_facts_from_build",
     "support_matrix",
 ]
 

@@ -103,3 +103,11 @@ def test_a_build_without_an_evolution_policy_is_named(tmp_path: Path) -> None:
     with pytest.raises(EvidenceError) as exc:
         release_facts_from_build(make_build(tmp_path, root))
     assert "packs/glyphser-1.4.0.glyphserpack: release glyphser-1.4.0 has no evolution policy" in exc.value.message
+
+
+@pytest.mark.parametrize("bad", [["1.4.0"], ["v1"], []])
+def test_lts_cycles_must_name_cycles(tmp_path: Path, bad: list[str]) -> None:
+    root = copy_tree(tmp_path)
+    edit_doc(root, POLICY, lambda d: d.update(lts_cycles=bad))
+    with pytest.raises(EvidenceError, match=r"evolution/evolution_policy\.yaml: lts_cycles"):
+        load_tree(root)
