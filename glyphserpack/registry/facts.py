@@ -15,6 +15,7 @@ the evolution policy, each member checked against the pack's signed manifest on 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,6 +43,7 @@ BUILD_SUMMARY = "reports/build.json"
 #: Where a release pack keeps the evidence tree it packed (``publish_steps._stage``).
 _PACK_EVIDENCE = "data/evidence/"
 _GATES = ("PASS", "FAIL")
+_VERSION = re.compile(r"^\d+\.\d+\.\d+$")
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,8 @@ class ReleaseFacts:
     source: str
 
     def __post_init__(self) -> None:
+        if not _VERSION.match(self.version):
+            raise InputError(f"{self.source}: version {self.version!r} is not MAJOR.MINOR.PATCH")
         if self.profile not in PROFILES:
             raise InputError(f"{self.source}: profile {self.profile!r} is not one of {', '.join(PROFILES)}")
         if self.gate not in _GATES:

@@ -227,7 +227,10 @@ def support_matrix(releases: Iterable[ReleaseFacts], *, at: str) -> SupportMatri
             for r in counting:
                 by_cycle.setdefault(r.version_key[:2], []).append(r)
             keys = sorted(by_cycle)
-            firsts = [min(parse_day(r.release_time_utc) for r in by_cycle[k]) for k in keys]
+            firsts = [
+                min(parse_day(r.release_time_utc, what=f"{r.source}: release_time_utc") for r in by_cycle[k])
+                for k in keys
+            ]
             for i, key in enumerate(keys):
                 successor = firsts[i + 1] if i + 1 < len(keys) else None
                 members = by_cycle[key]

@@ -372,6 +372,8 @@ def test_bad_profile_gate_and_product_are_refused() -> None:
         rel("1.0.0", "2027-01-01", profile="gold")
     with pytest.raises(InputError, match="gate verdict 'MAYBE'"):
         rel("1.0.0", "2027-01-01", gate="MAYBE")
+    with pytest.raises(InputError, match=r"version '1\.4' is not MAJOR"):
+        rel("1.4", "2027-01-01")
     matrix = support_matrix([rel("1.0.0", "2027-01-01")], at="2027-03-01")
     with pytest.raises(UsageError, match="product 'nope'"):
         endoflife_cycles(matrix, "nope", "core")
