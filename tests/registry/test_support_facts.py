@@ -111,3 +111,47 @@ def test_lts_cycles_must_name_cycles(tmp_path: Path, bad: list[str]) -> None:
     edit_doc(root, POLICY, lambda d: d.update(lts_cycles=bad))
     with pytest.raises(EvidenceError, match=r"evolution/evolution_policy\.yaml: lts_cycles"):
         load_tree(root)
+
+
+def test_the_three_bundled_releases_make_one_matrix() -> None:
+    """The example product's releases (1.3.0, 1.4.0, 2.0.0) as the registry will see them."""
+    from glyphserpack.registry.support import endoflife_cycles, support_matrix
+
+    repo = Path(__file__).resolve().parents[2]
+    trees = [
+        repo / "evidence-releases" / "glyphser-1.3.0",
+        repo / "evidence",
+        repo / "evidence-releases" / "glyphser-2.0.0",
+    ]
+    facts = [release_facts(load_tree(t), gate="PASS", profile="regulated") for t in trees]
+    assert [f.lts_cycles for f in facts] == [(), ("1.4",), ("1.4",)]
+    cycles = endoflife_cycles(support_matrix(facts, at="2027-06-01"), "glyphser", "core")
+    assert cycles == [
+        {
+            "cycle": "2.0",
+            "releaseDate": "2026-11-20",
+            "support": True,
+            "eol": False,
+            "latest": "2.0.0",
+            "latestReleaseDate": "2026-11-20",
+            "lts": False,
+        },
+        {  # 2.0.0 deprecates 1.4; LTS (3 years for core) outlasts 18 months after 2026-11-20
+            "cycle": "1.4",
+            "releaseDate": "2026-10-15",
+            "support": "2026-11-20",
+            "eol": "2029-10-15",
+            "latest": "1.4.0",
+            "latestReleaseDate": "2026-10-15",
+            "lts": True,
+        },
+        {  # 1.4.0 deprecates 1.3; 18 months later
+            "cycle": "1.3",
+            "releaseDate": "2026-07-15",
+            "support": "2026-10-15",
+            "eol": "2028-04-15",
+            "latest": "1.3.0",
+            "latestReleaseDate": "2026-07-15",
+            "lts": False,
+        },
+    ]
