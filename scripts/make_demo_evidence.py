@@ -499,6 +499,8 @@ class ReleaseSpec:
     sbom_serial: str
     #: readiness target releases to move (a later release re-targets the work still open)
     retarget: tuple[tuple[str, str], ...] = ()
+    #: cycles the evolution policy declares long-term support (docs/registry.md, Support matrix)
+    lts_cycles: tuple[str, ...] = ()
 
     @property
     def release_id(self) -> str:
@@ -530,6 +532,7 @@ RELEASE_1_4_0 = ReleaseSpec(
     gov_records=("cert-backend-cuda12-2026", "cert-store-s3-2026"),
     record_counts=(5, 3, 1, 1, 0),
     policy_version="1.1.0",
+    lts_cycles=("1.4",),  # 1.4, the last 1.x cycle before the 2.0 breaking change, is LTS
     compatibility="surface,1.2,1.3,1.4,2.0\ncheckpoint_manifest_v1,yes,yes,deprecated,migrate\ntrace_sidecar_v3,yes,yes,yes,yes\ntrace_field_wall_time_ms,yes,yes,deprecated,deprecated\nrest_api_v1,yes,yes,yes,yes\n",
     deprecations=("dep-checkpoint-manifest-v1", "dep-trace-field-wall-time"),
     breaking_changes=("bc-2.0-checkpoint-v2",),
@@ -585,6 +588,7 @@ RELEASE_2_0_0 = ReleaseSpec(
     gov_records=("cert-backend-cuda12-2026-r20261105", "cert-store-s3-2026"),
     record_counts=(6, 3, 1, 1, 1),
     policy_version="2.0.0",
+    lts_cycles=("1.4",),  # 1.4, the last 1.x cycle before the 2.0 breaking change, is LTS
     compatibility="surface,1.3,1.4,2.0,2.1\ncheckpoint_manifest_v1,yes,deprecated,migrate,migrate\ntrace_sidecar_v3,yes,yes,yes,yes\ntrace_field_wall_time_ms,yes,deprecated,deprecated,deprecated\nrest_api_v1,yes,yes,yes,yes\n",
     deprecations=("dep-checkpoint-manifest-v1", "dep-trace-field-wall-time"),
     breaking_changes=("bc-2.0-checkpoint-v2",),
@@ -1340,6 +1344,7 @@ def evolution_policy(t: Tree, rel: ReleaseSpec) -> dict[str, Any]:
     """The release's evolution policy: its deprecations and the breaking change 1.4.0 announces.
 
     1.3.0 (policy 1.0.0) and 1.4.0 (1.1.0) announce bc-2.0-checkpoint-v2; 2.0.0 (2.0.0) makes it.
+    From policy 1.1.0 on, cycle 1.4 is declared LTS (``lts_cycles``); 1.3.0's policy predates that.
     """
     guide = t.file(
         "attachments/evolution/migration-guide-checkpoint-v2.md",
@@ -1408,7 +1413,7 @@ def evolution_policy(t: Tree, rel: ReleaseSpec) -> dict[str, Any]:
                 ),
             )
         ],
-    }
+    } | ({"lts_cycles": list(rel.lts_cycles)} if rel.lts_cycles else {})
 
 
 # --------------------------------------------------------------------------------------------
