@@ -160,7 +160,9 @@ def _values(row: SearchRow) -> tuple[str, ...]:
             remedy="give the page's path inside the site, e.g. certificates/<id>.html",
         )
     title = row.title if len(row.title) <= TITLE_MAX else row.title[: TITLE_MAX - 1] + "\u2026"
-    values = tuple(title if n == "title" else row.issued.isoformat() if n == "issued" else getattr(row, n) for n in FIELDS)
+    values = tuple(
+        title if n == "title" else row.issued.isoformat() if n == "issued" else getattr(row, n) for n in FIELDS
+    )
     size = len(jsonout.to_bytes(list(values), compact=True, ensure_ascii=False))
     if size > ROW_MAX_BYTES:
         longest = max(FIELDS, key=lambda n: len(values[FIELDS.index(n)]))
@@ -305,7 +307,9 @@ def write_search_index(
     before anything at ``out_dir`` changes.
     """
     if rows_per_shard < 1 or shard_bytes < 4 * ROW_MAX_BYTES:
-        raise InputError(f"search index: rows_per_shard {rows_per_shard} must be >= 1, shard_bytes >= {4 * ROW_MAX_BYTES}")
+        raise InputError(
+            f"search index: rows_per_shard {rows_per_shard} must be >= 1, shard_bytes >= {4 * ROW_MAX_BYTES}"
+        )
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     stage = staging_dir(out_dir.parent, prefix=f".{out_dir.name}.", suffix=".partial")

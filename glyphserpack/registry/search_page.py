@@ -14,6 +14,10 @@ from glyphserpack.site.escape import html_attr, html_text
 
 __all__ = ["render_search_page"]
 
+_HELP = (
+    "An ID finds its row; otherwise every word must match a word of a row's ID, title, product, version, "
+    "profile, status or adapter, and the last word also matches the words it begins."
+)
 _LABELS = {"product": "Product", "version": "Version", "profile": "Profile", "status": "Status", "adapter": "Adapter"}
 
 
@@ -41,8 +45,8 @@ def render_search_page(info: SearchIndexInfo, *, index_url: str = "search/", sit
 <div id="gsp-search" class="gsp-search" data-index="{index}" data-root="{html_attr(site_root)}">
 <form id="gsp-search-form" role="search" method="get" action="">
 <p><label for="gsp-search-q">Search {rows} certificates and records</label>
-<input type="search" id="gsp-search-q" name="q" autocomplete="off" aria-describedby="gsp-search-help"></p>
-<p id="gsp-search-help">An ID finds its row; otherwise every word must match a word of a row's ID, title, product, version, profile, status or adapter, and the last word also matches the words it begins.</p>
+<input type="search" id="gsp-search-q" name="query" autocomplete="off" aria-describedby="gsp-search-help"></p>
+<p id="gsp-search-help">{_HELP}</p>
 <fieldset class="gsp-search-filters"><legend>Filters</legend>
 {selects}
 </fieldset>
@@ -50,7 +54,7 @@ def render_search_page(info: SearchIndexInfo, *, index_url: str = "search/", sit
 </form>
 <section id="gsp-search-results" aria-labelledby="gsp-search-results-title">
 <h2 id="gsp-search-results-title">Results</h2>
-<p id="gsp-search-status" aria-live="polite">Loading the search index&hellip;</p>
+<p id="gsp-search-message" aria-live="polite">Loading the search index&hellip;</p>
 <div id="gsp-search-output"></div>
 </section>
 <noscript><p>Search runs in your browser and needs JavaScript.</p></noscript>

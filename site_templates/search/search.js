@@ -18,7 +18,7 @@
   const rootUrl = new URL(box.dataset.root, document.baseURI);
   const form = document.getElementById("gsp-search-form");
   const input = document.getElementById("gsp-search-q");
-  const statusLine = document.getElementById("gsp-search-status");
+  const statusLine = document.getElementById("gsp-search-message");
   const output = document.getElementById("gsp-search-output");
   const cache = new Map();
   let generation = 0;
@@ -103,14 +103,14 @@
 
   function stateFrom(search) {
     const p = new URLSearchParams(search);
-    const s = { q: p.get("q") || "", page: Math.max(1, parseInt(p.get("page") || "1", 10) || 1) };
+    const s = { q: p.get("query") || "", page: Math.max(1, parseInt(p.get("page") || "1", 10) || 1) };
     for (const f of FACETS) s[f] = p.get(f) || "";
     return s;
   }
 
   function query(s) {
     const p = new URLSearchParams();
-    if (s.q) p.set("q", s.q);
+    if (s.q) p.set("query", s.q);
     for (const f of FACETS) if (s[f]) p.set(f, s[f]);
     if (s.page > 1) p.set("page", String(s.page));
     const text = p.toString();
@@ -209,6 +209,7 @@
 
   async function run(s) {
     const mine = ++generation;
+    box.dataset.state = "busy";
     statusLine.textContent = "Searching\u2026";
     try {
       const m = await load("manifest.json");
@@ -220,11 +221,16 @@
       for (let n = start; n < Math.min(start + PAGE, total); n++) ords.push(hits ? hits[n] : n);
       const per = m.rows_per_shard;
       const rows = await Promise.all(ords.map((o) => load("rows/" + Math.floor(o / per) + ".json").then((sh) => sh[o % per])));
-      if (mine === generation) render(m, s, hits, rows, total);
+      if (mine === generation) {
+        render(m, s, hits, rows, total);
+        box.dataset.total = String(total);
+        box.dataset.state = "ready";
+      }
     } catch (err) {
       if (mine === generation) {
         output.replaceChildren();
         statusLine.textContent = "The search index could not be read: " + err.message;
+        box.dataset.state = "failed";
       }
     }
   }

@@ -1,4 +1,4 @@
-"""The registry's sharded search index (glyphserpack/registry/search.py): reachability, size, determinism, hostile input.
+"""The sharded search index (glyphserpack/registry/search.py): reachability, size, determinism, hostile input.
 
 The reader below follows the manifest the way search.js does (shard map → postings shards →
 rows file), so "every row is reachable" is checked through the published files alone.
@@ -143,11 +143,15 @@ def test_facet_counts_are_the_rows_per_value(tmp_path: Path) -> None:
 
 def test_files_stay_small_at_ten_thousand_rows(tmp_path: Path) -> None:
     info = write_search_index((row(i) for i in range(10_000)), tmp_path / "s")
-    sizes = {p.relative_to(tmp_path / "s").as_posix(): p.stat().st_size for p in (tmp_path / "s").rglob("*") if p.is_file()}
+    sizes = {
+        p.relative_to(tmp_path / "s").as_posix(): p.stat().st_size for p in (tmp_path / "s").rglob("*") if p.is_file()
+    }
     assert max(sizes.values()) == info.largest_bytes == sizes[info.largest_file]
     assert info.largest_bytes < 256 * 1024, info.largest_file
-    assert info.total_bytes == sum(sizes.values()) and info.files == len(sizes)
-    assert info.row_shards == 100 and len([s for s in sizes if s.startswith("rows/")]) == 100
+    assert info.total_bytes == sum(sizes.values())
+    assert info.files == len(sizes)
+    assert info.row_shards == 100
+    assert len([s for s in sizes if s.startswith("rows/")]) == 100
 
 
 def test_postings_files_never_exceed_the_shard_limit(tmp_path: Path) -> None:
@@ -175,7 +179,8 @@ def test_a_long_title_is_shortened_and_the_row_still_found(tmp_path: Path) -> No
     write_search_index([r], tmp_path / "s")
     ix = Index(tmp_path / "s")
     stored = ix.row(ix.postings("#" + normalize(r.id))[0])
-    assert len(stored["title"]) == 300 and stored["title"].endswith("\u2026")
+    assert len(stored["title"]) == 300
+    assert stored["title"].endswith("\u2026")
 
 
 @pytest.mark.parametrize(
@@ -192,7 +197,9 @@ def test_a_long_title_is_shortened_and_the_row_still_found(tmp_path: Path) -> No
         ({"adapter": "a" * 3000}, "longest field: adapter"),
     ],
 )
-def test_a_row_the_index_cannot_hold_is_refused_and_nothing_changes(tmp_path: Path, bad: dict[str, Any], said: str) -> None:
+def test_a_row_the_index_cannot_hold_is_refused_and_nothing_changes(
+    tmp_path: Path, bad: dict[str, Any], said: str
+) -> None:
     out = tmp_path / "search"
     write_search_index(rows(20), out)
     before = tree_digest(out)
@@ -208,7 +215,8 @@ def test_the_output_directory_is_replaced_whole(tmp_path: Path) -> None:
     (out / "post" / "999.json").write_text("stale")
     write_search_index(rows(5), out)
     assert not (out / "post" / "999.json").exists()
-    assert (out / "search.js").is_file() and (out / "search.css").is_file()
+    assert (out / "search.js").is_file()
+    assert (out / "search.css").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["search"]
 
 
@@ -247,6 +255,8 @@ def test_the_page_labels_every_control_escapes_values_and_has_a_live_region(tmp_
     form.feed(body)
     assert form.controls == ["gsp-search-q", *(f"gsp-search-{f}" for f in FACETS)]
     assert set(form.controls) <= form.labels
-    assert form.live and form.scripts == ["../search/search.js"]
-    assert "<script>alert" not in body and "&lt;script&gt;alert(&quot;p&quot;)&lt;/script&gt;" in body
+    assert form.live
+    assert form.scripts == ["../search/search.js"]
+    assert "<script>alert" not in body
+    assert "&lt;script&gt;alert(&quot;p&quot;)&lt;/script&gt;" in body
     assert "\n\n" not in body.split("\n", 2)[2]  # one raw HTML block: Markdown must not split it
