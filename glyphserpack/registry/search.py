@@ -36,6 +36,7 @@ import shutil
 import sqlite3
 import tempfile
 import unicodedata
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
@@ -69,7 +70,7 @@ TITLE_MAX = 300
 #: Largest encoded row; with ``rows_per_shard`` it bounds the size of a rows file.
 ROW_MAX_BYTES = 2048
 ROWS_PER_SHARD = 100
-SHARD_BYTES = 200_000
+SHARD_BYTES = 64 * 1024
 FORMAT = "glyphserpack-search/1"
 _WORD = re.compile(r"[^\W_]+")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
@@ -77,6 +78,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 #: Characters the JSON encoder escapes when it keeps non-ASCII text as is.
 _JSON_ESCAPED = re.compile(r'["\\\x00-\x1f]')
 _BATCH = 20_000
+#: Rows whose postings are grouped in memory before they go to the scratch sorter.
+_CHUNK = 10_000
 
 
 @dataclass(frozen=True)
@@ -130,10 +133,14 @@ def words(text: str) -> list[str]:
 
 def index_keys(row: SearchRow) -> set[str]:
     """Every postings key of ``row``: its words, ``#`` + its whole id, ``=facet=value`` per facet."""
-    text = " ".join((row.id, row.title, row.kind, row.product, row.version, row.profile, row.status, row.adapter))
+    return _keys({name: getattr(row, name) for name in FIELDS if name != "issued"})
+
+
+def _keys(row: dict[str, str]) -> set[str]:
+    text = " ".join(row[n] for n in ("id", "title", "kind", "product", "version", "profile", "status", "adapter"))
     keys = set(words(text))
-    keys.add("#" + normalize(row.id.strip()))
-    keys.update(f"={facet}={getattr(row, facet)}" for facet in FACETS if getattr(row, facet))
+    keys.add("#" + normalize(row["id"].strip()))
+    keys.update(f"={facet}={row[facet]}" for facet in FACETS if row[facet])
     return keys
 
 
@@ -163,6 +170,9 @@ def _values(row: SearchRow) -> tuple[str, ...]:
     values = tuple(
         title if n == "title" else row.issued.isoformat() if n == "issued" else getattr(row, n) for n in FIELDS
     )
+    # Fast bound first (no character encodes to more than 6 bytes of JSON); encode only near the limit.
+    if 6 * sum(map(len, values)) + 4 * len(values) + 4 <= ROW_MAX_BYTES:
+        return values
     size = len(jsonout.to_bytes(list(values), compact=True, ensure_ascii=False))
     if size > ROW_MAX_BYTES:
         longest = max(FIELDS, key=lambda n: len(values[FIELDS.index(n)]))
@@ -181,7 +191,7 @@ def _scratch(parent: Path) -> sqlite3.Connection:
         db.execute(f"PRAGMA {pragma}")
     cols = ", ".join(f"{n} TEXT NOT NULL" for n in FIELDS)
     db.execute(f"CREATE TABLE row ({cols})")
-    db.execute("CREATE TABLE post (key TEXT NOT NULL, ord INTEGER NOT NULL)")
+    db.execute("CREATE TABLE post (key TEXT NOT NULL, chunk INTEGER NOT NULL, ords BLOB NOT NULL)")
     db.execute("BEGIN")  # one transaction for the whole build: autocommit would commit every insert
     return db
 
@@ -221,12 +231,17 @@ class _Writer:
 
 
 def _write_rows(db: sqlite3.Connection, out: _Writer, per_shard: int) -> tuple[int, dict[str, Counter[str]]]:
-    """Rows in sorted order into ``rows/<k>.json``; their keys into the scratch postings table."""
+    """Rows in sorted order into ``rows/<k>.json``; their keys into the scratch postings table.
+
+    Postings are grouped per key over a chunk of :data:`_CHUNK` rows before they go to the
+    sorter, one (key, chunk, ordinals) record each: a key common to most rows then costs the
+    sorter one record per chunk instead of one per row.
+    """
     counts: dict[str, Counter[str]] = {f: Counter() for f in FACETS}
     order = ", ".join(FIELDS)
     cursor = db.execute(f"SELECT DISTINCT {order} FROM row ORDER BY {order}")  # noqa: S608 - fixed names
     shard: list[list[str]] = []
-    pending: list[tuple[str, int]] = []
+    group: dict[str, list[int]] = {}
     n = 0
     for values in cursor:
         row = dict(zip(FIELDS, values, strict=True))
@@ -234,19 +249,24 @@ def _write_rows(db: sqlite3.Connection, out: _Writer, per_shard: int) -> tuple[i
             if row[facet]:
                 counts[facet][row[facet]] += 1
         shard.append(list(values))
-        probe = SearchRow(**{**row, "issued": date.fromisoformat(row["issued"])})
-        pending.extend((key, n) for key in index_keys(probe))
+        for key in _keys(row):
+            group.setdefault(key, []).append(n)
         n += 1
         if len(shard) == per_shard:
             out.write(f"rows/{n // per_shard - 1}.json", shard)
             shard = []
-        if len(pending) >= _BATCH:
-            db.executemany("INSERT INTO post VALUES (?, ?)", pending)
-            pending = []
+        if n % _CHUNK == 0:
+            _spill(db, group, n // _CHUNK - 1)
+            group = {}
     if shard:
         out.write(f"rows/{n // per_shard}.json", shard)
-    db.executemany("INSERT INTO post VALUES (?, ?)", pending)
+    _spill(db, group, n // _CHUNK)
     return n, counts
+
+
+def _spill(db: sqlite3.Connection, group: dict[str, list[int]], chunk: int) -> None:
+    records = ((key, chunk, array("I", ords).tobytes()) for key, ords in group.items())
+    db.executemany("INSERT INTO post VALUES (?, ?, ?)", records)
 
 
 def _write_postings(db: sqlite3.Connection, out: _Writer, shard_bytes: int) -> list[str]:
@@ -275,7 +295,7 @@ def _write_postings(db: sqlite3.Connection, out: _Writer, shard_bytes: int) -> l
         entries.append([k, gaps])
         size += cost
 
-    for k, ordinal in db.execute("SELECT key, ord FROM post ORDER BY key, ord"):
+    for k, ordinal in _postings(db):
         if k != key:
             key = k
             quoted = jsonout.dumps(k, ensure_ascii=False) if _JSON_ESCAPED.search(k) else f'"{k}"'
@@ -291,6 +311,15 @@ def _write_postings(db: sqlite3.Connection, out: _Writer, shard_bytes: int) -> l
     if entries:
         out.write(f"post/{len(firsts) - 1}.json", entries)
     return firsts
+
+
+def _postings(db: sqlite3.Connection) -> Iterator[tuple[str, int]]:
+    """(key, ordinal) pairs in key order, then ordinal order: chunks are numbered in ordinal order."""
+    for key, _, blob in db.execute("SELECT key, chunk, ords FROM post ORDER BY key, chunk"):
+        ords = array("I")
+        ords.frombytes(blob)
+        for ordinal in ords:
+            yield key, ordinal
 
 
 def write_search_index(
