@@ -91,8 +91,8 @@ def query_cost(index: Path, keys: list[str]) -> tuple[int, int]:
     return len(files), sum((index / f).stat().st_size for f in files)
 
 
-def run(n: int) -> dict[str, Any]:
-    work = WORK / str(n)
+def run(n: int, work_root: Path = WORK) -> dict[str, Any]:
+    work = work_root / str(n)
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     synth = str(REPO / "tests" / "site")
@@ -116,12 +116,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("sizes", nargs="*", type=int, help="row counts (default 10000 100000)")
     ap.add_argument("--full", action="store_true", help="also 1,000,000 rows")
+    ap.add_argument("--work", type=Path, default=WORK, help=f"scratch directory (default {WORK})")
     args = ap.parse_args(argv)
     sizes = args.sizes or [10_000, 100_000]
     if args.full and 1_000_000 not in sizes:
         sizes.append(1_000_000)
     for n in sizes:
-        r = run(n)
+        r = run(n, args.work)
         b = r["baseline"]
         print(f"--- {n:,} rows")
         print(f"  build   {r['seconds']:>8.2f} s   peak RSS {r['peak_mb']:,.0f} MB   files {r['files']:,}")

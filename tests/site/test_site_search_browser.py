@@ -191,6 +191,8 @@ def test_hostile_titles_are_shown_as_text(tab: Any, served_search: str) -> None:
         assert shown(tab, 1) == [ROWS[i].title]
         assert tab.evaluate("() => window.GSP_PWNED") is None
         assert tab.locator("#gsp-search-table img").count() == 0
+    submit(tab, q="\uff25VIL Bidi")  # fullwidth E: NFKC and case folding match the index's
+    assert ROWS[3007].id in shown(tab, 0)
 
 
 def test_the_page_passes_wcag21_aa_in_light_and_dark(tab: Any, served_search: str) -> None:
