@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import re
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,14 +19,13 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from search_synth import STATUSES, synthetic_row, synthetic_rows
-from test_site_a11y import AXE_JS, NO_FADES, RUN_AXE, SCHEMES, SET_SCHEME, WCAG_TAGS, describe
+from test_site_a11y import AXE_JS, NO_FADES, RUN_AXE, SCHEMES, SET_SCHEME, WCAG_TAGS, describe, serving
 
 from glyphserpack._internal.fsio import replace_dir
 from glyphserpack.registry.search import write_search_index
 from glyphserpack.registry.search_page import render_search_page
 from glyphserpack.site.builder import MKDOCS_YML
 from glyphserpack.site.render import TEMPLATES
-from glyphserpack.site.serve import make_server
 
 N = 10_000
 MB = 1024 * 1024
@@ -62,15 +60,8 @@ def search_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def served_search(search_site: Path) -> Iterator[str]:
-    server = make_server(search_site, port=0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        host, port = server.server_address[:2]
-        yield f"http://{host!s}:{port}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(search_site) as base:
+        yield base
 
 
 @pytest.fixture
