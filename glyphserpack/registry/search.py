@@ -41,6 +41,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -295,31 +296,42 @@ def _write_postings(db: sqlite3.Connection, out: _Writer, shard_bytes: int) -> l
         entries.append([k, gaps])
         size += cost
 
-    for k, ordinal in _postings(db):
+    for k, ords in _postings(db):
+        rest = ords
         if k != key:
             key = k
             quoted = jsonout.dumps(k, ensure_ascii=False) if _JSON_ESCAPED.search(k) else f'"{k}"'
             key_len = len(quoted.encode("utf-8"))
-            start(k, ordinal)
-        elif size + len(str(ordinal - last)) + 1 > shard_bytes:
-            size = shard_bytes  # force a new file that continues this key's list
-            start(k, ordinal)
-        else:
-            gaps.append(ordinal - last)
-            size += len(str(ordinal - last)) + 1
-        last = ordinal
+            start(k, ords[0])
+            last, rest = ords[0], ords[1:]
+        if not rest:
+            continue
+        more = [rest[0] - last, *(b - a for a, b in pairwise(rest))]
+        cost = sum(map(len, map(str, more))) + len(more)
+        if size + cost <= shard_bytes:  # the usual case: the whole chunk fits in this file
+            gaps.extend(more)
+            size += cost
+            last = rest[-1]
+            continue
+        for ordinal in rest:
+            if size + len(str(ordinal - last)) + 1 > shard_bytes:
+                size = shard_bytes  # force a new file that continues this key's list
+                start(k, ordinal)
+            else:
+                gaps.append(ordinal - last)
+                size += len(str(ordinal - last)) + 1
+            last = ordinal
     if entries:
         out.write(f"post/{len(firsts) - 1}.json", entries)
     return firsts
 
 
-def _postings(db: sqlite3.Connection) -> Iterator[tuple[str, int]]:
-    """(key, ordinal) pairs in key order, then ordinal order: chunks are numbered in ordinal order."""
+def _postings(db: sqlite3.Connection) -> Iterator[tuple[str, array[int]]]:
+    """(key, ordinals) in key order, then ordinal order: chunks are numbered in ordinal order."""
     for key, _, blob in db.execute("SELECT key, chunk, ords FROM post ORDER BY key, chunk"):
         ords = array("I")
         ords.frombytes(blob)
-        for ordinal in ords:
-            yield key, ordinal
+        yield key, ords
 
 
 def write_search_index(
