@@ -51,6 +51,7 @@ def test_wheel_carries_its_data_and_runs_the_demo_without_a_checkout(tmp_path: P
         "glyphserpack/_data/evidence-releases/glyphser-1.3.0/release.yaml",
         "glyphserpack/_data/evidence-releases/glyphser-2.0.0/release.yaml",
         "glyphserpack/_data/site_templates/pages/registry.md.j2",
+        "glyphserpack/_data/site_templates/search/search.js",
     ):
         assert must in names
     installed = tmp_path / "installed"
