@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,10 +56,14 @@ class _Log:
 
 
 def _tree_root(start: Path) -> Path | None:
-    """The evidence tree holding ``start``: the nearest directory with a release.yaml."""
+    """The evidence tree holding ``start``: the nearest directory with a release.yaml.
+
+    Relative to the current directory when ``start`` was given relative, so the paths printed
+    from it read like the ones the user typed.
+    """
     for d in [start.resolve().parent, *start.resolve().parents]:
         if (d / "release.yaml").is_file():
-            return d
+            return d if start.is_absolute() else Path(os.path.relpath(d))
     return None
 
 

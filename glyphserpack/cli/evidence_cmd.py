@@ -16,7 +16,7 @@ from glyphserpack.evidence.models import PROFILES
 from glyphserpack.evidence.pin import PinPlan, apply_pins, plan_pins
 from glyphserpack.evidence.scaffold import init_tree
 
-__all__ = ["evidence", "init", "pin"]
+__all__ = ["add", "evidence", "init", "pin"]
 
 _RESIGN_REMEDY = (
     "hint: a signed record is never edited; re-issue each one named above with its signer's key "
@@ -153,3 +153,50 @@ def pin(directory: Path, check_only: bool, as_json: bool) -> int:
     if plan.resign or (check_only and plan.stale):
         return EXIT_FAIL
     return EXIT_OK
+
+
+@evidence.command("add")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--kind", metavar="KIND", help="Refuse any FILE that is not of this kind (`glyphserpack schema` lists them)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print what was listed and re-pinned as one JSON object.")
+def add(directory: Path, files: tuple[Path, ...], kind: str | None, as_json: bool) -> int:
+    """List new documents in the tree, then re-pin it: no hand-edited lists or hashes.
+
+    Each FILE (already inside DIRECTORY) goes into release.yaml `documents`; a certification
+    record also into the certification bundle's `certification_records`. Then every hash
+    link is re-pinned bottom-up as `evidence pin` does, and what changed is printed.
+    Refused, with nothing written: a FILE outside DIRECTORY, an unknown kind (or not
+    --kind), a path, content or id the tree lists already, a signed record whose signature
+    the tree's trust store does not accept.
+
+    \b
+    Exit codes: 0 listed, 1 listed but a signed record needs re-signing, 2 refused.
+
+    \b
+    Examples:
+      glyphserpack evidence add ev/ ev/certification/records/cert-acme-2027.cbor
+      glyphserpack evidence add ev/ ev/certification/revocations/rev-1.cbor --kind revocation
+    """
+    from glyphserpack.evidence.listing import apply_add, plan_add
+
+    plan = plan_add(directory, files, kind=kind)
+    apply_add(directory, plan)
+    if as_json:
+        obj = dict(
+            plan.pins.to_dict(),
+            listed=[{"path": x.path, "kind": x.kind, "sha256": x.sha256, "lists": list(x.lists)} for x in plan.listed],
+            notes=list(plan.notes),
+        )
+        click.echo(jsonout.dumps(obj, indent=None))
+    else:
+        lines = [f"listed: {x.line()}" for x in plan.listed]
+        lines += [f"re-pinned: {c.line()}" for c in plan.pins.changes]
+        lines += [f"needs re-signing: {r.line()}" for r in plan.pins.resign]
+        lines += [f"note: {n}" for n in plan.notes]
+        if plan.pins.resign:
+            lines.append(_RESIGN_REMEDY)
+        click.echo("\n".join(lines))
+    return EXIT_FAIL if plan.pins.resign else EXIT_OK

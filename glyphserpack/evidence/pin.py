@@ -22,6 +22,7 @@ import os
 import re
 import stat
 import tempfile
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,7 @@ from glyphserpack.evidence.loader import (
     parse_trust_store,
     validate_kind,
 )
-from glyphserpack.evidence.models import RunEvidence
+from glyphserpack.evidence.models import ReleaseManifest, RunEvidence
 
 __all__ = ["PinChange", "PinPlan", "Resign", "apply_pins", "plan_pins"]
 
@@ -107,8 +108,9 @@ class _Node:
 
 
 class _Planner:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, edited: Mapping[str, bytes]) -> None:
         self.root = root
+        self.edited = edited
         self.nodes: dict[str, _Node] = {}
         self.hashes: dict[str, str] = {}
         self.state: dict[str, str] = {}
@@ -117,6 +119,8 @@ class _Planner:
         self.new_bytes: dict[str, bytes] = {}
 
     def read(self, rel: str, *, where: str, limit: int) -> bytes:
+        if rel in self.edited:
+            return self.edited[rel]
         try:
             check_relative_name(rel, what=f"{where}: path")
             target = resolve_inside(self.root, rel, what=f"{where}: path")
@@ -189,15 +193,24 @@ class _Planner:
             self.resign.append(Resign(path, "trace_final_hash", run.trace.path, detail))
 
 
-def plan_pins(root: Path) -> PinPlan:
+def plan_pins(root: Path, *, edited: Mapping[str, bytes] | None = None) -> PinPlan:
     """Compute every stale pin of the tree at ``root`` and the new document bytes; writes nothing.
+
+    ``edited`` maps tree paths to bytes that replace the files' content in the plan (and then
+    in :attr:`PinPlan.new_bytes` when re-pinned): ``evidence add`` and ``evidence new-release``
+    plan their own edits and the re-pin they cause as one write.
 
     Raises :class:`~glyphserpack.errors.EvidenceError` (naming file and field) when a link's
     target is missing or unsafe, a document cannot be parsed, or links form a cycle.
     """
     root = Path(root)
-    planner = _Planner(root)
+    planner = _Planner(root, edited or {})
     name, data, manifest, _ = load_manifest(root)
+    if name in planner.edited:
+        data = planner.edited[name]
+        model = validate_kind("release_manifest", parse_document(data, name=name), name=name)
+        assert isinstance(model, ReleaseManifest)
+        manifest = model
     planner.nodes[name] = _Node(name, data, "release_manifest", manifest, signed=False)
     # A store edited by hand into an invalid state is named here, not pinned (check would refuse it).
     trust_rel = manifest.trust_store.path
