@@ -46,7 +46,7 @@ from glyphserpack.evidence.loader import (
 )
 from glyphserpack.evidence.models import ReleaseManifest, RunEvidence
 
-__all__ = ["PinChange", "PinPlan", "Resign", "apply_pins", "plan_pins"]
+__all__ = ["PinChange", "PinPlan", "Resign", "apply_pins", "find_scalar", "plan_pins"]
 
 _STEP = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
 
@@ -241,7 +241,7 @@ def edit_pins(data: bytes, name: str, edits: list[tuple[str, str, str]]) -> byte
         raise EvidenceError(f"{name}: empty document")
     spans: list[tuple[int, int, str]] = []
     for where, old, new in edits:
-        scalar = _find(node, f"{where}.sha256", name)
+        scalar = find_scalar(node, f"{where}.sha256", name)
         start, end = scalar.start_mark.index, scalar.end_mark.index
         if old not in text[start:end]:
             raise EvidenceError(f"{name}: {where}.sha256: expected {old} at line {scalar.start_mark.line + 1}")
@@ -262,7 +262,8 @@ def edit_pins(data: bytes, name: str, edits: list[tuple[str, str, str]]) -> byte
     return out
 
 
-def _find(node: yaml.Node, where: str, name: str) -> yaml.ScalarNode:
+def find_scalar(node: yaml.Node, where: str, name: str) -> yaml.ScalarNode:
+    """The scalar node at field path ``where`` (``a.b[2].c``) of a composed YAML document, or EvidenceError."""
     for m in _STEP.finditer(where):
         key, index = m.group(1), m.group(2)
         if key is not None and isinstance(node, yaml.MappingNode):
