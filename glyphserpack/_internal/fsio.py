@@ -256,6 +256,27 @@ def staging_dir(parent: Path, *, prefix: str, suffix: str = "") -> Path:
     return tmp
 
 
+@contextlib.contextmanager
+def staged_tree(dest: Path, *, suffix: str) -> Iterator[Path]:
+    """A scratch directory beside ``dest`` (absent or empty) that becomes ``dest`` when the block ends.
+
+    A tree written by a command (``evidence init``, ``evidence new-release``) appears whole
+    or not at all: on any exception the scratch directory is removed and ``dest`` is untouched.
+    """
+    import shutil
+
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    stage = staging_dir(dest.parent, prefix=f".{dest.name}.", suffix=suffix)
+    try:
+        yield stage
+        if dest.exists():
+            dest.rmdir()
+        stage.rename(dest)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+
+
 def file_sha256(path: Path) -> str:
     """Hex SHA-256 of a file, streamed: build outputs and published packs can be gigabytes."""
     with path.open("rb") as fh:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -239,7 +240,7 @@ def new_release_cmd(
             version=result.version,
             release_time_utc=result.release_time,
             edits=list(result.edits),
-            resign=[{"path": r.path, "reason": r.reason} for r in result.resign],
+            resign=[asdict(r) for r in result.resign],
         )
         click.echo(jsonout.dumps(obj, indent=None))
     else:

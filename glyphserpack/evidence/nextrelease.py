@@ -32,29 +32,18 @@ import yaml
 from packaging.version import InvalidVersion, Version
 
 from glyphserpack._internal.docload import DOCUMENT_LIMIT
-from glyphserpack._internal.fsio import absolute, atomic_write, read_bounded, staging_dir
+from glyphserpack._internal.fsio import absolute, atomic_write, read_bounded, staged_tree
 from glyphserpack.errors import EvidenceError, UsageError
 from glyphserpack.evidence.certview import list_tree
 from glyphserpack.evidence.loader import load_tree
-from glyphserpack.evidence.pin import PinPlan, apply_pins, find_scalar, plan_pins
+from glyphserpack.evidence.pin import PinPlan, Resign, apply_pins, find_scalar, plan_pins
 from glyphserpack.trust import is_utc_timestamp
 
-__all__ = ["RESIGN_STATUSES", "NewRelease", "Resign", "new_release", "set_scalars"]
+__all__ = ["RESIGN_STATUSES", "NewRelease", "new_release", "set_scalars"]
 
 #: Statuses at the new release time that only a new signature can fix (``cert renew``).
 #: Revoked, superseded and failed records stay as the registry's history.
 RESIGN_STATUSES = ("expired", "invalid")
-
-
-@dataclass(frozen=True)
-class Resign:
-    """A signed record of the new tree that must be re-signed (renewed) by its signer."""
-
-    path: str
-    reason: str
-
-    def line(self) -> str:
-        return f"{self.path}: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -161,17 +150,8 @@ def new_release(src: Path, dest: Path, *, version: str, release_time: str, relea
                 f"--release-id: needed, since {old.release_id!r} does not end with its version -{old.version}"
             )
         release_id = old.release_id.removesuffix(old.version) + version
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    stage = staging_dir(dest.parent, prefix=f".{dest.name}.", suffix=".new-release")
-    try:
-        result = _build(src, stage, tree.manifest_path, version, release_time, release_id, old.version)
-        if dest.exists():
-            dest.rmdir()
-        stage.rename(dest)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
-    edits, pins, resign = result
+    with staged_tree(dest, suffix=".new-release") as stage:
+        edits, pins, resign = _build(src, stage, tree.manifest_path, version, release_time, release_id, old.version)
     return NewRelease(dest, release_id, version, release_time, edits, pins, resign)
 
 
@@ -193,10 +173,10 @@ def _build(
     pins = plan_pins(stage)
     apply_pins(stage, pins)
     tree = load_tree(stage)
-    resign = [Resign(r.path, f"{r.field} ({r.target}): {r.reason}") for r in pins.resign]
+    resign = list(pins.resign)
     resign += [
-        Resign(row.path, f"{row.status} at the new release time {when} ({row.reason}); renew it (cert renew)")
+        Resign(row.path, "release_time_utc", when, f"{row.status} then ({row.reason}); renew it (cert renew)")
         for row in list_tree(tree, at=when)
         if row.status in RESIGN_STATUSES
     ]
-    return tuple(edits), pins, tuple(sorted(set(resign), key=lambda r: (r.path, r.reason)))
+    return tuple(edits), pins, tuple(sorted(set(resign), key=lambda r: (r.path, r.field, r.target)))

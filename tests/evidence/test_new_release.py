@@ -63,7 +63,7 @@ def test_new_release_names_records_that_expired_and_leaves_them(
     )  # fmt: skip
     assert code == 1, err
     for rel in SIGNED:
-        assert f"needs re-signing: {rel}: expired at the new release time 2028-01-01T00:00:00Z" in out
+        assert f"needs re-signing: {rel}: release_time_utc (2028-01-01T00:00:00Z): expired then (valid until" in out
         assert (dest / rel).read_bytes() == (tree_dir / rel).read_bytes()
     assert "cert renew" in out
     assert "rev-2026-0007" not in out  # a revocation stays as history
