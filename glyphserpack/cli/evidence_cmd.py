@@ -1,4 +1,4 @@
-"""``glyphserpack evidence init`` and ``evidence pin``: thin wrappers over :mod:`glyphserpack.evidence`."""
+"""``glyphserpack evidence init | pin | add | new-release``: thin wrappers over :mod:`glyphserpack.evidence`."""
 
 from __future__ import annotations
 
@@ -27,12 +27,14 @@ _RESIGN_REMEDY = (
 
 @click.group("evidence", context_settings={"help_option_names": ["-h", "--help"]})
 def evidence() -> None:
-    """Start and maintain an evidence tree: scaffold one, re-pin its hash links.
+    """Start and maintain an evidence tree: scaffold one, list new documents, re-pin, start the next release.
 
     \b
     Examples:
       glyphserpack evidence init ev/ --product acme --version 1.0.0 --profile core --key release.key
       glyphserpack evidence pin ev/ --check
+      glyphserpack evidence add ev/ ev/certification/records/cert-acme-2027.cbor
+      glyphserpack evidence new-release ev/ ev-1.1.0/ --version 1.1.0 --release-time 2027-01-15T12:00:00Z
     """
 
 
@@ -193,10 +195,7 @@ def add(directory: Path, files: tuple[Path, ...], kind: str | None, as_json: boo
         )
         click.echo(jsonout.dumps(obj, indent=None))
     else:
-        lines = [f"listed: {x.line()}" for x in plan.listed]
-        lines += [f"re-pinned: {c.line()}" for c in plan.pins.changes]
-        lines += [f"needs re-signing: {r.line()}" for r in plan.pins.resign]
-        lines += [f"note: {n}" for n in plan.notes]
+        lines = plan.lines()
         if plan.pins.resign:
             lines.append(_RESIGN_REMEDY)
         click.echo("\n".join(lines))

@@ -74,6 +74,13 @@ class AddPlan:
     new_bytes: dict[str, bytes] = field(repr=False)
     notes: tuple[str, ...] = ()
 
+    def lines(self) -> list[str]:
+        """What ``evidence add`` (and ``cert … --add``) print: each entry, each re-pin, each note."""
+        out = [f"listed: {x.line()}" for x in self.listed]
+        out += [f"re-pinned: {c.line()}" for c in self.pins.changes]
+        out += [f"needs re-signing: {r.line()}" for r in self.pins.resign]
+        return out + [f"note: {n}" for n in self.notes]
+
 
 def _tree_path(root: Path, file: Path) -> str:
     """``file`` as a path inside the tree, refused (naming it) when it lies outside or is not a plain file."""

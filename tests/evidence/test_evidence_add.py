@@ -137,3 +137,33 @@ def test_append_links_keeps_indentation_comments_and_refuses_flow_lists() -> Non
     )
     with pytest.raises(Exception, match="items: expected a non-empty block list"):
         append_links(b'{"items": [{"path": "a"}]}', "x.json", "items", [("b", "0" * 64)])
+
+
+def test_cert_issue_and_revoke_with_add_list_what_they_write(reg: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ca = reg.parent / "ca.pem"
+    spec = write_spec(reg.parent / "record.yaml", record_spec())
+    code, out, err = run(capsys, "cert", "issue", spec, "--key", ca, "--evidence", reg, "-o", reg / NEW, "--add")
+    assert code == 0, err
+    assert f"listed: {NEW} (certification_record" in out
+    assert not plan_pins(reg).stale
+    assert statuses(capsys, reg)[NEW] == "valid"
+    code, out, err = run(
+        capsys, "cert", "revoke", reg / S3_RECORD, "--reason", "superseded", "--key", ca,
+        "--at", "2026-10-12T00:00:00Z", "--id", "rev-add", "--add",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "listed: certification/revocations/rev-add.cbor (revocation" in out
+    assert statuses(capsys, reg)[S3_RECORD] == "revoked"
+
+
+def test_cert_issue_with_add_outside_the_tree_takes_the_file_back(
+    reg: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = write_spec(reg.parent / "record.yaml", record_spec())
+    before = snapshot(reg)
+    outside = reg.parent / "out.cbor"
+    code, _, err = run(capsys, "cert", "issue", spec, "--key", reg.parent / "ca.pem", "--evidence", reg, "-o", outside,
+                       "--add")  # fmt: skip
+    assert code == 2, err
+    assert "out.cbor: outside the evidence tree" in err
+    assert snapshot(reg) == before
