@@ -162,14 +162,23 @@ def pin(directory: Path, check_only: bool, as_json: bool) -> int:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
-    "--kind", metavar="KIND", help="Refuse any FILE that is not of this kind (`glyphserpack schema` lists them)."
+    "--kind",
+    metavar="KIND",
+    help="Refuse any FILE that is not of this kind (`glyphserpack schema` lists them); conformance_report for a "
+    "JUnit report.",
 )
+@click.option("--suite", help="With --kind conformance_report: the suite_id the report is for.")
+@click.option("--adapter", help="With --kind conformance_report: the adapter_id the report is for.")
 @click.option("--json", "as_json", is_flag=True, help="Print what was listed and re-pinned as one JSON object.")
-def add(directory: Path, files: tuple[Path, ...], kind: str | None, as_json: bool) -> int:
+def add(
+    directory: Path, files: tuple[Path, ...], kind: str | None, suite: str | None, adapter: str | None, as_json: bool
+) -> int:
     """List new documents in the tree, then re-pin it: no hand-edited lists or hashes.
 
     Each FILE (already inside DIRECTORY) goes into release.yaml `documents`; a certification
-    record also into the certification bundle's `certification_records`. Then every hash
+    record also into the certification bundle's `certification_records`; a JUnit report
+    (--kind conformance_report --suite S --adapter A) into its `conformance_reports`, with
+    the counts read from the report. Then every hash
     link is re-pinned bottom-up as `evidence pin` does, and what changed is printed.
     Refused, with nothing written: a FILE outside DIRECTORY, an unknown kind (or not
     --kind), a path, content or id the tree lists already, a signed record whose signature
@@ -182,10 +191,12 @@ def add(directory: Path, files: tuple[Path, ...], kind: str | None, as_json: boo
     Examples:
       glyphserpack evidence add ev/ ev/certification/records/cert-acme-2027.cbor
       glyphserpack evidence add ev/ ev/certification/revocations/rev-1.cbor --kind revocation
+      glyphserpack evidence add ev/ ev/attachments/certification/reports/acme.core.xml \\
+          --kind conformance_report --suite conformance-core --adapter acme-backend
     """
     from glyphserpack.evidence.listing import apply_add, plan_add
 
-    plan = plan_add(directory, files, kind=kind)
+    plan = plan_add(directory, files, kind=kind, suite=suite, adapter=adapter)
     apply_add(directory, plan)
     if as_json:
         obj = dict(

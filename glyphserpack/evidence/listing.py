@@ -19,7 +19,6 @@ comments and layout survive, as with ``evidence pin``.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +33,17 @@ from glyphserpack.evidence.loader import DOCUMENT_LIMIT, EvidenceTree, load_tree
 from glyphserpack.evidence.pin import PinPlan, apply_pins, plan_pins
 from glyphserpack.evidence.status import signature_status
 
-__all__ = ["ID_FIELDS", "AddPlan", "Listed", "add_kinds", "append_links", "apply_add", "plan_add"]
+__all__ = [
+    "CONFORMANCE_REPORT",
+    "ID_FIELDS",
+    "AddPlan",
+    "Listed",
+    "add_kinds",
+    "append_items",
+    "append_links",
+    "apply_add",
+    "plan_add",
+]
 
 #: kind -> the payload field that must be unique among the tree's documents of that kind.
 #: An execution certificate has none: its renewal keeps the run_id (supersession by subject).
@@ -44,12 +53,14 @@ ID_FIELDS = {
     "run_evidence": "run_id",
     "certification_bundle": "bundle_id",
 }
-_PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./-]*$")
+#: ``--kind`` of a JUnit XML conformance report: an attachment listed in the certification
+#: bundle's ``conformance_reports`` (not a document), with its suite, adapter and counts.
+CONFORMANCE_REPORT = "conformance_report"
 
 
 def add_kinds() -> tuple[str, ...]:
-    """The kinds ``evidence add`` lists (every document kind but the release manifest itself)."""
-    return tuple(k for k in KINDS if k != "release_manifest")
+    """The kinds ``evidence add`` lists: every document kind but the release manifest, and conformance reports."""
+    return (*(k for k in KINDS if k != "release_manifest"), CONFORMANCE_REPORT)
 
 
 @dataclass(frozen=True)
@@ -98,14 +109,15 @@ def _tree_path(root: Path, file: Path) -> str:
     return rel
 
 
-def _scalar(text: str) -> str:
-    return text if _PLAIN.match(text) else yaml.safe_dump(text, default_style='"').strip().removesuffix("...").strip()
-
-
 def append_links(data: bytes, name: str, key: str, links: Sequence[tuple[str, str]]) -> bytes:
-    """Append ``(path, sha256)`` hash links to the block list ``key`` of a YAML document's text.
+    """Append ``(path, sha256)`` hash links to the block list ``key`` of a YAML document's text."""
+    return append_items(data, name, key, [{"path": p, "sha256": h} for p, h in links])
 
-    Only text is inserted, after the list's last item and with its indentation, so comments,
+
+def append_items(data: bytes, name: str, key: str, items: Sequence[dict[str, object]]) -> bytes:
+    """Append mappings to the block list ``key`` of a YAML document's text.
+
+    Only text is inserted, after the list's last item and at its indentation, so comments,
     key order and quoting survive. A flow-style list (JSON) is refused rather than rewritten.
     """
     text = data.decode("utf-8")
@@ -125,9 +137,10 @@ def append_links(data: bytes, name: str, key: str, links: Sequence[tuple[str, st
         last = last.value[-1][1] if isinstance(last, yaml.MappingNode) else last.value[-1]
     newline = text.find("\n", last.end_mark.index)
     at = len(text) if newline < 0 else newline + 1
-    dash, item = " " * seq.start_mark.column, " " * seq.value[0].start_mark.column
+    dash = " " * seq.start_mark.column
     lead = "" if text.endswith("\n") or newline >= 0 else "\n"
-    added = "".join(f"{dash}- path: {_scalar(p)}\n{item}sha256: {h}\n" for p, h in links)
+    dumped = yaml.safe_dump(list(items), sort_keys=False, allow_unicode=True, width=1000)
+    added = "".join(dash + line for line in dumped.splitlines(keepends=True))
     return (text[:at] + lead + added + text[at:]).encode("utf-8")
 
 
@@ -192,12 +205,20 @@ class _Batch:
         return out
 
 
-def plan_add(root: Path, files: Sequence[Path], *, kind: str | None = None) -> AddPlan:
+def plan_add(
+    root: Path,
+    files: Sequence[Path],
+    *,
+    kind: str | None = None,
+    suite: str | None = None,
+    adapter: str | None = None,
+) -> AddPlan:
     """Check ``files`` and plan listing them in the tree at ``root``, plus the re-pin; writes nothing.
 
     Raises UsageError for a file outside the tree, a kind other than ``kind``, a path, content
     or id the tree lists already; EvidenceError for an unknown kind, a document that does not
-    match its schema, or a signature the tree's trust store does not accept.
+    match its schema, or a signature the tree's trust store does not accept. With ``kind``
+    :data:`CONFORMANCE_REPORT` the one file is a JUnit report of ``suite`` for ``adapter``.
     """
     root = Path(root)
     if kind is not None and kind not in add_kinds():
@@ -205,6 +226,10 @@ def plan_add(root: Path, files: Sequence[Path], *, kind: str | None = None) -> A
     if not files:
         raise UsageError("FILE: give at least one document to list")
     tree = load_tree(root)
+    if kind == CONFORMANCE_REPORT:
+        return _plan_report(tree, files, suite, adapter)
+    if suite is not None or adapter is not None:
+        raise UsageError(f"--suite/--adapter: only with --kind {CONFORMANCE_REPORT}")
     batch = _Batch(tree, kind)
     for file in files:
         batch.take(Path(file))
@@ -214,14 +239,7 @@ def plan_add(root: Path, files: Sequence[Path], *, kind: str | None = None) -> A
     records = [(r, s) for r, k, s, _ in batch.docs if k == "certification_record"]
     bundle = ""
     if records:
-        bundles = tree.by_kind("certification_bundle")
-        if len(bundles) != 1:
-            raise UsageError(
-                f"{records[0][0]}: a certification record is listed in the certification bundle, and the tree "
-                f"has {len(bundles)}; nothing written",
-                remedy="list it in the right bundle's certification_records by hand, then `glyphserpack evidence pin`",
-            )
-        bundle = bundles[0].path
+        bundle = _one_bundle(tree, records[0][0])
         edited[bundle] = append_links(_current(tree, bundle), bundle, "certification_records", records)
     pins = plan_pins(root, edited=edited)
     listed = tuple(
@@ -231,6 +249,55 @@ def plan_add(root: Path, files: Sequence[Path], *, kind: str | None = None) -> A
         for r, k, s, _ in batch.docs
     )
     return AddPlan(listed, pins, {**edited, **pins.new_bytes}, tuple(batch.notes()))
+
+
+def _one_bundle(tree: EvidenceTree, what: str) -> str:
+    bundles = tree.by_kind("certification_bundle")
+    if len(bundles) != 1:
+        raise UsageError(
+            f"{what}: goes in the certification bundle, and the tree has {len(bundles)}; nothing written",
+            remedy="list it in the right bundle by hand, then run `glyphserpack evidence pin`",
+        )
+    return bundles[0].path
+
+
+def _plan_report(tree: EvidenceTree, files: Sequence[Path], suite: str | None, adapter: str | None) -> AddPlan:
+    """A JUnit report into the bundle's ``conformance_reports``, its counts read from the report itself."""
+    from glyphserpack.evidence.attest.junit import JUNIT_LIMIT, parse_junit
+
+    if len(files) != 1 or suite is None or adapter is None:
+        raise UsageError(f"--kind {CONFORMANCE_REPORT}: takes one FILE, with --suite and --adapter")
+    file = Path(files[0])
+    rel = _tree_path(tree.root, file)
+    bundle = _one_bundle(tree, str(file))
+    for i, report in enumerate(tree.documents[bundle].obj["conformance_reports"]):
+        where = f"{bundle} conformance_reports[{i}]"
+        if report["report"]["path"] == rel:
+            raise UsageError(f"{file}: already listed in {where}; nothing written")
+        if (report["suite_id"], report["adapter_id"]) == (suite, adapter):
+            raise UsageError(
+                f"{file}: suite_id {suite!r} for adapter_id {adapter!r}: duplicate id, {where} has it already; "
+                "nothing written"
+            )
+    data = read_bounded(resolve_inside(tree.root, rel, what=str(file)), JUNIT_LIMIT, what=f"{file}:")
+    try:
+        counts = parse_junit(data)
+    except ValueError as exc:
+        raise EvidenceError(f"{file}: not a JUnit conformance report: {exc}; nothing written") from None
+    sha = hashlib.sha256(data).hexdigest()
+    item: dict[str, object] = {
+        "suite_id": suite,
+        "adapter_id": adapter,
+        "report": {"path": rel, "sha256": sha},
+        "cases_total": counts.tests,
+        "cases_passed": counts.passed,
+        "cases_skipped": counts.skipped,
+        "verdict": "PASS" if counts.failures + counts.errors == 0 else "FAIL",
+    }
+    edited = {bundle: append_items(_current(tree, bundle), bundle, "conformance_reports", [item])}
+    pins = plan_pins(tree.root, edited=edited)
+    listed = Listed(rel, CONFORMANCE_REPORT, sha, (f"{bundle}: conformance_reports",))
+    return AddPlan((listed,), pins, {**edited, **pins.new_bytes})
 
 
 def _current(tree: EvidenceTree, rel: str) -> bytes:

@@ -133,7 +133,10 @@ def test_append_links_keeps_indentation_comments_and_refuses_flow_lists() -> Non
     out = append_links(text, "x.yaml", "items", [("b c", "f" * 64)])
     assert out == (
         b"# head\nkind: x\nitems:\n  - path: a\n    sha256: '1'  # one\n"
-        b'  - path: "b c"\n    sha256: ' + b"f" * 64 + b"\nafter: 2\n"
+        b"  - path: b c\n    sha256: " + b"f" * 64 + b"\nafter: 2\n"
+    )
+    assert append_links(text, "x.yaml", "items", [("d", "1" * 64)]).endswith(
+        b"  sha256: '" + b"1" * 64 + b"'\nafter: 2\n"
     )
     with pytest.raises(Exception, match="items: expected a non-empty block list"):
         append_links(b'{"items": [{"path": "a"}]}', "x.json", "items", [("b", "0" * 64)])
@@ -166,4 +169,52 @@ def test_cert_issue_with_add_outside_the_tree_takes_the_file_back(
                        "--add")  # fmt: skip
     assert code == 2, err
     assert "out.cbor: outside the evidence tree" in err
+    assert snapshot(reg) == before
+
+
+REPORTS = "attachments/certification/reports"
+CPU = "glyphser-backend-cpu-ref"
+
+
+def test_add_lists_a_conformance_report_with_its_counts(reg: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    new = reg / REPORTS / f"{CPU}.interop.xml"
+    new.write_bytes((reg / REPORTS / f"{CPU}.replay-determinism.xml").read_bytes())
+    code, out, err = run(capsys, "evidence", "add", reg, new, "--kind", "conformance_report", "--suite", "interop",
+                         "--adapter", CPU)  # fmt: skip
+    assert code == 0, err
+    assert f"-> {BUNDLE}: conformance_reports" in out
+    tree = load_tree(reg)
+    added = tree.documents[BUNDLE].obj["conformance_reports"][-1]
+    reports = tree.documents[BUNDLE].obj["conformance_reports"]
+    original = next(r for r in reports if (r["suite_id"], r["adapter_id"]) == ("replay-determinism", CPU))
+    assert (added["suite_id"], added["report"]["path"]) == ("interop", f"{REPORTS}/{CPU}.interop.xml")
+    assert (added["cases_total"], added["cases_passed"], added["verdict"]) == (
+        original["cases_total"],
+        original["cases_passed"],
+        "PASS",
+    )
+    assert not plan_pins(reg).stale
+    result = check(tree, "regulated")
+    assert [f.line() for f in result.findings] == []
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "expected"),
+    [
+        ("x.xml", ["--suite", "replay-determinism", "--adapter", CPU], "suite_id 'replay-determinism' for adapter_id"),
+        ("x.md", ["--suite", "interop", "--adapter", CPU], "x.md: not a JUnit conformance report"),
+        ("x.xml", ["--suite", "interop"], "takes one FILE, with --suite and --adapter"),
+    ],
+)
+def test_add_refuses_a_bad_conformance_report(
+    reg: Path, capsys: pytest.CaptureFixture[str], name: str, args: list[str], expected: str
+) -> None:
+    new = reg / REPORTS / name
+    new.write_bytes(
+        b"# not xml\n" if name.endswith(".md") else (reg / REPORTS / f"{CPU}.replay-determinism.xml").read_bytes()
+    )
+    before = snapshot(reg)
+    code, _, err = run(capsys, "evidence", "add", reg, new, "--kind", "conformance_report", *args)
+    assert code == 2, err
+    assert expected in err, err
     assert snapshot(reg) == before
