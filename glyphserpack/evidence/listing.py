@@ -30,7 +30,7 @@ from glyphserpack.errors import EvidenceError, InputError, UsageError
 from glyphserpack.evidence.issue import tree_trust
 from glyphserpack.evidence.kinds import KINDS
 from glyphserpack.evidence.loader import DOCUMENT_LIMIT, EvidenceTree, load_tree, parse_listed
-from glyphserpack.evidence.pin import PinPlan, apply_pins, plan_pins
+from glyphserpack.evidence.pin import PinPlan, apply_pins, compose_text, plan_pins
 from glyphserpack.evidence.status import signature_status
 
 __all__ = [
@@ -120,11 +120,7 @@ def append_items(data: bytes, name: str, key: str, items: Sequence[dict[str, obj
     Only text is inserted, after the list's last item and at its indentation, so comments,
     key order and quoting survive. A flow-style list (JSON) is refused rather than rewritten.
     """
-    text = data.decode("utf-8")
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        raise EvidenceError(f"{name}: cannot be edited in place: {exc}") from None
+    text, root = compose_text(data, name)
     found = [v for k, v in root.value if k.value == key] if isinstance(root, yaml.MappingNode) else []
     seq = found[0] if found else None
     if not isinstance(seq, yaml.SequenceNode) or seq.flow_style or not seq.value:

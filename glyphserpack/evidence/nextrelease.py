@@ -33,10 +33,10 @@ from packaging.version import InvalidVersion, Version
 
 from glyphserpack._internal.docload import DOCUMENT_LIMIT
 from glyphserpack._internal.fsio import absolute, atomic_write, read_bounded, staged_tree
-from glyphserpack.errors import EvidenceError, UsageError
+from glyphserpack.errors import UsageError
 from glyphserpack.evidence.certview import list_tree
 from glyphserpack.evidence.loader import load_tree
-from glyphserpack.evidence.pin import PinPlan, Resign, apply_pins, find_scalar, plan_pins
+from glyphserpack.evidence.pin import PinPlan, Resign, apply_pins, compose_text, find_scalar, plan_pins
 from glyphserpack.trust import is_utc_timestamp
 
 __all__ = ["RESIGN_STATUSES", "NewRelease", "new_release", "set_scalars"]
@@ -108,13 +108,7 @@ def _scalar_text(value: str, style: str | None) -> str:
 
 def set_scalars(data: bytes, name: str, values: dict[str, str]) -> bytes:
     """Replace scalars (by field path, ``a.b``) of a YAML document in its text; comments, order, quoting kept."""
-    text = data.decode("utf-8")
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        raise EvidenceError(f"{name}: cannot be edited in place: {exc}") from None
-    if root is None:
-        raise EvidenceError(f"{name}: empty document")
+    text, root = compose_text(data, name)
     spans: list[tuple[int, int, str]] = []
     for where, value in values.items():
         node = find_scalar(root, where, name)

@@ -46,7 +46,7 @@ from glyphserpack.evidence.loader import (
 )
 from glyphserpack.evidence.models import ReleaseManifest, RunEvidence
 
-__all__ = ["PinChange", "PinPlan", "Resign", "apply_pins", "find_scalar", "plan_pins"]
+__all__ = ["PinChange", "PinPlan", "Resign", "apply_pins", "compose_text", "find_scalar", "plan_pins"]
 
 _STEP = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
 
@@ -232,13 +232,7 @@ def edit_pins(data: bytes, name: str, edits: list[tuple[str, str, str]]) -> byte
     Only the characters of each scalar change (located by the YAML node tree), so comments,
     key order and quoting survive. The result is re-parsed and checked before it is returned.
     """
-    text = data.decode("utf-8")
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        raise EvidenceError(f"{name}: cannot be edited in place: {exc}") from None
-    if node is None:
-        raise EvidenceError(f"{name}: empty document")
+    text, node = compose_text(data, name)
     spans: list[tuple[int, int, str]] = []
     for where, old, new in edits:
         scalar = find_scalar(node, f"{where}.sha256", name)
@@ -260,6 +254,18 @@ def edit_pins(data: bytes, name: str, edits: list[tuple[str, str, str]]) -> byte
         if got.get(where) != new:
             raise EvidenceError(f"{name}: {where}.sha256: in-place edit did not take (a bug; nothing written)")
     return out
+
+
+def compose_text(data: bytes, name: str) -> tuple[str, yaml.Node]:
+    """A YAML/JSON document's text and node tree (with each node's position), for edits in place."""
+    text = data.decode("utf-8")
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        raise EvidenceError(f"{name}: cannot be edited in place: {exc}") from None
+    if node is None:
+        raise EvidenceError(f"{name}: empty document")
+    return text, node
 
 
 def find_scalar(node: yaml.Node, where: str, name: str) -> yaml.ScalarNode:
