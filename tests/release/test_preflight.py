@@ -147,3 +147,23 @@ def test_log_key_that_is_not_the_logs_key_is_refused(tmp_path: Path, capsys: pyt
     assert rc == 2
     assert f"--log {log}: the key given as --log-key is not this log's key" in err
     assert not (tmp_path / "dist").exists()
+
+
+def test_log_key_from_the_config_file_is_named_as_the_config_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    key, _ = make_key(tmp_path, ("pack", "site"))
+    log_key, _ = _log_key(tmp_path, ("pack",))
+    log = _log_init(tmp_path, log_key)
+    evidence = tmp_path / "evidence"
+    shutil.copytree(EVIDENCE, evidence)
+    (evidence / "glyphserpack.toml").write_text(f'log = "{log}"\nlog_key = "{log_key}"\n')
+    rc = main(["build", str(evidence), "-o", str(tmp_path / "dist"), "--profile", "core", "--sign-key", str(key),
+               "--trust", str(tmp_path / "trust")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert f"log_key in glyphserpack.toml {log_key}: key" in err
+    assert "may not sign checkpoint" in err
+    assert not (tmp_path / "dist").exists()
