@@ -32,6 +32,7 @@ __all__ = [
     "refuse_replacing_cwd",
     "resolve_inside",
     "source_date_epoch",
+    "staged_tree",
     "staging_dir",
 ]
 
@@ -242,20 +243,6 @@ def source_date_epoch(default: int | None = None) -> int | None:
     return value
 
 
-def staging_dir(parent: Path, *, prefix: str, suffix: str = "") -> Path:
-    """Create a private scratch directory beside an output, to be renamed into place.
-
-    ``mkdtemp`` makes it 0700, which would survive the rename and leave a published site or
-    an extracted tree unreadable to the web server or other users; so once it exists we give
-    it the mode a plain ``mkdir`` would have had (0777 minus the process umask).
-    """
-    tmp = Path(tempfile.mkdtemp(prefix=prefix, suffix=suffix, dir=parent))
-    mask = os.umask(0o022)
-    os.umask(mask)
-    os.chmod(tmp, 0o777 & ~mask)
-    return tmp
-
-
 @contextlib.contextmanager
 def staged_tree(dest: Path, *, suffix: str) -> Iterator[Path]:
     """A scratch directory beside ``dest`` (absent or empty) that becomes ``dest`` when the block ends.
@@ -275,6 +262,20 @@ def staged_tree(dest: Path, *, suffix: str) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
+
+
+def staging_dir(parent: Path, *, prefix: str, suffix: str = "") -> Path:
+    """Create a private scratch directory beside an output, to be renamed into place.
+
+    ``mkdtemp`` makes it 0700, which would survive the rename and leave a published site or
+    an extracted tree unreadable to the web server or other users; so once it exists we give
+    it the mode a plain ``mkdir`` would have had (0777 minus the process umask).
+    """
+    tmp = Path(tempfile.mkdtemp(prefix=prefix, suffix=suffix, dir=parent))
+    mask = os.umask(0o022)
+    os.umask(mask)
+    os.chmod(tmp, 0o777 & ~mask)
+    return tmp
 
 
 def file_sha256(path: Path) -> str:
