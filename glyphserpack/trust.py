@@ -55,7 +55,7 @@ from typing import Any, Literal
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from glyphserpack import canonical
-from glyphserpack._internal.docload import load_document
+from glyphserpack._internal.docload import DOCUMENT_LIMIT, load_document
 from glyphserpack.errors import InputError, KeyMaterialError
 from glyphserpack.signing import key_id as compute_key_id
 from glyphserpack.signing import load_public_key, verify_signature
@@ -307,7 +307,7 @@ class TrustStore:
 
         path = directory / TRUST_FILE
         text = yaml.safe_dump(self.to_obj(), sort_keys=False, allow_unicode=True, width=110)
-        atomic_write(path, text.encode("utf-8"))
+        atomic_write(path, (_leading_comments(path) + text).encode("utf-8"))
         for legacy in LEGACY_FILES:
             (directory / legacy).unlink(missing_ok=True)
         return path
@@ -329,6 +329,25 @@ class TrustStore:
         if not verify_signature(key.public(), signature, message):
             return "bad_signature"
         return "ok"
+
+
+def _leading_comments(path: Path) -> str:
+    """The comment block atop an existing ``trust.yaml``, verbatim (``evidence init`` writes one).
+
+    The store is rewritten from its model on every edit; without this, ``keys add`` would drop
+    the header that tells a reader what the file is. Only the leading block is kept: comments
+    inside the mapping have no model field to ride on.
+    """
+    from glyphserpack._internal.fsio import read_bounded
+
+    if not path.is_file():
+        return ""
+    head: list[str] = []
+    for line in read_bounded(path, DOCUMENT_LIMIT, what="trust store").decode("utf-8", "replace").splitlines(True):
+        if not (line.startswith("#") or not line.strip()):
+            break
+        head.append(line)
+    return "".join(head).lstrip("\n")
 
 
 def _ordered(keys: Iterable[TrustedKey], source: str) -> tuple[TrustedKey, ...]:

@@ -71,6 +71,7 @@ def test_operator_guide_runs_end_to_end(tmp_path: Path) -> None:
     commands = guide_commands(GUIDE.read_text())
     assert len(commands) >= 25, [c.text for c in commands]
     outputs: list[str] = []
+    by_text: dict[str, str] = {}
     for c in commands:
         result = subprocess.run(
             ["bash", "-euo", "pipefail", "-c", c.text], cwd=tmp_path, env=env, capture_output=True, text=True
@@ -79,18 +80,22 @@ def test_operator_guide_runs_end_to_end(tmp_path: Path) -> None:
         assert result.returncode == c.exit_code, where
         assert "Traceback" not in result.stderr, where
         outputs.append(result.stdout)
+        by_text[c.text] = result.stdout
     listing = outputs[-2]  # `cert list ev --log …` before the final check
     assert re.search(r"cert-store-s3-2026 +revoked \(cessationOfOperation", listing), listing
     assert re.search(r"cert-backend-cpu-ref-2026b +valid", listing), listing
     assert re.search(r"cert-backend-cpu-ref-2026 +superseded", listing), listing
     assert "upgrade_gate_verdict: PASS" in outputs[-1]
+    header = by_text["head -n 1 ev-1.1.0/trust/trust.yaml"]  # keys add keeps the header evidence init wrote
+    assert header.startswith("# Trust store of this evidence tree"), header
     for release in ("1.0.0", "1.1.0"):
         assert (tmp_path / "releases" / release / "site" / "site-manifest.json").is_file()
-    published = [p for p in (tmp_path / "releases").rglob("*") if p.is_file()] + list((tmp_path / "ev").rglob("*"))
-    secrets = [(tmp_path / "keys" / k).read_bytes() for k in ("release.key", "ca.key", "lab-two.key")]
+    published = [p for d in ("releases", "ev", "ev-1.1.0") for p in (tmp_path / d).rglob("*") if p.is_file()]
+    secrets = [(tmp_path / "keys" / k).read_bytes() for k in ("release.key", "log.key", "ca.key", "lab-two.key")]
     assert not [p for p in published if p.is_file() and any(s in p.read_bytes() for s in secrets)]
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "ev",
+        "ev-1.1.0",
         "keys",
         "record.yaml",
         "registry-log",

@@ -56,6 +56,19 @@ def test_twenty_generates_in_a_row_keep_every_key(tmp_path: Path, monkeypatch: p
     assert sorted(p.name for p in trust.iterdir()) == ["trust.yaml"]  # one file, the one `check` reads
 
 
+def test_edits_keep_the_leading_comment_block_verbatim(tmp_path: Path) -> None:
+    trust = tmp_path / "trust"
+    add(trust, Ed25519PrivateKey.generate(), "Lab One")
+    assert not (trust / "trust.yaml").read_text().startswith("#")  # a new store has no header to keep
+    header = "# Trust store of this evidence tree: public keys only.\n#   indented, kept as is\n\n"
+    (trust / "trust.yaml").write_text(header + (trust / "trust.yaml").read_text())
+    add(trust, Ed25519PrivateKey.generate(), "Lab Two")
+    text = (trust / "trust.yaml").read_text()
+    assert text.startswith(header)
+    assert text.count("#") == header.count("#")
+    assert owners(trust) == {"Lab One", "Lab Two"}
+
+
 def _add_many(trust: str, keys: list[str], worker: int) -> None:
     for n, pub in enumerate(keys):
         keylib.add(pub, trust_dir=Path(trust), owner=f"w{worker}-{n}", purposes=("pack",), not_before=T0)

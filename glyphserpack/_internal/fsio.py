@@ -34,6 +34,7 @@ __all__ = [
     "replace_dir",
     "resolve_inside",
     "source_date_epoch",
+    "staged_tree",
     "staging_dir",
 ]
 
@@ -242,6 +243,27 @@ def source_date_epoch(default: int | None = None) -> int | None:
     if value < 0:
         raise InputError(f"SOURCE_DATE_EPOCH={raw!r}: must not be negative")
     return value
+
+
+@contextlib.contextmanager
+def staged_tree(dest: Path, *, suffix: str) -> Iterator[Path]:
+    """A scratch directory beside ``dest`` (absent or empty) that becomes ``dest`` when the block ends.
+
+    A tree written by a command (``evidence init``, ``evidence new-release``) appears whole
+    or not at all: on any exception the scratch directory is removed and ``dest`` is untouched.
+    """
+    import shutil
+
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    stage = staging_dir(dest.parent, prefix=f".{dest.name}.", suffix=suffix)
+    try:
+        yield stage
+        if dest.exists():
+            dest.rmdir()
+        stage.rename(dest)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
 
 
 def staging_dir(parent: Path, *, prefix: str, suffix: str = "") -> Path:

@@ -153,6 +153,11 @@ def _interrupted(out: Path, progress: _Progress, resume_hint: str) -> int:
     help="The registry's long-lived transparency log (made once with `log init`): append this release to it.",
 )
 @click.option(
+    "--log-key",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Key that signs the log's checkpoints (trust purpose checkpoint) when it is not --sign-key.",
+)
+@click.option(
     "--parity",
     metavar="RATIO|off",
     help="Reed-Solomon parity sidecar PACK.par beside the pack, e.g. 5% of its size (default), or off.",
@@ -176,6 +181,7 @@ def build(
     trust_dir: Path | None,
     base_url: str | None,
     log_dir: Path | None,
+    log_key: Path | None,
     parity: str | None,
     previous_manifest: Path | None,
     resume: bool,
@@ -190,9 +196,11 @@ def build(
     come from EVIDENCE/glyphserpack.toml (see docs/build.md); flags override it.
 
     Without --log each build makes a self-contained log in OUT/log. With --log
-    LOG_DIR (created once with `glyphserpack log init`, same key as --sign-key)
-    the build appends the entries LOG_DIR lacks, the site carries the consistency
-    proof from LOG_DIR's checkpoint before this release, and OUT/log is a copy.
+    LOG_DIR (created once with `glyphserpack log init`) the build appends the
+    entries LOG_DIR lacks, the site carries the consistency proof from LOG_DIR's
+    checkpoint before this release, and OUT/log is a copy. The log's checkpoints
+    are signed by --log-key, the key LOG_DIR was made with (purpose checkpoint),
+    or by --sign-key when none is given (then it needs purpose checkpoint too).
 
     The pack gets a parity sidecar (--parity, default 5%) computed after the
     time-stamps and the log proof are attached; the site publishes it beside the
@@ -210,6 +218,8 @@ def build(
       glyphserpack build evidence/ -o dist/ --resume
       glyphserpack log init ../registry-log --origin certs.example/log --key ../keys/release.pem
       glyphserpack build evidence/ -o dist/ --sign-key ../keys/release.pem --log ../registry-log
+      glyphserpack build evidence/ -o dist/ --sign-key ../keys/release.pem --log ../registry-log \\
+          --log-key ../keys/log.pem
       glyphserpack build evidence/ -o dist/ --parity 10% --previous-manifest ../1.3.0/site-manifest.json \\
           --sign-key ../keys/release.pem --log ../registry-log
     """
@@ -226,6 +236,7 @@ def build(
         trust=trust_dir,
         base_url=base_url,
         log=log_dir,
+        log_key=log_key,
         parity=parity,
         previous_manifest=previous_manifest,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,10 +56,14 @@ class _Log:
 
 
 def _tree_root(start: Path) -> Path | None:
-    """The evidence tree holding ``start``: the nearest directory with a release.yaml."""
+    """The evidence tree holding ``start``: the nearest directory with a release.yaml.
+
+    Relative to the current directory when ``start`` was given relative, so the paths printed
+    from it read like the ones the user typed.
+    """
     for d in [start.resolve().parent, *start.resolve().parents]:
         if (d / "release.yaml").is_file():
-            return d
+            return d if start.is_absolute() else Path(os.path.relpath(d))
     return None
 
 
@@ -74,10 +79,37 @@ def _key(path: Path) -> Any:
     return load_private_key(path, passphrase=passphrase_for(path))
 
 
-def _write(signed: issuing.Signed, out: Path, *, log: _Log | None, entry: Callable[[], dict[str, Any]]) -> None:
-    """Write the signed file atomically, then log it (the log and key were opened up front)."""
+def _write(
+    signed: issuing.Signed,
+    out: Path,
+    *,
+    log: _Log | None,
+    entry: Callable[[], dict[str, Any]],
+    add_to: Path | None = None,
+) -> None:
+    """Write the signed file atomically, list it in the tree ``add_to`` (``--add``), then log it.
+
+    The log and key were opened up front. A file the tree refuses to list (``evidence add``'s
+    checks) is taken back, so a refusal leaves nothing written and nothing logged.
+    """
+    from glyphserpack.evidence.listing import apply_add, plan_add
+
+    previous = out.read_bytes() if add_to is not None and out.is_file() else None
     atomic_write(out, signed.data)
+    plan = None
+    if add_to is not None:
+        try:
+            plan = plan_add(add_to, [out])
+        except BaseException:
+            if previous is None:
+                out.unlink(missing_ok=True)
+            else:
+                atomic_write(out, previous)
+            raise
+        apply_add(add_to, plan)
     click.echo(f"{signed.sha256}  {out}  ({signed.document.kind}, key {signed.document.obj['key_id'][:16]})")
+    for line in plan.lines() if plan is not None else []:
+        click.echo(line)
     if log is not None:
         click.echo(log.append(entry()))
 
@@ -148,12 +180,18 @@ _log_options = [
     click.option("--force", is_flag=True, help="Replace an existing -o file."),
     click.option("--log", "log_dir", type=_DIR, help=_LOG_HELP),
     click.option("--log-key", type=_FILE, help="The registry log's private key (with --log)."),
+    click.option(
+        "--add",
+        "add",
+        is_flag=True,
+        help="Also list the written file in its evidence tree and re-pin it (evidence add).",
+    ),
 ]
 _TREE_HELP = "Evidence tree holding FILE (default: found above FILE)."
 
 
 def _with_log(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """--trust, --force, --log and --log-key: the options every signing command shares."""
+    """--trust, --force, --log, --log-key and --add: the options every signing command shares."""
     for option in reversed(_log_options):
         fn = option(fn)
     return fn
@@ -191,6 +229,7 @@ def issue_cmd(
     force: bool,
     log_dir: Path | None,
     log_key: Path | None,
+    add: bool,
 ) -> int:
     """Sign a certification record or execution certificate from SPEC (YAML; see docs/cert.md).
 
@@ -207,7 +246,7 @@ def issue_cmd(
     )
     from glyphserpack.log.cert_entries import issued_entry
 
-    _write(signed, out, log=log, entry=lambda: issued_entry(signed.document))
+    _write(signed, out, log=log, entry=lambda: issued_entry(signed.document), add_to=evidence_dir if add else None)
     return 0
 
 
@@ -234,6 +273,7 @@ def revoke_cmd(
     force: bool,
     log_dir: Path | None,
     log_key: Path | None,
+    add: bool,
 ) -> int:
     """Write a signed revocation of FILE (FILE itself is never changed).
 
@@ -255,9 +295,11 @@ def revoke_cmd(
             raise UsageError("-o: FILE is in no evidence tree; say where the revocation goes")
         out = root / "certification" / "revocations" / f"{signed.document.obj['revocation_id']}.cbor"
     _refuse_existing(out, force)
+    if add and root is None:
+        raise UsageError("--add: FILE is in no evidence tree to list the revocation in; give --evidence DIR")
     from glyphserpack.log.cert_entries import revoked_entry
 
-    _write(signed, out, log=log, entry=lambda: revoked_entry(signed.document))
+    _write(signed, out, log=log, entry=lambda: revoked_entry(signed.document), add_to=root if add else None)
     return 0
 
 
@@ -282,6 +324,7 @@ def renew_cmd(
     force: bool,
     log_dir: Path | None,
     log_key: Path | None,
+    add: bool,
 ) -> int:
     """Issue a renewal of FILE that supersedes it, re-checked against today's evidence.
 
@@ -306,7 +349,9 @@ def renew_cmd(
 
     old_sha = t.tree.documents[t.path].sha256
     doc: Document = signed.document
-    _write(signed, out, log=log, entry=lambda: renewed_entry(doc, renews_sha256=old_sha))
+    _write(
+        signed, out, log=log, entry=lambda: renewed_entry(doc, renews_sha256=old_sha), add_to=t.root if add else None
+    )
     return 0
 
 

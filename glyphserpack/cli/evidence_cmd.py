@@ -1,8 +1,9 @@
-"""``glyphserpack evidence init`` and ``evidence pin``: thin wrappers over :mod:`glyphserpack.evidence`."""
+"""``glyphserpack evidence init | pin | add | new-release``: thin wrappers over :mod:`glyphserpack.evidence`."""
 
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -16,7 +17,7 @@ from glyphserpack.evidence.models import PROFILES
 from glyphserpack.evidence.pin import PinPlan, apply_pins, plan_pins
 from glyphserpack.evidence.scaffold import init_tree
 
-__all__ = ["evidence", "init", "pin"]
+__all__ = ["add", "evidence", "init", "new_release_cmd", "pin"]
 
 _RESIGN_REMEDY = (
     "hint: a signed record is never edited; re-issue each one named above with its signer's key "
@@ -26,12 +27,14 @@ _RESIGN_REMEDY = (
 
 @click.group("evidence", context_settings={"help_option_names": ["-h", "--help"]})
 def evidence() -> None:
-    """Start and maintain an evidence tree: scaffold one, re-pin its hash links.
+    """Start and maintain an evidence tree: scaffold one, list new documents, re-pin, start the next release.
 
     \b
     Examples:
       glyphserpack evidence init ev/ --product acme --version 1.0.0 --profile core --key release.key
       glyphserpack evidence pin ev/ --check
+      glyphserpack evidence add ev/ ev/certification/records/cert-acme-2027.cbor
+      glyphserpack evidence new-release ev/ ev-1.1.0/ --version 1.1.0 --release-time 2027-01-15T12:00:00Z
     """
 
 
@@ -153,3 +156,113 @@ def pin(directory: Path, check_only: bool, as_json: bool) -> int:
     if plan.resign or (check_only and plan.stale):
         return EXIT_FAIL
     return EXIT_OK
+
+
+@evidence.command("add")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--kind",
+    metavar="KIND",
+    help="Refuse any FILE that is not of this kind (`glyphserpack schema` lists them); conformance_report for a "
+    "JUnit report.",
+)
+@click.option("--suite", help="With --kind conformance_report: the suite_id the report is for.")
+@click.option("--adapter", help="With --kind conformance_report: the adapter_id the report is for.")
+@click.option("--json", "as_json", is_flag=True, help="Print what was listed and re-pinned as one JSON object.")
+def add(
+    directory: Path, files: tuple[Path, ...], kind: str | None, suite: str | None, adapter: str | None, as_json: bool
+) -> int:
+    """List new documents in the tree, then re-pin it: no hand-edited lists or hashes.
+
+    Each FILE (already inside DIRECTORY) goes into release.yaml `documents`; a certification
+    record also into the certification bundle's `certification_records`; a JUnit report
+    (--kind conformance_report --suite S --adapter A) into its `conformance_reports`, with
+    the counts read from the report. Then every hash
+    link is re-pinned bottom-up as `evidence pin` does, and what changed is printed.
+    Refused, with nothing written: a FILE outside DIRECTORY, an unknown kind (or not
+    --kind), a path, content or id the tree lists already, a signed record whose signature
+    the tree's trust store does not accept.
+
+    \b
+    Exit codes: 0 listed, 1 listed but a signed record needs re-signing, 2 refused.
+
+    \b
+    Examples:
+      glyphserpack evidence add ev/ ev/certification/records/cert-acme-2027.cbor
+      glyphserpack evidence add ev/ ev/certification/revocations/rev-1.cbor --kind revocation
+      glyphserpack evidence add ev/ ev/attachments/certification/reports/acme.core.xml \\
+          --kind conformance_report --suite conformance-core --adapter acme-backend
+    """
+    from glyphserpack.evidence.listing import apply_add, plan_add
+
+    plan = plan_add(directory, files, kind=kind, suite=suite, adapter=adapter)
+    apply_add(directory, plan)
+    if as_json:
+        obj = dict(
+            plan.pins.to_dict(),
+            listed=[{"path": x.path, "kind": x.kind, "sha256": x.sha256, "lists": list(x.lists)} for x in plan.listed],
+            notes=list(plan.notes),
+        )
+        click.echo(jsonout.dumps(obj, indent=None))
+    else:
+        lines = plan.lines()
+        if plan.pins.resign:
+            lines.append(_RESIGN_REMEDY)
+        click.echo("\n".join(lines))
+    return EXIT_FAIL if plan.pins.resign else EXIT_OK
+
+
+@evidence.command("new-release")
+@click.argument("src_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("dest_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--version", "version", required=True, help="The new release's version; must be greater than SRC's.")
+@click.option("--release-time", required=True, metavar="YYYY-MM-DDTHH:MM:SSZ", help="The new release_time_utc.")
+@click.option("--release-id", help="The new release_id (default: SRC's with its version suffix replaced).")
+@click.option("--json", "as_json", is_flag=True, help="Print what was written as one JSON object.")
+def new_release_cmd(
+    src_dir: Path, dest_dir: Path, version: str, release_time: str, release_id: str | None, as_json: bool
+) -> int:
+    """Start the next release: copy SRC_DIR to DEST_DIR with a new version and time, re-pinned.
+
+    SRC_DIR is never written. In DEST_DIR, release.yaml gets the new release_id, version
+    and release_time_utc; readiness documents whose gate bound SRC's version are
+    re-targeted to the new one (review them); every hash link is re-pinned. Signed records
+    are copied, never edited: each one expired at the new release time, or pinning
+    something that changed, is named for re-signing (`glyphserpack cert renew`).
+    Refused, with nothing written: DEST_DIR inside SRC_DIR, a non-empty DEST_DIR, a
+    version not greater than SRC's (PEP 440 order), a release time not after SRC's.
+
+    \b
+    Exit codes: 0 written, 1 written but a signed record needs re-signing, 2 refused.
+
+    \b
+    Example:
+      glyphserpack evidence new-release ev-1.0.0/ ev-1.1.0/ --version 1.1.0 --release-time 2026-04-01T00:00:00Z
+    """
+    from glyphserpack.evidence.nextrelease import new_release
+
+    result = new_release(src_dir, dest_dir, version=version, release_time=release_time, release_id=release_id)
+    if as_json:
+        obj = dict(
+            result.pins.to_dict(),
+            release_id=result.release_id,
+            version=result.version,
+            release_time_utc=result.release_time,
+            edits=list(result.edits),
+            resign=[asdict(r) for r in result.resign],
+        )
+        click.echo(jsonout.dumps(obj, indent=None))
+    else:
+        lines = [f"wrote {dest_dir}: release {result.release_id} from {src_dir}"]
+        lines += [f"set: {e}" for e in result.edits]
+        lines += [f"re-pinned: {c.line()}" for c in result.pins.changes]
+        lines += [f"needs re-signing: {r.line()}" for r in result.resign]
+        if result.resign:
+            lines.append(
+                "hint: a signed record is never edited; renew each one named above in the new tree "
+                f"(glyphserpack cert renew FILE --key KEY --valid-until T -o NEW.cbor --evidence {dest_dir}), "
+                f"then list the renewal: glyphserpack evidence add {dest_dir} NEW.cbor"
+            )
+        click.echo("\n".join(lines))
+    return EXIT_FAIL if result.resign else EXIT_OK

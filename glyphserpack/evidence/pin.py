@@ -22,6 +22,7 @@ import os
 import re
 import stat
 import tempfile
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,9 +44,9 @@ from glyphserpack.evidence.loader import (
     parse_trust_store,
     validate_kind,
 )
-from glyphserpack.evidence.models import RunEvidence
+from glyphserpack.evidence.models import ReleaseManifest, RunEvidence
 
-__all__ = ["PinChange", "PinPlan", "Resign", "apply_pins", "plan_pins"]
+__all__ = ["PinChange", "PinPlan", "Resign", "apply_pins", "compose_text", "find_scalar", "plan_pins"]
 
 _STEP = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
 
@@ -107,8 +108,9 @@ class _Node:
 
 
 class _Planner:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, edited: Mapping[str, bytes]) -> None:
         self.root = root
+        self.edited = edited
         self.nodes: dict[str, _Node] = {}
         self.hashes: dict[str, str] = {}
         self.state: dict[str, str] = {}
@@ -117,6 +119,8 @@ class _Planner:
         self.new_bytes: dict[str, bytes] = {}
 
     def read(self, rel: str, *, where: str, limit: int) -> bytes:
+        if rel in self.edited:
+            return self.edited[rel]
         try:
             check_relative_name(rel, what=f"{where}: path")
             target = resolve_inside(self.root, rel, what=f"{where}: path")
@@ -189,15 +193,24 @@ class _Planner:
             self.resign.append(Resign(path, "trace_final_hash", run.trace.path, detail))
 
 
-def plan_pins(root: Path) -> PinPlan:
+def plan_pins(root: Path, *, edited: Mapping[str, bytes] | None = None) -> PinPlan:
     """Compute every stale pin of the tree at ``root`` and the new document bytes; writes nothing.
+
+    ``edited`` maps tree paths to bytes that replace the files' content in the plan (and then
+    in :attr:`PinPlan.new_bytes` when re-pinned): ``evidence add`` and ``evidence new-release``
+    plan their own edits and the re-pin they cause as one write.
 
     Raises :class:`~glyphserpack.errors.EvidenceError` (naming file and field) when a link's
     target is missing or unsafe, a document cannot be parsed, or links form a cycle.
     """
     root = Path(root)
-    planner = _Planner(root)
+    planner = _Planner(root, edited or {})
     name, data, manifest, _ = load_manifest(root)
+    if name in planner.edited:
+        data = planner.edited[name]
+        model = validate_kind("release_manifest", parse_document(data, name=name), name=name)
+        assert isinstance(model, ReleaseManifest)
+        manifest = model
     planner.nodes[name] = _Node(name, data, "release_manifest", manifest, signed=False)
     # A store edited by hand into an invalid state is named here, not pinned (check would refuse it).
     trust_rel = manifest.trust_store.path
@@ -219,16 +232,10 @@ def edit_pins(data: bytes, name: str, edits: list[tuple[str, str, str]]) -> byte
     Only the characters of each scalar change (located by the YAML node tree), so comments,
     key order and quoting survive. The result is re-parsed and checked before it is returned.
     """
-    text = data.decode("utf-8")
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        raise EvidenceError(f"{name}: cannot be edited in place: {exc}") from None
-    if node is None:
-        raise EvidenceError(f"{name}: empty document")
+    text, node = compose_text(data, name)
     spans: list[tuple[int, int, str]] = []
     for where, old, new in edits:
-        scalar = _find(node, f"{where}.sha256", name)
+        scalar = find_scalar(node, f"{where}.sha256", name)
         start, end = scalar.start_mark.index, scalar.end_mark.index
         if old not in text[start:end]:
             raise EvidenceError(f"{name}: {where}.sha256: expected {old} at line {scalar.start_mark.line + 1}")
@@ -249,7 +256,20 @@ def edit_pins(data: bytes, name: str, edits: list[tuple[str, str, str]]) -> byte
     return out
 
 
-def _find(node: yaml.Node, where: str, name: str) -> yaml.ScalarNode:
+def compose_text(data: bytes, name: str) -> tuple[str, yaml.Node]:
+    """A YAML/JSON document's text and node tree (with each node's position), for edits in place."""
+    text = data.decode("utf-8")
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        raise EvidenceError(f"{name}: cannot be edited in place: {exc}") from None
+    if node is None:
+        raise EvidenceError(f"{name}: empty document")
+    return text, node
+
+
+def find_scalar(node: yaml.Node, where: str, name: str) -> yaml.ScalarNode:
+    """The scalar node at field path ``where`` (``a.b[2].c``) of a composed YAML document, or EvidenceError."""
     for m in _STEP.finditer(where):
         key, index = m.group(1), m.group(2)
         if key is not None and isinstance(node, yaml.MappingNode):

@@ -24,7 +24,6 @@ from __future__ import annotations
 import calendar
 import hashlib
 import re
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +32,7 @@ from typing import Any
 import yaml
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from glyphserpack._internal.fsio import absolute, atomic_write, staging_dir
+from glyphserpack._internal.fsio import absolute, atomic_write, staged_tree
 from glyphserpack._internal.resources import resource
 from glyphserpack.errors import EvidenceError, UsageError
 from glyphserpack.evidence.bindings import revocation_bundle_hash
@@ -200,21 +199,13 @@ def init_tree(
     offset = 0 if release_time is None else _epoch(release_time) - _epoch(template.manifest.release_time_utc)
     new_time = release_time or template.manifest.release_time_utc
     release_id = f"{product}-{version}"
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    stage = staging_dir(directory.parent, prefix=f".{directory.name}.", suffix=".init")
-    try:
+    with staged_tree(directory, suffix=".init") as stage:
         signed = _build(template, stage, docs, files, key, owner=owner, product=product, version=version, offset=offset)
         _write_manifest(template, stage, docs, files, release_id=release_id, version=version, when=new_time)
         plan = plan_pins(stage)
         apply_pins(stage, plan)
         if plan.resign:  # init signed everything itself, so this would be a bug
             raise EvidenceError(f"init: {plan.resign[0].line()}")
-        if directory.exists():
-            directory.rmdir()
-        stage.rename(directory)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
     written = tuple(sorted(p.relative_to(directory).as_posix() for p in directory.rglob("*") if p.is_file()))
     return InitResult(release_id, key_id(key) if key is not None else "", written, tuple(signed))
 

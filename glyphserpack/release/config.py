@@ -12,6 +12,7 @@ the evidence. Flags win over the file, the file wins over the defaults.
     sign_key = "../keys/release.key" # relative to the evidence tree; never inside it
     trust = "trust"                  # trust store directory, relative to the evidence tree
     log = "../registry-log"          # the registry's long-lived transparency log (must exist)
+    log_key = "../keys/log.key"      # signs the log checkpoints (default: sign_key); never inside the tree
     parity = "5%"                    # Reed-Solomon parity sidecar beside the pack, or "off"
     previous_manifest = "../previous-site/site-manifest.json"  # chain this site to the last one
     [timestamp]
@@ -38,7 +39,7 @@ PROFILES = ("core", "enterprise", "regulated")
 #: the parity sidecar's size as a share of the pack (``glyphserpack protect``'s default)
 DEFAULT_PARITY = "5%"
 PARITY_OFF = "off"
-_TOP = {"profile", "base_url", "sign_key", "trust", "log", "parity", "previous_manifest", "timestamp"}
+_TOP = {"profile", "base_url", "sign_key", "trust", "log", "log_key", "parity", "previous_manifest", "timestamp"}
 _TS = {"tsa", "quorum", "hash", "roots"}
 
 
@@ -61,6 +62,8 @@ class BuildConfig:
     trust: Path | None = None
     #: the registry's long-lived log; None = a self-contained log per release under OUT/log
     log: Path | None = None
+    #: the key that signs the log's checkpoints when it is not ``sign_key`` (a registry log made with its own key)
+    log_key: Path | None = None
     #: parity sidecar size ("5%") or "off"; see :attr:`parity_ratio`
     parity: str = DEFAULT_PARITY
     #: the previous release's ``site-manifest.json``: the new site records its root (a hash chain)
@@ -143,6 +146,7 @@ def load_config(evidence_dir: Path) -> BuildConfig:
         sign_key=(evidence_dir / text(doc["sign_key"], "sign_key")) if "sign_key" in doc else None,
         trust=(evidence_dir / text(doc["trust"], "trust")) if "trust" in doc else None,
         log=(evidence_dir / text(doc["log"], "log")) if "log" in doc else None,
+        log_key=(evidence_dir / text(doc["log_key"], "log_key")) if "log_key" in doc else None,
         parity=_parity(text(doc.get("parity", DEFAULT_PARITY), "parity"), path),
         previous_manifest=(
             (evidence_dir / text(doc["previous_manifest"], "previous_manifest")) if "previous_manifest" in doc else None

@@ -62,10 +62,19 @@ class BuildContext:
     signer: Ed25519PrivateKey | None
     trust: TrustStore | None
     state: dict[str, Any] = field(default_factory=dict)
+    #: ``--log-key``: signs the log's checkpoints instead of ``signer`` (see :attr:`checkpoint_signer`)
+    log_signer: Ed25519PrivateKey | None = None
     step_name: str = ""
     progress: Callable[[str], None] = lambda message: None
     _tree: EvidenceTree | None = None
     _result: CheckResult | None = None
+
+    @property
+    def checkpoint_signer(self) -> Ed25519PrivateKey:
+        """The key that signs the log's checkpoints: ``--log-key``, else ``--sign-key``."""
+        key = self.log_signer if self.log_signer is not None else self.signer
+        assert key is not None, "the log step runs only for a signed build"
+        return key
 
     @property
     def tree(self) -> EvidenceTree:

@@ -100,6 +100,10 @@ def certificate_entries(tree: EvidenceTree) -> list[dict[str, Any]]:
     return entries
 
 
+def _key_option(ctx: BuildContext) -> str:
+    return "--log-key" if ctx.config.log_key is not None else "--sign-key"
+
+
 def run_log_step(ctx: BuildContext) -> dict[str, Any]:
     """(Re)create ``OUT/log``, append every entry in one batch, write the pack's inclusion proof.
 
@@ -107,12 +111,12 @@ def run_log_step(ctx: BuildContext) -> dict[str, Any]:
     """
     from glyphserpack.log import LogStore, Signer, make_proof
 
-    assert ctx.signer is not None
     if ctx.config.log is not None:
-        return append_release(ctx, open_registry_log(ctx.config.log, ctx.signer), log_entries(ctx))
+        store = open_registry_log(ctx.config.log, ctx.checkpoint_signer, option=_key_option(ctx))
+        return append_release(ctx, store, log_entries(ctx))
     root = ctx.path(LOG_DIR)
     shutil.rmtree(root, ignore_errors=True)
-    signer = Signer(log_origin(ctx), ctx.signer)
+    signer = Signer(log_origin(ctx), ctx.checkpoint_signer)
     store = LogStore.init(root, signer)
     entries = log_entries(ctx)
     ctx.progress(f"appending {len(entries)} log entries")

@@ -207,23 +207,30 @@ def _sweep_leftovers(out: Path) -> None:
             shutil.rmtree(p)
 
 
-def _load_signer(config: BuildConfig, evidence: Path) -> Any:
-    if config.sign_key is None:
+def _load_signer(config: BuildConfig, evidence: Path, name: str = "sign_key") -> Any:
+    """The private key of setting ``name`` (``sign_key`` or ``log_key``), or None when it is not set."""
+    path: Path | None = getattr(config, name)
+    if path is None:
         return None
     from glyphserpack.keys import PASSPHRASE_ENV, load_private_key
 
-    key_path = config.sign_key.resolve()
+    key_path = path.resolve()
     if key_path.is_relative_to(evidence.resolve()):
+        what = "signing key" if name == "sign_key" else f"{config.option(name)} key"
         raise KeyMaterialError(
-            f"signing key {config.sign_key}: lies inside the evidence tree, which is packed and published",
+            f"{what} {path}: lies inside the evidence tree, which is packed and published",
             remedy="move the private key outside the evidence directory",
         )
     phrase = os.environ.get(PASSPHRASE_ENV)
-    return load_private_key(config.sign_key, passphrase=phrase.encode() if phrase else None)
+    return load_private_key(path, passphrase=phrase.encode() if phrase else None)
 
 
-def _check_registry_log(config: BuildConfig, evidence: Path, out: Path, signer: Any) -> LogStore | None:
+def _check_registry_log(
+    config: BuildConfig, evidence: Path, out: Path, signer: Any, log_signer: Any
+) -> LogStore | None:
     """Fail fast on ``--log``: where it is, whose key it has, whether it verifies; return it."""
+    if log_signer is not None and signer is None:
+        raise UsageError(f"{config.option('log_key')} needs --sign-key: only a signed build appends to a log")
     if config.log is None:
         return None
     if signer is None:
@@ -237,7 +244,10 @@ def _check_registry_log(config: BuildConfig, evidence: Path, out: Path, signer: 
             )
     from glyphserpack.release.registry_log import audit_or_refuse, open_registry_log
 
-    store = open_registry_log(config.log, signer)
+    if log_signer is not None:
+        store = open_registry_log(config.log, log_signer, option=config.option("log_key"))
+    else:
+        store = open_registry_log(config.log, signer)
     audit_or_refuse(store)
     return store
 
@@ -250,14 +260,21 @@ def run_build(request: BuildRequest, reporter: Reporter | None = None) -> BuildO
         raise InputError(f"evidence {evidence}: not a directory")
     refuse_output_inside(out, evidence, option="--out", what="evidence tree", replaces=True)
     signer = _load_signer(config, evidence)
+    log_signer = _load_signer(config, evidence, "log_key")
     trust = TrustStore.load(config.trust) if config.trust is not None else None
     from glyphserpack.signing import key_id
 
     check_tsa_roots(config)
-    registry_log = _check_registry_log(config, evidence, out, signer)  # names a key that is not the log's first
+    # names a key that is not the log's first
+    registry_log = _check_registry_log(config, evidence, out, signer, log_signer)
     if signer is not None and trust is not None:
-        check_signer(config, key_id(signer), trust, build_time(evidence))
+        when = build_time(evidence)
+        check_signer(config, key_id(signer), trust, when, log_separately=log_signer is not None)
+        if log_signer is not None:
+            check_signer(config, key_id(log_signer), trust, when, option="log_key")
     log_key = registry_log.log_key.vkey() if registry_log is not None else None
+    if log_key is None and log_signer is not None:  # a self-contained log signed by --log-key
+        log_key = key_id(log_signer)
     previous = check_previous_manifest(config, out, registry_log)
     digest = inputs_hash(evidence, config, key_id(signer) if signer is not None else None, trust, log_key, previous)
     if request.resume and (out / CHECKPOINT_NAME).is_file():
@@ -272,7 +289,15 @@ def run_build(request: BuildRequest, reporter: Reporter | None = None) -> BuildO
     if len(done) < len(cp.steps):
         rep.message(f"resuming at step {len(done) + 1} ({names[len(done)]})")
         cp.truncate(len(done))
-    ctx = BuildContext(evidence=evidence, out=out, config=config, signer=signer, trust=trust, progress=rep.message)
+    ctx = BuildContext(
+        evidence=evidence,
+        out=out,
+        config=config,
+        signer=signer,
+        trust=trust,
+        progress=rep.message,
+        log_signer=log_signer,
+    )
     for record in done:
         ctx.state.update(record.state.to_obj())
     total = len(STEPS)

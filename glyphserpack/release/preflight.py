@@ -1,7 +1,8 @@
 """Refuse a build before any work when its inputs could not make a valid release.
 
 ``build`` signs three things with ``--sign-key``: the pack (trust-store purpose ``pack``),
-the site manifest (``site``) and the log checkpoints (``checkpoint``), all at the build
+the site manifest (``site``) and the log checkpoints (``checkpoint``; signed by ``--log-key``
+instead when the registry log has a key of its own), all at the build
 time (``SOURCE_DATE_EPOCH`` or the release's ``release_time_utc``). A key the trust store
 does not allow for one of them used to run every step and then publish a site that
 ``site verify`` calls INVALID; here the build stops at once, naming the option the user
@@ -43,30 +44,50 @@ def build_time(evidence: Path) -> str:
     raise InputError(f"evidence {evidence}: no release manifest with release_time_utc (the time build signs at)")
 
 
-def check_signer(config: BuildConfig, signer_id: str, trust: TrustStore, when: str) -> None:
-    """UsageError (exit 2) unless ``trust`` lets ``signer_id`` sign pack, site and checkpoint at ``when``."""
-    key_opt = f"{config.option('sign_key')} {config.sign_key}"
+def check_signer(
+    config: BuildConfig,
+    signer_id: str,
+    trust: TrustStore,
+    when: str,
+    *,
+    option: str = "sign_key",
+    log_separately: bool = False,
+) -> None:
+    """UsageError (exit 2) unless ``trust`` lets ``signer_id`` sign what build signs with it at ``when``.
+
+    ``option`` ``sign_key``: pack, site and (unless ``log_separately``, a ``--log-key`` was
+    given) checkpoint; ``log_key``: checkpoint only. Errors name the option the user gave.
+    """
+    path = getattr(config, option)
+    key_opt = f"{config.option(option)} {path}"
     trust_opt = f"{config.option('trust')} {config.trust}"
+    if option == "log_key":
+        purposes: tuple[str, ...] = ("checkpoint",)
+        group, flag = "checkpoint", "--log-key"
+    else:
+        purposes = tuple(p for p in SIGNED_PURPOSES if not (log_separately and p == "checkpoint"))
+        group = "release" if not log_separately else " --purpose ".join(purposes)
+        flag = "--sign-key"
     fix = (
-        f"glyphserpack keys generate NEW.key --trust {config.trust} --owner OWNER --purpose release "
-        f"--not-before {when}  (then build with --sign-key NEW.key)"
+        f"glyphserpack keys generate NEW.key --trust {config.trust} --owner OWNER --purpose {group} "
+        f"--not-before {when}  (then build with {flag} NEW.key)"
     )
     key = trust.get(signer_id)
     if key is None:
         raise UsageError(
-            f"{key_opt}: key {signer_id} is not in the trust store {trust_opt}, so nothing build signs would verify",
-            remedy=f"trust it: glyphserpack keys add {config.sign_key} --trust {config.trust} --owner OWNER "
-            "--purpose release",
+            f"{key_opt}: key {signer_id} is not in the trust store {trust_opt}, so nothing build signs with it "
+            "would verify",
+            remedy=f"trust it: glyphserpack keys add {path} --trust {config.trust} --owner OWNER --purpose {group}",
         )
-    missing = [p for p in SIGNED_PURPOSES if p not in key.purposes]
+    missing = [p for p in purposes if p not in key.purposes]
     if missing:
         raise UsageError(
             f"{key_opt}: key {signer_id} ({key.owner}) may not sign {', '.join(missing)} "
             f"({' and '.join(_WHAT[p] for p in missing)}); {trust_opt} allows it only {', '.join(key.purposes)}, "
-            f"and build signs {', '.join(SIGNED_PURPOSES)}",
-            remedy=f"trust entries are never rewritten; make a release key: {fix}",
+            f"and build signs {', '.join(purposes)} with it",
+            remedy=f"trust entries are never rewritten; make a key for it: {fix}",
         )
-    for purpose in SIGNED_PURPOSES:
+    for purpose in purposes:
         status = key.status_at(when, purpose)
         if status != "ok":
             window = f"valid {key.not_before} to {key.not_after or 'open end'}"

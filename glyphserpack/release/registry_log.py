@@ -6,7 +6,8 @@ The rules, in the order the step applies them:
 
 * the log must already exist (``glyphserpack log init``): a typo in ``--log`` must not
   quietly start a second, empty history;
-* the build's signing key must be the log's key (its origin comes from ``log.json``);
+* the key that signs the checkpoints (``--log-key``, else the build's signing key) must be
+  the log's key (its origin comes from ``log.json``);
 * the whole log is audited before anything is appended: a rewritten tile is refused;
 * only entries the log does not hold yet are appended, compared by leaf hash (RFC 9162
   ``SHA-256(0x00 || entry)``): re-running or resuming never appends twice, and a
@@ -45,8 +46,8 @@ __all__ = ["PREVIOUS_NAME", "append_release", "open_registry_log", "publish_copy
 PREVIOUS_NAME = "log-previous-checkpoint"
 
 
-def open_registry_log(path: Path, key: Ed25519PrivateKey) -> LogStore:
-    """Open ``LOG_DIR`` and check that ``key`` is its key; raise before any step runs otherwise."""
+def open_registry_log(path: Path, key: Ed25519PrivateKey, *, option: str = "--sign-key") -> LogStore:
+    """Open ``LOG_DIR`` and check that ``key`` (given as ``option``) is its key; raise before any step runs."""
     if not (path / CONFIG).is_file():
         raise InputError(
             f"--log {path}: not a transparency log (no {CONFIG}); the build appends to an existing log only",
@@ -57,9 +58,10 @@ def open_registry_log(path: Path, key: Ed25519PrivateKey) -> LogStore:
     mine = Signer(store.origin, key).verifier().vkey()
     if mine != store.log_key.vkey():
         raise KeyMaterialError(
-            f"--log {path}: the build's signing key is not this log's key "
-            f"(log {store.log_key.vkey()}, signing key {mine})",
-            remedy="sign the build with the key the log was created with (log.json names its verifier key)",
+            f"--log {path}: the key given as {option} is not this log's key "
+            f"(log {store.log_key.vkey()}, {option} {mine})",
+            remedy="give the key the log was created with (log.json names its verifier key): "
+            "--log-key LOG.key when it is not the release key",
         )
     return store
 
@@ -106,8 +108,7 @@ def _previous_from_tree(
 
 def append_release(ctx: BuildContext, store: LogStore, docs: list[dict[str, Any]]) -> dict[str, Any]:
     """Append what the log lacks of ``docs`` (pack entry last), prove the pack, publish ``OUT/log``."""
-    assert ctx.signer is not None
-    signer = Signer(store.origin, ctx.signer)
+    signer = Signer(store.origin, ctx.checkpoint_signer)
     current = audit_or_refuse(store)
     size = open_checkpoint(current, store.log_key).checkpoint.size
     encoded = [prepare_entry(d, where=f"build entry {i} ({d['type']})") for i, d in enumerate(docs)]
@@ -125,7 +126,9 @@ def append_release(ctx: BuildContext, store: LogStore, docs: list[dict[str, Any]
         previous = read_bounded(saved, NOTE_LIMIT, what="saved previous checkpoint")
     else:
         leaf = leaves[-1]
-        previous = _previous_from_tree(store, ctx.signer, size, set(leaves), index_of[leaf]) if not new else current
+        previous = (
+            _previous_from_tree(store, ctx.checkpoint_signer, size, set(leaves), index_of[leaf]) if not new else current
+        )
         atomic_write(saved, previous)  # durable before the append: a resume must see the same bytes
     ctx.hook("previous-saved")
     if new:

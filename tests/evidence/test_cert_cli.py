@@ -14,22 +14,13 @@ from glyphserpack.cli import main
 from glyphserpack.evidence import check, decode_envelope, load_tree
 
 from .attest_helpers import BUNDLE, CPU_PACKAGE, CPU_RECORD, _demo_key
-from .helpers import copy_tree, edit_doc, edit_text, rewrite, sha
+from .helpers import edit_doc, edit_text, rewrite, sha
 
 RELEASE_TIME = "2026-10-15T12:00:00Z"
 S3_RECORD = "certification/records/cert-store-s3-2026.cbor"
 GCS_RECORD = "certification/records/cert-store-gcs-2026.cbor"  # revoked in the bundled tree
 REVOCATION = "certification/revocations/rev-2026-0007.cbor"
 CORE_CERT = "runs/core/certificate.cbor"
-
-
-@pytest.fixture
-def reg(tmp_path: Path) -> Path:
-    """A copy of the bundled tree, with the demo CA keys written to key files beside it."""
-    root = copy_tree(tmp_path)
-    keys.save_private_key(tmp_path / "ca.pem", _demo_key("cert-authority-2026"))
-    keys.save_private_key(tmp_path / "ca-2025.pem", _demo_key("cert-authority-2025"))
-    return root
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
@@ -163,6 +154,19 @@ def test_revoke_writes_a_revocation_that_list_and_check_show(reg: Path, capsys: 
     result = check(load_tree(reg), "regulated")
     assert {e.path: e.status for e in result.registry}[S3_RECORD] == "revoked"
     assert not [f for f in result.findings if f.code in ("GSP-E019", "GSP-E020")]
+
+
+def test_revoke_names_its_output_relative_when_given_relative(
+    reg: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(reg.parent)
+    code, out, err = run(
+        capsys, "cert", "revoke", f"{reg.name}/{S3_RECORD}", "--reason", "superseded", "--key", "ca.pem",
+        "--at", "2026-10-12T00:00:00Z", "--id", "rev-rel",
+    )  # fmt: skip
+    assert code == 0, err
+    assert f"  {reg.name}/certification/revocations/rev-rel.cbor  (revocation" in out
+    assert str(reg.parent) not in out
 
 
 def test_renew_supersedes_the_old_record(reg: Path, capsys: pytest.CaptureFixture[str]) -> None:

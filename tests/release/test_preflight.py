@@ -83,3 +83,87 @@ def test_hand_edited_trust_store_is_named_before_any_work(tmp_path: Path, capsys
     assert not (tmp_path / "dist").exists()  # nothing written
     assert f"{store}: keys[0].purposes: expected" in err
     assert "Traceback" not in err
+
+
+def _log_key(tmp_path: Path, purposes: tuple[str, ...]) -> tuple[Path, str]:
+    key = tmp_path / "keys" / "log.pem"
+    info = generate(
+        key, trust_dir=tmp_path / "trust", owner="log", purposes=purposes, not_before="2020-01-01T00:00:00Z"
+    )
+    return key, info.key_id
+
+
+def _log_init(tmp_path: Path, key: Path) -> Path:
+    log = tmp_path / "registry-log"
+    assert main(["log", "init", str(log), "--origin", "registry.example/log", "--key", str(key)]) == 0
+    return log
+
+
+def test_log_signed_by_its_own_key_builds_and_verifies(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    key, _ = make_key(tmp_path, ("pack", "site"))  # no checkpoint purpose: --log-key signs those
+    log_key, _ = _log_key(tmp_path, ("checkpoint",))
+    log = _log_init(tmp_path, log_key)
+    trust = str(tmp_path / "trust")
+    rc = build(tmp_path, "--sign-key", str(key), "--trust", trust, "--log", str(log), "--log-key", str(log_key),
+               "--parity", "off")  # fmt: skip
+    assert rc == 0, capsys.readouterr().err
+    capsys.readouterr()
+    assert main(["site", "verify", str(tmp_path / "dist" / "site"), "--trust", trust]) == 0
+    assert "site: VALID" in capsys.readouterr().out
+    assert main(["log", "verify", str(log), "--trust", trust, "--at", "2026-11-01T00:00:00Z"]) == 0
+
+
+def test_log_key_without_checkpoint_purpose_is_refused_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key, _ = make_key(tmp_path, ("pack", "site"))
+    log_key, kid = _log_key(tmp_path, ("certificate",))
+    log = _log_init(tmp_path, log_key)
+    before = sorted((p.as_posix(), p.read_bytes()) for p in log.rglob("*") if p.is_file())
+    rc = build(tmp_path, "--sign-key", str(key), "--trust", str(tmp_path / "trust"), "--log", str(log),
+               "--log-key", str(log_key))  # fmt: skip
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert f"--log-key {log_key}: key {kid} (log) may not sign checkpoint (the log checkpoints)" in err
+    assert "--purpose checkpoint" in err
+    assert not (tmp_path / "dist").exists()
+    assert sorted((p.as_posix(), p.read_bytes()) for p in log.rglob("*") if p.is_file()) == before
+
+
+def test_release_key_without_checkpoint_needs_a_log_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    key, _ = make_key(tmp_path, ("pack", "site"))
+    rc = build(tmp_path, "--sign-key", str(key), "--trust", str(tmp_path / "trust"))
+    assert rc == 2
+    assert "may not sign checkpoint" in capsys.readouterr().err
+
+
+def test_log_key_that_is_not_the_logs_key_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    key, _ = make_key(tmp_path, ("release",))
+    log_key, _ = _log_key(tmp_path, ("checkpoint",))
+    log = _log_init(tmp_path, key)  # the log was made with the release key
+    rc = build(tmp_path, "--sign-key", str(key), "--trust", str(tmp_path / "trust"), "--log", str(log),
+               "--log-key", str(log_key))  # fmt: skip
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert f"--log {log}: the key given as --log-key is not this log's key" in err
+    assert not (tmp_path / "dist").exists()
+
+
+def test_log_key_from_the_config_file_is_named_as_the_config_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    key, _ = make_key(tmp_path, ("pack", "site"))
+    log_key, _ = _log_key(tmp_path, ("pack",))
+    log = _log_init(tmp_path, log_key)
+    evidence = tmp_path / "evidence"
+    shutil.copytree(EVIDENCE, evidence)
+    (evidence / "glyphserpack.toml").write_text(f'log = "{log}"\nlog_key = "{log_key}"\n')
+    rc = main(["build", str(evidence), "-o", str(tmp_path / "dist"), "--profile", "core", "--sign-key", str(key),
+               "--trust", str(tmp_path / "trust")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert f"log_key in glyphserpack.toml {log_key}: key" in err
+    assert "may not sign checkpoint" in err
+    assert not (tmp_path / "dist").exists()

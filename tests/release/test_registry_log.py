@@ -205,7 +205,7 @@ def test_wrong_key_missing_log_and_no_key_are_refused(
     args = _args(releases.evidence2, tmp_path / "out", releases.keys, log)
     capsys.readouterr()
     assert main([*(a if a != str(releases.keys.key) else str(other) for a in args)]) == 2
-    assert "the build's signing key is not this log's key" in capsys.readouterr().err
+    assert "the key given as --sign-key is not this log's key" in capsys.readouterr().err
     assert main(_args(releases.evidence2, tmp_path / "out", releases.keys, tmp_path / "nolog")) == 2
     err = capsys.readouterr().err
     assert "not a transparency log" in err
