@@ -14,7 +14,12 @@ __all__ = ["registry"]
 
 @click.group("registry")
 def registry() -> None:
-    """Publish many releases and one transparency log as one registry site."""
+    """Publish many releases and one transparency log as one registry site.
+
+    \b
+    Example:
+      glyphserpack registry build registry/ -o public/ --sign-key site.pem --trust trust/
+    """
 
 
 @registry.command("build")
