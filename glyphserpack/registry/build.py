@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -48,7 +49,7 @@ from glyphserpack.registry.events import registry_events
 from glyphserpack.registry.sections import Page, Parts, RegistryModel, Section
 from glyphserpack.signing import key_id, sign
 from glyphserpack.site.context import PREFIX
-from glyphserpack.site.manifest import MANIFEST_LIMIT, MANIFEST_NAME, load_signing_key, parse_manifest
+from glyphserpack.site.manifest import MANIFEST_LIMIT, MANIFEST_NAME, load_signing_key
 from glyphserpack.site.registry_manifest import (
     REGISTRY_MANIFEST,
     REGISTRY_ROOT_TAG,
@@ -107,10 +108,17 @@ def _digest(obj: Any) -> str:
 
 
 def _old_manifest(out: Path) -> dict[str, Any] | None:
+    """The previous output's manifest (this command wrote it), for reuse only; never trusted as input."""
     try:
-        return parse_registry_manifest(read_bounded(out / REGISTRY_MANIFEST, MANIFEST_LIMIT), name=REGISTRY_MANIFEST)
-    except (GlyphserpackError, OSError):
+        obj = jsontext.loads(read_bounded(out / REGISTRY_MANIFEST, MANIFEST_LIMIT))
+    except (GlyphserpackError, OSError, ValueError):
         return None
+    if not isinstance(obj, dict):
+        return None
+    body = obj.get("body")
+    if not isinstance(body, dict) or not isinstance(body.get("releases"), list) or not isinstance(obj.get("root"), str):
+        return None
+    return obj
 
 
 def _mkdocs(pages: list[Page], base_url: str, stage: Path, cache_dir: Path | None) -> bool:
@@ -147,22 +155,29 @@ def _mkdocs(pages: list[Page], base_url: str, stage: Path, cache_dir: Path | Non
 
 
 def _link_tree(src: Path, dst: Path) -> None:
-    for dirpath, _dirnames, filenames in os.walk(src):
+    top, base = str(src), str(dst)
+    for dirpath, _dirnames, filenames in os.walk(top):
+        target = os.path.join(base, os.path.relpath(dirpath, top))
+        os.makedirs(target, exist_ok=True)
         for name in filenames:
-            s = Path(dirpath) / name
-            d = dst / s.relative_to(src)
-            d.parent.mkdir(parents=True, exist_ok=True)
             try:
-                os.link(s, d)
+                os.link(os.path.join(dirpath, name), os.path.join(target, name))
             except OSError:
-                shutil.copyfile(s, d)
+                shutil.copyfile(os.path.join(dirpath, name), os.path.join(target, name))
 
 
 def _copy_release(r: Release, stage: Path, old_out: Path, old: dict[str, str]) -> tuple[bool, list[dict[str, Any]]]:
     """Step 5: the release's site under ``releases/P/V``; returns (linked, its file entries)."""
     path = f"releases/{r.slug}"
     dest = stage / path
-    linked = old.get(path) == r.site_root and (old_out / path / MANIFEST_NAME).is_file()
+    # The previous output is this command's own: a release whose root and manifest bytes are
+    # unchanged there is hard-linked from it instead of copied again.
+    mine = old_out / path / MANIFEST_NAME
+    linked = (
+        old.get(path) == r.site_root
+        and mine.is_file()
+        and mine.read_bytes() == (r.path / "site" / MANIFEST_NAME).read_bytes()
+    )
     if linked:
         _link_tree(old_out / path, dest)
     else:
@@ -172,19 +187,36 @@ def _copy_release(r: Release, stage: Path, old_out: Path, old: dict[str, str]) -
     if any(p.startswith("site ") for p in r.problems):
         entries += _hash_tree(dest, path)  # its own manifest is not to be believed: hash what is there
     else:  # verified against its manifest just now (or by the cache): its hashes are the files'
-        body = parse_manifest(raw, name=f"{path}/{MANIFEST_NAME}")["body"]
+        body = json.loads(raw)["body"]  # parsed strictly and verified by discovery already
         entries += [{"path": f"{path}/{f['path']}", "sha256": f["sha256"], "size": f["size"]} for f in body["files"]]
     return linked, entries
 
 
 def _hash_tree(root: Path, prefix: str, *, skip_dirs: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
-    from glyphserpack.site.manifest import hash_files
+    """Hash every file under ``root`` (top-level folders in ``skip_dirs`` left out), paths under ``prefix``."""
+    from glyphserpack.site.manifest import _sha256_file
 
-    return [
-        {**f, "path": f"{prefix}/{f['path']}" if prefix else f["path"]}
-        for f in hash_files(root, skip=frozenset({REGISTRY_MANIFEST} if not prefix else {MANIFEST_NAME}))
-        if f["path"].split("/", 1)[0] not in skip_dirs
-    ]
+    skip = MANIFEST_NAME if prefix else REGISTRY_MANIFEST
+    out: list[dict[str, Any]] = []
+    top = str(root)
+    for dirpath, dirnames, filenames in os.walk(top):
+        rel = os.path.relpath(dirpath, top)
+        if rel == ".":
+            dirnames[:] = [d for d in dirnames if d not in skip_dirs]
+            rel = ""
+        for name in filenames:
+            path = f"{rel}/{name}" if rel else name
+            if path == skip:
+                continue
+            full = Path(dirpath) / name
+            out.append(
+                {
+                    "path": f"{prefix}/{path}" if prefix else path,
+                    "sha256": _sha256_file(full),
+                    "size": full.stat().st_size,
+                }
+            )
+    return out
 
 
 def _prepare_target(out: Path) -> None:
@@ -196,17 +228,6 @@ def _prepare_target(out: Path) -> None:
             f"output {out}: not empty and not a glyphserpack registry site; refusing to replace it",
             remedy="choose a new output directory or remove this one",
         )
-
-
-def _swap_into_place(tmp: Path, out: Path) -> None:
-    old: Path | None = None
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        os.rmdir(old)
-        os.replace(out, old)
-    os.replace(tmp, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def build_registry(
@@ -222,6 +243,7 @@ def build_registry(
     cache_dir: Path | None = None,
 ) -> RegistryBuildResult:
     """Build the registry site for ``registry`` into ``out`` (replaced atomically; module docstring)."""
+    from glyphserpack.site.builder import _swap_into_place
     from glyphserpack.site.logview import open_site_log
 
     started = time.perf_counter()

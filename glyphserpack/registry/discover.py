@@ -28,14 +28,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from glyphserpack._internal import jsonout
+from glyphserpack._internal import jsonout, jsontext
 from glyphserpack._internal.docload import parse_document
 from glyphserpack._internal.fsio import atomic_write, read_bounded
 from glyphserpack.errors import GlyphserpackError, InputError
 from glyphserpack.log import merkle
 from glyphserpack.log.checkpoint import open_checkpoint
 from glyphserpack.log.store import CHECKPOINT, LogStore
-from glyphserpack.site.manifest import MANIFEST_LIMIT, MANIFEST_NAME, parse_manifest
+from glyphserpack.site.manifest import MANIFEST_LIMIT, MANIFEST_NAME
 from glyphserpack.trust import TrustStore
 
 __all__ = ["RELEASES_DIR", "Discovery", "Release", "VerifyCache", "discover_releases", "release_dirs"]
@@ -124,12 +124,13 @@ def _stat_key(root: Path, site_root: str, trust: TrustStore | None) -> str:
     """The site root plus path, size and mtime of every file: a changed byte changes a stat."""
     h = hashlib.sha256(site_root.encode())
     h.update(trust.hash() if trust is not None else b"no trust store")
-    for dirpath, dirnames, filenames in os.walk(root):
+    top = str(root)
+    for dirpath, dirnames, filenames in os.walk(top):
         dirnames.sort()
+        rel = os.path.relpath(dirpath, top)
         for name in sorted(filenames):
-            p = Path(dirpath) / name
-            st = p.lstat()
-            h.update(f"{p.relative_to(root).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+            st = os.lstat(os.path.join(dirpath, name))
+            h.update(f"{rel}/{name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
 
 
@@ -221,10 +222,12 @@ def _one(
     pack_name = _text(build["pack"], "name", build_path)
     pack_root = _text(build["pack"], "root_hash", build_path)
     site = rel / SITE_DIR
-    try:
-        site_manifest = parse_manifest(read_bounded(site / MANIFEST_NAME, MANIFEST_LIMIT), name=str(site))
-    except GlyphserpackError as exc:
-        raise InputError(f"release {rel}: {SITE_DIR}/{MANIFEST_NAME} unusable: {exc.message}") from None
+    try:  # only its root is read here; step 2 verifies the whole manifest
+        site_manifest = jsontext.loads(read_bounded(site / MANIFEST_NAME, MANIFEST_LIMIT))
+    except (GlyphserpackError, ValueError) as exc:
+        raise InputError(f"release {rel}: {SITE_DIR}/{MANIFEST_NAME} unusable: {exc}") from None
+    if not isinstance(site_manifest, dict) or not isinstance(site_manifest.get("root"), str):
+        raise InputError(f"release {rel}: {SITE_DIR}/{MANIFEST_NAME} has no root")
     manifest = _release_manifest(site)
     _check_logged(rel, pack_root, store, size, published)
     pack = rel / PACK_DIR / pack_name
@@ -259,7 +262,10 @@ def _certificates(site: Path) -> tuple[dict[str, Any], ...]:
     path = site / "api" / "registry.json"
     if not path.is_file():
         return ()
-    doc = _json(path, "registry API")
+    try:  # large (one record per certificate); covered by the site manifest step 2 verifies
+        doc = jsontext.loads(read_bounded(path, MANIFEST_LIMIT, what="registry API"))
+    except ValueError as exc:
+        raise InputError(f"{path}: invalid JSON ({exc})") from None
     certs = doc.get("certificates") if isinstance(doc, dict) else None
     return tuple(c for c in certs if isinstance(c, dict)) if isinstance(certs, list) else ()
 

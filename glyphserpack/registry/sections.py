@@ -22,6 +22,7 @@ from glyphserpack.registry.feeds import feed_files
 from glyphserpack.site.context import PREFIX
 from glyphserpack.site.escape import Markup
 from glyphserpack.site.logview import SiteLog
+from glyphserpack.site.manifest import _sha256_file
 from glyphserpack.site.render import _checked_href, _env, _md_finalize
 
 __all__ = ["ArchiveFile", "Page", "Parts", "RegistryModel", "Section", "archive", "certificates", "feeds", "home"]
@@ -180,14 +181,6 @@ def certificates(model: RegistryModel) -> Parts:
     return parts
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def archive(model: RegistryModel) -> Parts:
     """Every pack, its ``.par``, its time-stamp tokens and its log inclusion proof."""
     from glyphserpack.pack import open_pack
@@ -202,7 +195,7 @@ def archive(model: RegistryModel) -> Parts:
         for src in sources:
             if src.is_file():
                 parts.copies[f"{base}/{src.name}"] = src
-                files.append(ArchiveFile(src.name, f"{base}/{src.name}", src.stat().st_size, _sha256(src)))
+                files.append(ArchiveFile(src.name, f"{base}/{src.name}", src.stat().st_size, _sha256_file(src)))
         try:
             with open_pack(r.pack) as reader:
                 tokens = {k: v for k, v in reader.attachments().items() if k.startswith("timestamps/")}
