@@ -214,3 +214,20 @@ def test_unchanged_rebuild_writes_nothing_and_add_one_reuses_the_rest(registry: 
     assert added.mkdocs_ran
     assert (added.releases_linked, added.releases_copied, added.verify_cache_hits) == (1, 1, 1)
     assert verify_site(out, trust=TrustStore.load(registry.trust)).valid
+
+
+def test_not_after_passed_at_the_registry_time_is_an_expiry_event(registry: Registry, tmp_path: Path) -> None:
+    import feedparser
+
+    later = "2028-06-01T00:00:00Z"
+    out = tmp_path / "SITE"
+    build(registry, registry.root, out, at=later)
+    lifecycle = derive_states(log_entries(registry.root), at=later)
+    expired = {h.hex() for h, s in lifecycle.certificates.items() if s.state == "expired"}
+    assert expired
+    certs = {c["sha256"]: c for c in json.loads((out / "api" / "certificates.json").read_text())["certificates"]}
+    assert {h for h, c in certs.items() if c["status"] == "expired"} == expired & set(certs)
+    feed = feedparser.parse((out / "feeds" / "all.atom").read_bytes())
+    derived = [e for e in feed.entries if e.tags[0].term == "certificate_expired"]
+    assert {next(h for h in expired if h in e.summary) for e in derived} == expired
+    assert all(e.updated <= later for e in derived)
