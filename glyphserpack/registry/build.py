@@ -46,13 +46,13 @@ from glyphserpack.log.store import LogStore
 from glyphserpack.registry import sections
 from glyphserpack.registry.discover import Discovery, Release, discover_releases
 from glyphserpack.registry.events import registry_events
+from glyphserpack.registry.manifest import hash_tree, write_manifest
 from glyphserpack.registry.sections import Page, Parts, RegistryModel, Section
-from glyphserpack.signing import key_id, sign
+from glyphserpack.signing import key_id
 from glyphserpack.site.context import PREFIX
 from glyphserpack.site.manifest import MANIFEST_LIMIT, MANIFEST_NAME, load_signing_key
 from glyphserpack.site.registry_manifest import (
     REGISTRY_MANIFEST,
-    REGISTRY_ROOT_TAG,
     parse_registry_manifest,
     registry_root,
 )
@@ -185,38 +185,11 @@ def _copy_release(r: Release, stage: Path, old_out: Path, old: dict[str, str]) -
     raw = (dest / MANIFEST_NAME).read_bytes()
     entries = [{"path": f"{path}/{MANIFEST_NAME}", "sha256": hashlib.sha256(raw).hexdigest(), "size": len(raw)}]
     if any(p.startswith("site ") for p in r.problems):
-        entries += _hash_tree(dest, path)  # its own manifest is not to be believed: hash what is there
+        entries += hash_tree(dest, path)  # its own manifest is not to be believed: hash what is there
     else:  # verified against its manifest just now (or by the cache): its hashes are the files'
         body = json.loads(raw)["body"]  # parsed strictly and verified by discovery already
         entries += [{"path": f"{path}/{f['path']}", "sha256": f["sha256"], "size": f["size"]} for f in body["files"]]
     return linked, entries
-
-
-def _hash_tree(root: Path, prefix: str, *, skip_dirs: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
-    """Hash every file under ``root`` (top-level folders in ``skip_dirs`` left out), paths under ``prefix``."""
-    from glyphserpack.site.manifest import _sha256_file
-
-    skip = MANIFEST_NAME if prefix else REGISTRY_MANIFEST
-    out: list[dict[str, Any]] = []
-    top = str(root)
-    for dirpath, dirnames, filenames in os.walk(top):
-        rel = os.path.relpath(dirpath, top)
-        if rel == ".":
-            dirnames[:] = [d for d in dirnames if d not in skip_dirs]
-            rel = ""
-        for name in filenames:
-            path = f"{rel}/{name}" if rel else name
-            if path == skip:
-                continue
-            full = Path(dirpath) / name
-            out.append(
-                {
-                    "path": f"{prefix}/{path}" if prefix else path,
-                    "sha256": _sha256_file(full),
-                    "size": full.stat().st_size,
-                }
-            )
-    return out
 
 
 def _prepare_target(out: Path) -> None:
@@ -333,8 +306,8 @@ def build_registry(
         if previous_raw is not None and previous_root is not None:
             atomic_write(tmp / "history" / f"{previous_root[:PREFIX]}.json", previous_raw)
         # 6. the manifest
-        files = sorted(_hash_tree(tmp, "", skip_dirs=frozenset({"releases"})) + nested, key=lambda f: f["path"])
-        root = _write_manifest(tmp, files, model, previous_root, signer)
+        files = sorted(hash_tree(tmp, "", skip_dirs=frozenset({"releases"})) + nested, key=lambda f: f["path"])
+        root = write_manifest(tmp, files, model, previous_root, signer)
         _swap_into_place(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -372,37 +345,3 @@ def _write_parts(parts: list[Parts], stage: Path) -> None:
             target = stage / name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, target)
-
-
-def _write_manifest(
-    stage: Path, files: list[dict[str, Any]], model: RegistryModel, previous_root: str | None, signer: Any
-) -> str:
-    cp = model.log.verified.checkpoint
-    body: dict[str, Any] = {
-        "registry_format": 1,
-        "build_time_utc": model.at,
-        "log": {"origin": model.log.store.origin, "size": cp.size, "root_hash": cp.root_hash.hex()},
-        "releases": sorted(
-            (
-                {
-                    "path": f"releases/{r.slug}",
-                    "release_id": r.release_id,
-                    "site_manifest_root": r.site_root,
-                    "ok": r.ok,
-                }
-                for r in model.releases
-            ),
-            key=lambda d: str(d["path"]),
-        ),
-        "files": files,
-    }
-    if previous_root is not None:
-        body["previous_manifest_root"] = previous_root
-    root = registry_root(body)
-    doc: dict[str, Any] = {"manifest_version": 1, "root_hash_tag": REGISTRY_ROOT_TAG, "body": body, "root": root}
-    doc["signatures"] = []
-    if signer is not None:
-        sig = sign(signer, bytes.fromhex(root))
-        doc["signatures"].append({"key_id": key_id(signer), "algorithm": "ed25519", "signature": sig.hex()})
-    jsonout.write_json(stage / REGISTRY_MANIFEST, doc, indent=1)
-    return root
