@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,7 @@ BUILD_JSON = "reports/build.json"
 SITE_DIR = "site"
 PACK_DIR = "packs"
 _DOC_LIMIT = 4 * 1024 * 1024
+_SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,17 @@ def _text(obj: dict[str, Any], key: str, where: Path) -> str:
     return value
 
 
+def _name(manifest: dict[str, Any], key: str, where: Path) -> str:
+    """Product or version: one safe path segment and URL component (it names ``releases/P/V/``)."""
+    value = _text(manifest, key, where)
+    if not _SEGMENT.match(value):
+        raise InputError(
+            f"{where}: {key} {value!r} cannot name a folder of the registry site; "
+            "expected letters, digits, '.', '_' and '-' (not starting with '.' or '-', at most 128)"
+        )
+    return value
+
+
 def _release_manifest(site: Path) -> dict[str, Any]:
     """The release manifest the site publishes (``files/PREFIX-release.yaml``, covered by its manifest)."""
     found = sorted((site / "files").glob("*-release.yaml"))
@@ -245,8 +258,8 @@ def _one(
         path=rel,
         dir_name=rel.name,
         release_id=release_id,
-        product=_text(manifest, "product", site / "files"),
-        version=_text(manifest, "version", site / "files"),
+        product=_name(manifest, "product", site / "files"),
+        version=_name(manifest, "version", site / "files"),
         release_time_utc=_text(manifest, "release_time_utc", site / "files"),
         profile_id=str(build.get("profile_id", "")),
         gate_verdict=str(build.get("upgrade_gate_verdict", "")),

@@ -99,15 +99,26 @@ def test_a_revocation_appended_between_builds_shows_as_revoked(registry: Registr
         "reason": "keyCompromise",
         "time_utc": "2026-10-25T00:00:00Z",
     }
-    store.append([entry], signer)
+    renewed = next(c for c in before if c["status"] == "valid" and c["sha256"] != victim["sha256"])
+    renewal = {
+        "type": "certificate_renewed",
+        "certificate_hash": "ab" * 32,
+        "certificate_id": "renewal-of-" + renewed["id"],
+        "renews_hash": renewed["sha256"],
+        "time_utc": "2026-10-24T00:00:00Z",
+    }
+    store.append([renewal, entry], signer)
     out = tmp_path / "SITE"
     build(registry, root, out)
     after = {c["sha256"]: c for c in json.loads((out / "api" / "certificates.json").read_text())["certificates"]}
     assert after[victim["sha256"]]["status"] == "revoked"
+    assert after[renewed["sha256"]]["status"] == "superseded"
     feed = feedparser.parse((out / "feeds" / "all.atom").read_bytes())
-    newest = feed.entries[0]
+    newest, renewal_events = feed.entries[0], feed.entries[1:3]
     assert newest.tags[0].term == "certificate_revoked"
     assert victim["sha256"] in newest.summary
+    assert sorted(e.tags[0].term for e in renewal_events) == ["certificate_renewed", "certificate_superseded"]
+    assert all(renewed["sha256"] in e.summary for e in renewal_events)
     assert "revoked" in (out / "certificates" / "index.html").read_text()
 
 
@@ -231,3 +242,15 @@ def test_not_after_passed_at_the_registry_time_is_an_expiry_event(registry: Regi
     derived = [e for e in feed.entries if e.tags[0].term == "certificate_expired"]
     assert {next(h for h in expired if h in e.summary) for e in derived} == expired
     assert all(e.updated <= later for e in derived)
+
+
+def test_a_version_that_is_not_a_safe_folder_name_is_refused(registry: Registry, tmp_path: Path) -> None:
+    root = registry.copy(tmp_path / "REG")
+    manifest = next((root / "releases" / "glyphser-1.5.0" / "site" / "files").glob("*-release.yaml"))
+    manifest.write_text(manifest.read_text().replace("version: 1.5.0", "version: ../../escaped", 1))
+    with pytest.raises(InputError) as err:
+        build(registry, root, tmp_path / "SITE")
+    assert "version '../../escaped' cannot name a folder" in err.value.message
+    assert manifest.name in err.value.message or "files" in err.value.message
+    assert not (tmp_path / "escaped").exists()
+    assert not (tmp_path / "SITE").exists()
