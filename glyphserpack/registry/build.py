@@ -44,7 +44,7 @@ from glyphserpack.errors import GlyphserpackError, InputError, SiteBuildError
 from glyphserpack.log.entries import decode_entry
 from glyphserpack.log.store import LogStore
 from glyphserpack.registry import sections
-from glyphserpack.registry.discover import Discovery, Release, discover_releases
+from glyphserpack.registry.discover import Discovery, Release, discover_releases, tree_stamp
 from glyphserpack.registry.events import registry_events
 from glyphserpack.registry.manifest import hash_tree, write_manifest
 from glyphserpack.registry.sections import Page, Parts, RegistryModel, Section
@@ -263,28 +263,31 @@ def build_registry(
     )
     old = _old_manifest(out)
     state = cache_dir / "inputs.json" if cache_dir is not None else None
-    if state is not None and old is not None and state.is_file():
+    saved: Any = None
+    if state is not None and state.is_file():
         try:
             saved = jsontext.loads(state.read_bytes())
         except ValueError:
             saved = None
-        if saved == {"inputs": inputs, "root": old["root"]}:
-            failed = tuple(r.slug for r in found.releases if not r.ok)
-            n = len(old["body"]["files"]) + 1
-            return RegistryBuildResult(
-                out,
-                old["root"],
-                len(found.releases),
-                failed,
-                0,
-                n,
-                True,
-                False,
-                0,
-                0,
-                found.cache_hits,
-                time.perf_counter() - started,
-            )
+    # Release sites are hard-linked from the previous output only if nobody touched it since.
+    untouched = old is not None and isinstance(saved, dict) and saved.get("out") == tree_stamp(out)
+    if untouched and old is not None and saved == {"inputs": inputs, "root": old["root"], "out": saved["out"]}:
+        failed = tuple(r.slug for r in found.releases if not r.ok)
+        n = len(old["body"]["files"]) + 1
+        return RegistryBuildResult(
+            out,
+            old["root"],
+            len(found.releases),
+            failed,
+            0,
+            n,
+            True,
+            False,
+            0,
+            0,
+            found.cache_hits,
+            time.perf_counter() - started,
+        )
     events = registry_events(site_log.store, site_log.size, site_log.derived.lifecycle, found.releases, at=when)
     model = RegistryModel(found.releases, site_log, tuple(events), when, base_url)
     # 4. the sections
@@ -296,7 +299,11 @@ def build_registry(
         ran = _mkdocs(pages, base_url, tmp, cache_dir)
         _write_parts(parts, tmp)
         # 5. the release sites
-        old_roots = {str(r["path"]): str(r["site_manifest_root"]) for r in old["body"]["releases"]} if old else {}
+        old_roots = (
+            {str(r["path"]): str(r["site_manifest_root"]) for r in old["body"]["releases"]}
+            if old is not None and untouched
+            else {}
+        )
         nested: list[dict[str, Any]] = []
         linked = 0
         for r in found.releases:
@@ -313,7 +320,7 @@ def build_registry(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     if state is not None:
-        atomic_write(state, jsonout.dumps({"inputs": inputs, "root": root}).encode())
+        atomic_write(state, jsonout.dumps({"inputs": inputs, "root": root, "out": tree_stamp(out)}).encode())
     return RegistryBuildResult(
         out,
         root,

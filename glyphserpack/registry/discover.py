@@ -39,7 +39,7 @@ from glyphserpack.log.store import CHECKPOINT, LogStore
 from glyphserpack.site.manifest import MANIFEST_LIMIT, MANIFEST_NAME
 from glyphserpack.trust import TrustStore
 
-__all__ = ["RELEASES_DIR", "Discovery", "Release", "VerifyCache", "discover_releases", "release_dirs"]
+__all__ = ["RELEASES_DIR", "Discovery", "Release", "VerifyCache", "discover_releases", "release_dirs", "tree_stamp"]
 
 RELEASES_DIR = "releases"
 BUILD_JSON = "reports/build.json"
@@ -122,10 +122,9 @@ class VerifyCache:
             atomic_write(self.path, data)
 
 
-def _stat_key(root: Path, site_root: str, trust: TrustStore | None) -> str:
-    """The site root plus path, size and mtime of every file: a changed byte changes a stat."""
-    h = hashlib.sha256(site_root.encode())
-    h.update(trust.hash() if trust is not None else b"no trust store")
+def tree_stamp(root: Path, *, seed: bytes = b"") -> str:
+    """Path, size and mtime of every file under ``root``: any write changes it (git's index idea)."""
+    h = hashlib.sha256(seed)
     top = str(root)
     for dirpath, dirnames, filenames in os.walk(top):
         dirnames.sort()
@@ -134,6 +133,12 @@ def _stat_key(root: Path, site_root: str, trust: TrustStore | None) -> str:
             st = os.lstat(os.path.join(dirpath, name))
             h.update(f"{rel}/{name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
+
+
+def _stat_key(root: Path, site_root: str, trust: TrustStore | None) -> str:
+    """The cache key of a release's verification: its site root, the trust store, its files' stats."""
+    trusted = trust.hash() if trust is not None else b"no trust store"
+    return tree_stamp(root, seed=site_root.encode() + b"\0" + trusted)
 
 
 def release_dirs(registry: Path) -> list[Path]:

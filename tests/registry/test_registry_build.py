@@ -219,6 +219,12 @@ def test_unchanged_rebuild_writes_nothing_and_add_one_reuses_the_rest(registry: 
     assert again.verify_cache_hits == 1
     assert out.stat().st_ino == inode
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == stamp
+    (out / "feeds" / "all.atom").write_bytes(b"edited by hand")  # a touched output is rebuilt, not trusted
+    repaired = build(registry, root, out, cache_dir=cache)
+    assert not repaired.unchanged
+    assert (repaired.releases_linked, repaired.releases_copied) == (0, 1)  # nothing reused from a touched output
+    assert repaired.root == first.root
+    assert (out / "feeds" / "all.atom").read_bytes() != b"edited by hand"
     shutil.copytree(registry.root / "releases" / "glyphser-1.5.0", root / "releases" / "glyphser-1.5.0")
     added = build(registry, root, out, cache_dir=cache)
     assert not added.unchanged
