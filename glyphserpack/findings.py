@@ -123,6 +123,14 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
     "GSP-E216": ("warning", "earlier time-stamp relies on a later archive time-stamp"),
     "GSP-E217": ("info", "time-stamp chain link vouches for the pack"),
     "GSP-E218": ("warning", "earlier time-stamp renewed after its TSA certificate expired"),
+    # GSP-E240..E246: revocation of TSA certificates from stored LTV data (timestamp/ltv.py)
+    "GSP-E240": ("error", "TSA certificate revoked at or before the token's genTime"),
+    "GSP-E241": ("warning", "no usable revocation data for a TSA certificate"),
+    "GSP-E242": ("error", "CRL or OCSP response not signed by the issuer or a responder it authorised"),
+    "GSP-E243": ("warning", "CRL or OCSP response says nothing about genTime (stale)"),
+    "GSP-E244": ("error", "OCSP response certID does not match the certificate"),
+    "GSP-E245": ("error", "stored revocation data cannot be parsed"),
+    "GSP-E246": ("info", "TSA certificate revoked after genTime; the revocation does not reach back"),
     # --- GSP-E3xx: site ----------------------------------------------------------------
     "GSP-E301": ("error", "site manifest missing or unreadable"),
     "GSP-E302": ("error", "file listed in the site manifest is missing"),

@@ -19,9 +19,11 @@ from typing import Protocol
 
 from cryptography import x509
 
+from glyphserpack._internal.cms.certpath import load_pem_bundle
 from glyphserpack.errors import UsageError
 from glyphserpack.findings import Finding, finding
 from glyphserpack.timestamp.client import StampResult, stamp_quorum
+from glyphserpack.timestamp.ltv import ltv_for_token, ltv_member
 from glyphserpack.timestamp.renewal import PREFIX, ChainReport, add_link, load_index, verify_chain
 from glyphserpack.timestamp.verify import load_certificates
 
@@ -52,11 +54,13 @@ class StampOutcome:
     link: int
     hash_alg: str
     tokens: tuple[StampResult, ...]
+    warnings: tuple[str, ...] = ()  # revocation data that could not be collected (ltv.py)
 
     def lines(self) -> list[str]:
         kind = "time-stamp" if self.link == 0 else "archive time-stamp (renewal)"
         out = [f"added {kind} link {self.link} ({self.hash_alg}, {len(self.tokens)} TSA(s))"]
         out.extend(f"  {t.url}: genTime {t.gen_time}, serial {t.serial}" for t in self.tokens)
+        out.extend(f"  warning: {w}" for w in self.warnings)
         return out
 
 
@@ -71,8 +75,13 @@ def stamp_members(
     timeout: float = 10.0,
     retries: int = 2,
     trust: Sequence[x509.Certificate] = (),
+    collect_ltv: bool = True,
 ) -> tuple[dict[str, bytes], StampOutcome]:
-    """Stamp ``root_hash`` (plus, on renewal, the existing chain); return the new ``timestamps/`` tree."""
+    """Stamp ``root_hash`` (plus, on renewal, the existing chain); return the new ``timestamps/`` tree.
+
+    With ``collect_ltv`` each new token gets its TSA chain's revocation data next to it
+    (``tsa-K-ltv.cbor``); what could not be collected is a warning in the outcome, not a failure.
+    """
     current = {k: v for k, v in existing.items() if k.startswith(PREFIX)}
     index = load_index(current)
     if index is not None and not renew:
@@ -95,7 +104,24 @@ def stamp_members(
     new = add_link(root_hash, current, hash_alg=hash_alg, quorum=quorum, stamp=stamp)
     new[OPENSSL_TXT] = _openssl_text(new)
     link = 0 if index is None else len(index["links"])
-    return new, StampOutcome(link, hash_alg, tuple(got))
+    warnings = _attach_ltv(new, link, got, trust, timeout) if collect_ltv else []
+    return new, StampOutcome(link, hash_alg, tuple(got), tuple(warnings))
+
+
+def _attach_ltv(
+    members: dict[str, bytes], link: int, got: Sequence[StampResult], trust: Sequence[x509.Certificate], timeout: float
+) -> list[str]:
+    """Add ``tsa-K-ltv.cbor`` beside each token of ``link`` that has any revocation data."""
+    index = load_index(members)
+    assert index is not None
+    warnings: list[str] = []
+    for tok, res in zip(index["links"][link]["tokens"], got, strict=True):
+        extra = [*load_pem_bundle(res.chain_pem), *trust]
+        collected = ltv_for_token(res.token, certificates=extra, timeout=timeout)
+        warnings += [f"{res.url}: {w}" for w in collected.warnings]
+        if not collected.data.empty:
+            members[ltv_member(str(tok["tst"]))] = collected.data.to_cbor()
+    return warnings
 
 
 def verify_members(
