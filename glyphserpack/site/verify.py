@@ -137,13 +137,15 @@ def _check_files(site: Path, files: list[Any], report: SiteReport, manifest_name
         report.findings.append(finding("GSP-E304", extra, "present in the site but not listed in the manifest"))
 
 
-def _check_signatures(obj: dict[str, Any], root: str, trust: TrustStore | None, report: SiteReport) -> None:
+def _check_signatures(
+    obj: dict[str, Any], root: str, trust: TrustStore | None, report: SiteReport, name: str = MANIFEST_NAME
+) -> None:
     sigs = obj.get("signatures") or []
     when = obj["body"].get("build_time_utc")
     if not sigs:
-        report.findings.append(finding("GSP-E307", MANIFEST_NAME, "the site manifest carries no signature"))
+        report.findings.append(finding("GSP-E307", name, "the site manifest carries no signature"))
         if trust is not None:
-            report.findings.append(finding("GSP-E306", MANIFEST_NAME, "no signature from a trusted site key"))
+            report.findings.append(finding("GSP-E306", name, "no signature from a trusted site key"))
         return
     for i, s in enumerate(sigs):
         kid = str(s.get("key_id", "")) if isinstance(s, dict) else ""
@@ -159,15 +161,13 @@ def _check_signatures(obj: dict[str, Any], root: str, trust: TrustStore | None, 
             result = "build_time_utc missing or malformed"
         report.signatures.append({"key_id": kid, "result": str(result)})
         if result != "ok":
-            report.findings.append(
-                finding("GSP-E306", f"{MANIFEST_NAME} signatures[{i}]", f"key {kid[:PREFIX]}: {result}")
-            )
+            report.findings.append(finding("GSP-E306", f"{name} signatures[{i}]", f"key {kid[:PREFIX]}: {result}"))
     if (
         trust is not None
         and not any(s["result"] == "ok" for s in report.signatures)
         and not any(f.code == "GSP-E306" for f in report.findings)
     ):
-        report.findings.append(finding("GSP-E306", MANIFEST_NAME, "no signature from a trusted site key"))
+        report.findings.append(finding("GSP-E306", name, "no signature from a trusted site key"))
 
 
 def _check_chain(site: Path, body: dict[str, Any], previous: Path | None, report: SiteReport) -> dict[str, Any] | None:
@@ -271,7 +271,7 @@ def verify_site(
     if not site.is_dir():
         raise InputError(f"site {site}: not a directory")
     if not (site / MANIFEST_NAME).exists() and (site / REGISTRY_MANIFEST).is_file():
-        return verify_registry(site, trust=trust, previous=previous)
+        return verify_registry(site, trust=trust, previous=previous, tsa_roots=tsa_roots)
     # 1. the manifest
     try:
         raw = read_bounded(site / MANIFEST_NAME, MANIFEST_LIMIT, what="site manifest")
@@ -304,7 +304,13 @@ def verify_site(
     return report
 
 
-def verify_registry(site: Path, *, trust: TrustStore | None = None, previous: Path | None = None) -> SiteReport:
+def verify_registry(
+    site: Path,
+    *,
+    trust: TrustStore | None = None,
+    previous: Path | None = None,
+    tsa_roots: Sequence[Any] | None = None,
+) -> SiteReport:
     """A registry site: its manifest (steps 1–6) and every release site it nests, in full."""
     releases: list[dict[str, Any]] = []
     report = SiteReport(releases=releases)
@@ -326,7 +332,7 @@ def verify_registry(site: Path, *, trust: TrustStore | None = None, previous: Pa
     # 3.-4. every file, nested release files included
     _check_files(site, body["files"], report, REGISTRY_MANIFEST)
     # 5. signatures
-    _check_signatures(obj, root, trust, report)
+    _check_signatures(obj, root, trust, report, REGISTRY_MANIFEST)
     # 6. chain
     _check_registry_chain(site, body, previous, report)
     # the nested release sites, each in full, with the root the registry recorded
@@ -340,7 +346,7 @@ def verify_registry(site: Path, *, trust: TrustStore | None = None, previous: Pa
         except GlyphserpackError as exc:
             report.findings.append(finding("GSP-E311", path, exc.message))
             continue
-        nested = verify_site(site / path, trust=trust) if (site / path).is_dir() else None
+        nested = verify_site(site / path, trust=trust, tsa_roots=tsa_roots) if (site / path).is_dir() else None
         if nested is None:
             report.findings.append(finding("GSP-E302", path, "release site listed in the registry but missing"))
             continue
