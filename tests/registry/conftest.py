@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from evidence.helpers import copy_tree, edit_doc
 
 from glyphserpack.cli import main
-from tests.evidence.helpers import copy_tree, edit_doc
 
 ORIGIN = "certs.example.org/glyphser/log"
 BASE_URL = "https://certs.example.org/glyphser/"
