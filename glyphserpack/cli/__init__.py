@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "timestamp": "glyphserpack.cli.tsa_cmd:timestamp",
     "tsa": "glyphserpack.cli.tsa_cmd:tsa",
     "site": "glyphserpack.cli.site_cmd:site",
+    "registry": "glyphserpack.cli.registry_cmd:registry",
     "build": "glyphserpack.cli.build_cmd:build",
     "demo": "glyphserpack.cli.build_cmd:demo",
 }

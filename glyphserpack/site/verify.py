@@ -15,6 +15,10 @@ Steps (numbers appear in the code and in docs/site.md):
    state in ``api/`` re-derived from the log, the consistency proof from the previous
    release's checkpoint (GSP-E312..E315 and the log's GSP-E4xx; see :mod:`.verify_log`).
 
+A registry site (``registry-manifest.json`` at its top, :mod:`.registry_manifest`) is checked
+with steps 1–6 against that manifest, then every release site it nests is verified in full
+(steps 1–8) and must have the root the registry recorded; their findings name the nested file.
+
 Every problem becomes a finding; the report lists all of them.
 """
 
@@ -36,6 +40,7 @@ from glyphserpack.log.note import Verifier
 from glyphserpack.site.context import PREFIX
 from glyphserpack.site.logview import as_verifier
 from glyphserpack.site.manifest import MANIFEST_LIMIT, MANIFEST_NAME, compute_root, load_previous, parse_manifest
+from glyphserpack.site.registry_manifest import REGISTRY_MANIFEST, parse_registry_manifest, registry_root
 from glyphserpack.site.verify_log import LogRequirements, check_site_log
 from glyphserpack.trust import TrustStore, is_utc_timestamp
 
@@ -53,8 +58,11 @@ class SiteReport(Report):
     previous_root: str | None = None
     log: dict[str, Any] | None = None
     findings: list[Finding] = field(default_factory=list)
+    #: a registry site: each nested release site and how it fared (None for a release site)
+    releases: list[dict[str, Any]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        extra = {"releases": self.releases} if self.releases is not None else {}
         return {
             "valid": self.valid,
             "root": self.root,
@@ -64,6 +72,7 @@ class SiteReport(Report):
             "timestamps": self.timestamps,
             "log": self.log,
             "findings": self.findings_dicts(),
+            **extra,
         }
 
     def lines(self) -> list[str]:
@@ -78,17 +87,18 @@ class SiteReport(Report):
             out.append(f"  previous manifest root: {self.previous_root}")
         if self.log is not None:
             out.append(f"  log: {self.log['origin']} size {self.log['size']} root {self.log['root_hash']}")
+        out += [f"  release {r['path']}: {'VALID' if r['valid'] else 'INVALID'}" for r in self.releases or ()]
         out += [f"  {f.line()}" for f in sorted(self.findings)]
         return out
 
 
-def _disk_files(site: Path) -> set[str]:
+def _disk_files(site: Path, manifest_name: str = MANIFEST_NAME) -> set[str]:
     out: set[str] = set()
     for dirpath, dirnames, filenames in os.walk(site):
         dirnames.sort()
         for name in filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
             out.add((Path(dirpath) / name).relative_to(site).as_posix())
-    out.discard(MANIFEST_NAME)
+    out.discard(manifest_name)
     return out
 
 
@@ -100,11 +110,11 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _check_files(site: Path, files: list[Any], report: SiteReport) -> None:
+def _check_files(site: Path, files: list[Any], report: SiteReport, manifest_name: str = MANIFEST_NAME) -> None:
     listed: set[str] = set()
     for i, f in enumerate(files):
         if not (isinstance(f, dict) and isinstance(f.get("path"), str) and isinstance(f.get("sha256"), str)):
-            report.findings.append(finding("GSP-E301", MANIFEST_NAME, f"body.files[{i}] malformed"))
+            report.findings.append(finding("GSP-E301", manifest_name, f"body.files[{i}] malformed"))
             continue
         name = f["path"]
         try:
@@ -123,17 +133,19 @@ def _check_files(site: Path, files: list[Any], report: SiteReport) -> None:
         actual = _sha256(path)
         if actual != f["sha256"] or path.stat().st_size != f.get("size"):
             report.findings.append(finding("GSP-E303", name, f"sha256 {actual}, manifest says {f['sha256']}"))
-    for extra in sorted(_disk_files(site) - listed):
+    for extra in sorted(_disk_files(site, manifest_name) - listed):
         report.findings.append(finding("GSP-E304", extra, "present in the site but not listed in the manifest"))
 
 
-def _check_signatures(obj: dict[str, Any], root: str, trust: TrustStore | None, report: SiteReport) -> None:
+def _check_signatures(
+    obj: dict[str, Any], root: str, trust: TrustStore | None, report: SiteReport, name: str = MANIFEST_NAME
+) -> None:
     sigs = obj.get("signatures") or []
     when = obj["body"].get("build_time_utc")
     if not sigs:
-        report.findings.append(finding("GSP-E307", MANIFEST_NAME, "the site manifest carries no signature"))
+        report.findings.append(finding("GSP-E307", name, "the site manifest carries no signature"))
         if trust is not None:
-            report.findings.append(finding("GSP-E306", MANIFEST_NAME, "no signature from a trusted site key"))
+            report.findings.append(finding("GSP-E306", name, "no signature from a trusted site key"))
         return
     for i, s in enumerate(sigs):
         kid = str(s.get("key_id", "")) if isinstance(s, dict) else ""
@@ -149,15 +161,13 @@ def _check_signatures(obj: dict[str, Any], root: str, trust: TrustStore | None, 
             result = "build_time_utc missing or malformed"
         report.signatures.append({"key_id": kid, "result": str(result)})
         if result != "ok":
-            report.findings.append(
-                finding("GSP-E306", f"{MANIFEST_NAME} signatures[{i}]", f"key {kid[:PREFIX]}: {result}")
-            )
+            report.findings.append(finding("GSP-E306", f"{name} signatures[{i}]", f"key {kid[:PREFIX]}: {result}"))
     if (
         trust is not None
         and not any(s["result"] == "ok" for s in report.signatures)
         and not any(f.code == "GSP-E306" for f in report.findings)
     ):
-        report.findings.append(finding("GSP-E306", MANIFEST_NAME, "no signature from a trusted site key"))
+        report.findings.append(finding("GSP-E306", name, "no signature from a trusted site key"))
 
 
 def _check_chain(site: Path, body: dict[str, Any], previous: Path | None, report: SiteReport) -> dict[str, Any] | None:
@@ -260,6 +270,8 @@ def verify_site(
     report = SiteReport()
     if not site.is_dir():
         raise InputError(f"site {site}: not a directory")
+    if not (site / MANIFEST_NAME).exists() and (site / REGISTRY_MANIFEST).is_file():
+        return verify_registry(site, trust=trust, previous=previous, tsa_roots=tsa_roots)
     # 1. the manifest
     try:
         raw = read_bounded(site / MANIFEST_NAME, MANIFEST_LIMIT, what="site manifest")
@@ -290,6 +302,96 @@ def verify_site(
         report.log = {k: section.get(k) for k in ("origin", "size", "root_hash", "log_key", "cosigners")}
     report.findings.sort()
     return report
+
+
+def verify_registry(
+    site: Path,
+    *,
+    trust: TrustStore | None = None,
+    previous: Path | None = None,
+    tsa_roots: Sequence[Any] | None = None,
+) -> SiteReport:
+    """A registry site: its manifest (steps 1–6) and every release site it nests, in full."""
+    releases: list[dict[str, Any]] = []
+    report = SiteReport(releases=releases)
+    # 1. the manifest
+    try:
+        raw = read_bounded(site / REGISTRY_MANIFEST, MANIFEST_LIMIT, what="registry manifest")
+        obj = parse_registry_manifest(raw, name=REGISTRY_MANIFEST)
+    except GlyphserpackError as exc:
+        report.findings.append(finding("GSP-E301", REGISTRY_MANIFEST, exc.message))
+        return report
+    body = obj["body"]
+    # 2. the root
+    root = registry_root(body)
+    report.root = root
+    if root != obj["root"]:
+        report.findings.append(
+            finding("GSP-E305", REGISTRY_MANIFEST, f"recorded root {obj['root']}, body hashes to {root}")
+        )
+    # 3.-4. every file, nested release files included
+    _check_files(site, body["files"], report, REGISTRY_MANIFEST)
+    # 5. signatures
+    _check_signatures(obj, root, trust, report, REGISTRY_MANIFEST)
+    # 6. chain
+    _check_registry_chain(site, body, previous, report)
+    # the nested release sites, each in full, with the root the registry recorded
+    for i, rel in enumerate(body["releases"]):
+        path, want = (rel.get("path"), rel.get("site_manifest_root")) if isinstance(rel, dict) else (None, None)
+        if not isinstance(path, str) or not isinstance(want, str):
+            report.findings.append(finding("GSP-E301", REGISTRY_MANIFEST, f"body.releases[{i}] malformed"))
+            continue
+        try:
+            check_relative_name(path, what="release path")
+        except GlyphserpackError as exc:
+            report.findings.append(finding("GSP-E311", path, exc.message))
+            continue
+        nested = verify_site(site / path, trust=trust, tsa_roots=tsa_roots) if (site / path).is_dir() else None
+        if nested is None:
+            report.findings.append(finding("GSP-E302", path, "release site listed in the registry but missing"))
+            continue
+        report.findings += [Finding(f.code, f"{path}/{f.where}", f.detail) for f in nested.findings]
+        if nested.root != want:
+            report.findings.append(
+                finding("GSP-E303", f"{path}/{MANIFEST_NAME}", f"root {nested.root}, the registry recorded {want}")
+            )
+        releases.append({"path": path, "root": nested.root, "valid": nested.valid and nested.root == want})
+    report.findings.sort()
+    return report
+
+
+def _check_registry_chain(site: Path, body: dict[str, Any], previous: Path | None, report: SiteReport) -> None:
+    """Step 6 for a registry: the previous registry manifest, republished under ``history/``."""
+    prev_root = body.get("previous_manifest_root")
+    report.previous_root = prev_root if isinstance(prev_root, str) else None
+    given: str | None = None
+    if previous is not None:
+        try:
+            given_obj = parse_registry_manifest(read_bounded(previous, MANIFEST_LIMIT), name="--previous")
+            given = registry_root(given_obj["body"])
+        except GlyphserpackError as exc:
+            report.findings.append(finding("GSP-E308", "--previous", exc.message))
+    if prev_root is None:
+        if previous is not None:
+            report.findings.append(
+                finding("GSP-E308", REGISTRY_MANIFEST, "records no previous manifest, one was expected")
+            )
+        return
+    if not isinstance(prev_root, str) or len(prev_root) != 64:
+        report.findings.append(finding("GSP-E308", REGISTRY_MANIFEST, "previous_manifest_root malformed"))
+        return
+    history = f"history/{prev_root[:PREFIX]}.json"
+    try:
+        old = parse_registry_manifest(read_bounded(site / history, MANIFEST_LIMIT), name=history)
+        got = registry_root(old["body"])
+        if got != prev_root:
+            report.findings.append(finding("GSP-E308", history, f"root {got} differs from recorded {prev_root}"))
+    except GlyphserpackError as exc:
+        report.findings.append(finding("GSP-E308", history, f"previous manifest unusable: {exc.message}"))
+    if given is not None and given != prev_root:
+        report.findings.append(
+            finding("GSP-E308", REGISTRY_MANIFEST, f"previous_manifest_root {prev_root} is not the given one {given}")
+        )
 
 
 def verify_site_or_raise(site: Path, **kwargs: Any) -> SiteReport:
