@@ -308,6 +308,11 @@ def _report_demo(out: Path, result: DemoOutcome, as_json: bool, seconds: float) 
         doc = {k: v for k, v in newest.summary.items() if k != "steps"}
         doc.update(out=str(out), site_index=site.as_uri(), exit_code=result.exit_code)
         doc.update(registry=str(result.registry), trust_dir=str(result.trust_dir), tsa_roots=str(result.tsa_roots))
+        doc["registry_site"] = {
+            "out": str(result.site),
+            "valid": result.registry_site_valid,
+            "root": result.registry_site.root if result.registry_site is not None else None,
+        }
         doc["revocations_logged"] = [line for lines in result.revocations for line in lines]
         doc["releases"] = [
             {
@@ -327,7 +332,10 @@ def _report_demo(out: Path, result: DemoOutcome, as_json: bool, seconds: float) 
         _echo_release(outcome)
     log = newest.summary["log"]
     click.echo(f"registry {result.registry}  ({len(result.releases)} release(s), log of {log['size']} entries)")
-    click.echo(f"  site     {result.site}  (the newest release's site until the registry site lands)")
+    reg = result.registry_site
+    state = "VALID" if result.registry_site_valid else "INVALID"
+    events = f", {reg.events} events" if reg is not None else ""
+    click.echo(f"  site     {result.site}  {state}  (registry site: {len(result.releases)} releases{events})")
     click.echo(f"  open     {site.as_uri()}")
     click.echo(f"      or   glyphserpack site serve {result.site}   (then http://127.0.0.1:8000/)")
     click.echo(f"  verify   glyphserpack verify {packs[-1]} --trust {result.trust_dir}")

@@ -23,13 +23,17 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from glyphserpack._internal.fsio import refuse_output_inside
-from glyphserpack.errors import EXIT_OK, InputError, UsageError
+from glyphserpack.errors import EXIT_FAIL, EXIT_OK, InputError, UsageError
 from glyphserpack.evidence.loader import load_tree
 from glyphserpack.log import LogStore, Signer
 from glyphserpack.release.config import BuildConfig
 from glyphserpack.release.pipeline import OWNED, BuildOutcome, BuildRequest, Reporter, run_build
+
+if TYPE_CHECKING:
+    from glyphserpack.registry.build import RegistryBuildResult
 
 __all__ = [
     "LOG_ORIGIN",
@@ -67,16 +71,22 @@ class DemoOutcome:
     tsa_roots: Path
     #: per release, the revocations logged just before it was built (one line each)
     revocations: tuple[tuple[str, ...], ...] = ()
+    #: the registry site build over every release, and whether ``site verify`` accepts it
+    registry_site: RegistryBuildResult | None = None
+    registry_site_valid: bool = False
 
     @property
     def build(self) -> BuildOutcome:
-        """The newest release's build (the one ``OUT/site`` shows until the registry site lands)."""
+        """The newest release's build."""
         return self.releases[-1]
 
     @property
     def exit_code(self) -> int:
-        """0 when every release passed and verified, else the first failing build's code."""
-        return next((r.exit_code for r in self.releases if r.exit_code != EXIT_OK), EXIT_OK)
+        """0 when every release passed and verified and the registry site verifies, else 1 (or the build's code)."""
+        failed = next((r.exit_code for r in self.releases if r.exit_code != EXIT_OK), EXIT_OK)
+        if failed == EXIT_OK and self.registry_site is not None and not self.registry_site_valid:
+            return EXIT_FAIL
+        return failed
 
 
 def bundled_evidence() -> Path:
@@ -206,9 +216,11 @@ def run_demo(out: Path, *, evidence: Path | None = None, reporter: Reporter | No
                 config.check()
                 dest = registry / RELEASES_DIR / rel.release_id
                 builds.append(run_build(BuildRequest(rel.path, dest, config), reporter))
-    site = out / SITE_DIR
-    _publish_registry(registry, site, releases=builds)
-    return DemoOutcome(tuple(builds), registry, site, trust_dir, roots, tuple(revoked))
+        site = out / SITE_DIR
+        published, site_valid = _publish_registry(
+            registry, site, sign_key=key_file, trust_dir=trust_dir, tsa_roots=roots
+        )
+    return DemoOutcome(tuple(builds), registry, site, trust_dir, roots, tuple(revoked), published, site_valid)
 
 
 def _log_revocations(
@@ -248,13 +260,21 @@ def _log_revocations(
 
 
 # --- the registry site ------------------------------------------------------------------------
-def _publish_registry(registry_dir: Path, site_out: Path, *, releases: Sequence[BuildOutcome]) -> None:
-    """PLACEHOLDER for ``glyphserpack.registry.build.build_registry`` (issue 15, built in parallel).
+def _publish_registry(
+    registry_dir: Path, site_out: Path, *, sign_key: Path, trust_dir: Path, tsa_roots: Path
+) -> tuple[RegistryBuildResult, bool]:
+    """The registry's site (``registry build``), signed while the ephemeral key still exists.
 
-    For now ``site_out`` is a verbatim copy of the newest release's site (it keeps its signed
-    site-manifest.json, so ``site verify`` and the in-browser verifier work on it). Replace
-    this body with the registry site build over ``registry_dir`` when merging.
+    Then the whole tree is verified the way a reader would (``site verify``: the registry
+    manifest and every nested release site), so the demo reports what a visitor will see.
     """
-    del registry_dir  # the registry build reads it; the placeholder needs only the newest release
-    shutil.rmtree(site_out, ignore_errors=True)
-    shutil.copytree(releases[-1].out / SITE_DIR, site_out)
+    from glyphserpack.registry.build import build_registry
+    from glyphserpack.site.verify import verify_site
+    from glyphserpack.timestamp import load_certificates
+    from glyphserpack.trust import TrustStore
+
+    trust = TrustStore.load(trust_dir)
+    result = build_registry(registry_dir, site_out, sign_key=sign_key, trust=trust)
+    roots = load_certificates(tsa_roots, what="the demo's TSA roots")
+    report = verify_site(site_out, trust=trust, tsa_roots=roots)
+    return result, report.valid

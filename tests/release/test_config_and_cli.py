@@ -168,9 +168,16 @@ def test_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert f"glyphserpack verify {pack} --trust {out / 'trust'}" in text
     assert verify(pack, trust=trust).valid
     roots = load_certificates(out / "trust" / "tsa-roots.pem", what="roots")
-    assert verify_site(out / "site", trust=trust, tsa_roots=roots).valid
+    site = verify_site(out / "site", trust=trust, tsa_roots=roots)
+    assert site.valid
+    assert (out / "site" / "registry-manifest.json").is_file()  # the registry's site, not one release's
+    assert [r["path"] for r in site.to_dict()["releases"]] == [
+        f"releases/glyphser/{v}" for v in ("1.3.0", "1.4.0", "2.0.0")
+    ]
     with open_pack(pack) as reader:
-        index = canonical.loads(reader.attachments()["timestamps/index.cbor"])
+        attachments = reader.attachments()
+        index = canonical.loads(attachments["timestamps/index.cbor"])
+    assert "timestamps/link-00/tsa-1-ltv.cbor" in attachments  # the TSA's CRL/OCSP kept with its token
     url = urlsplit(index["links"][0]["tokens"][0]["tsa"])
     assert url.hostname == "127.0.0.1"
     with pytest.raises(OSError), socket.create_connection((url.hostname, url.port), timeout=2):
@@ -183,6 +190,7 @@ def test_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert doc["site_valid"]
     assert [r["release_id"] for r in doc["releases"]] == ["glyphser-1.3.0", "glyphser-1.4.0", "glyphser-2.0.0"]
     assert len(doc["revocations_logged"]) == 1
+    assert doc["registry_site"]["valid"]
 
 
 def test_build_config_defaults_are_checked() -> None:

@@ -110,11 +110,16 @@ def test_every_release_verifies_and_sites_chain(registry: Registry) -> None:
         previous_roots.append(outcome.summary["previous_manifest_root"])
     assert previous_roots[0] is None
     assert all(previous_roots[1:])
-    newest = registry.result.releases[-1].out / "site"
     site = registry.out / "site"
-    assert sorted(p.relative_to(site) for p in site.rglob("*")) == sorted(
-        p.relative_to(newest) for p in newest.rglob("*")
-    )
+    for outcome in registry.result.releases:  # each release's site is nested verbatim
+        nested = site / "releases" / "glyphser" / outcome.summary["release_id"].removeprefix("glyphser-")
+        own = outcome.out / "site"
+        assert sorted(p.relative_to(nested) for p in nested.rglob("*")) == sorted(
+            p.relative_to(own) for p in own.rglob("*")
+        )
+        assert (nested / "site-manifest.json").read_bytes() == (own / "site-manifest.json").read_bytes()
+    assert registry.result.registry_site is not None
+    assert registry.result.registry_site_valid
     assert verify_site(site, trust=trust, tsa_roots=roots).valid
 
 
