@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from xml.etree.ElementTree import ParseError
 
 from junitparser import Error, Failure, JUnitXml, JUnitXmlError, Skipped, TestSuite
 
@@ -74,8 +73,10 @@ def _suites(data: bytes) -> list[TestSuite]:
         raise ValueError("has a DOCTYPE (document type declaration) or entity declaration (refused)")
     try:
         xml = JUnitXml.fromstring(data)
-    except ParseError as exc:
-        raise ValueError(f"not well-formed XML ({exc})") from None
+    except SyntaxError as exc:
+        # junitparser parses with lxml when it is installed, else with xml.etree: their errors
+        # (lxml.etree.XMLSyntaxError, xml.etree.ElementTree.ParseError) share only SyntaxError
+        raise ValueError(f"not well-formed XML ({exc.msg})") from None
     except JUnitXmlError:
         raise ValueError("root element is not <testsuites> or <testsuite>") from None
     suites = [xml] if isinstance(xml, TestSuite) else list(xml)
