@@ -29,6 +29,7 @@ __all__ = [
     "entry_to_json",
     "make_entry",
     "prepare_entry",
+    "subject_hash_candidates",
     "subject_hashes",
 ]
 
@@ -156,7 +157,7 @@ def _normalise(doc: object, where: str) -> dict[str, Any]:
 
 def encode_entry(entry: dict[str, Any]) -> bytes:
     """The leaf data: canonical CBOR of the normalised entry."""
-    return canonical.dumps(entry)
+    return canonical.dumps_flat(entry)
 
 
 def decode_entry(data: bytes, *, where: str) -> dict[str, Any]:
@@ -176,9 +177,34 @@ def entry_digest(entry: dict[str, Any]) -> bytes:
     return canonical.object_digest(entry)
 
 
+#: The fields naming what an entry is about: ``log prove --entry`` accepts their hashes too.
+SUBJECT_FIELDS = ("certificate_hash", "pack_hash")
+# How each appears in a leaf: the canonical CBOR text key, then a 32-byte byte-string head.
+_SUBJECT_MARKS = tuple(canonical.dumps(k) + b"\x58\x20" for k in SUBJECT_FIELDS)
+
+
 def subject_hashes(entry: dict[str, Any]) -> list[bytes]:
     """The certificate or pack hash(es) an entry is about (for lookups by artefact hash)."""
-    return [entry[k] for k in ("certificate_hash", "pack_hash") if k in entry]
+    return [entry[k] for k in SUBJECT_FIELDS if k in entry]
+
+
+def subject_hash_candidates(leaf: bytes) -> list[bytes]:
+    """A superset of :func:`subject_hashes` read off the leaf bytes without decoding them.
+
+    Indexing ten million leaves cannot afford a full decode each. Every occurrence of a
+    subject field's encoded key is taken, so the true hash is always among the candidates;
+    a text field that happens to contain the same bytes adds a spurious one, which costs a
+    lookup nothing because every index hit is decoded and compared before it is used.
+    """
+    out: list[bytes] = []
+    for mark in _SUBJECT_MARKS:
+        at = leaf.find(mark)
+        while at >= 0:
+            start = at + len(mark)
+            if start + 32 <= len(leaf):
+                out.append(leaf[start : start + 32])
+            at = leaf.find(mark, at + 1)
+    return out
 
 
 def entry_to_json(entry: dict[str, Any]) -> dict[str, Any]:
