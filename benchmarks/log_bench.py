@@ -138,30 +138,33 @@ def _child(*args: str) -> dict[str, float]:
 
 
 def bench(size: int, batch: int, proofs: int, work: Path) -> None:
+    """Run the phases for one size, printing each line as soon as its phase ends."""
     log = work / f"log-{size}"
-    load = os.getloadavg()[0]
+
+    def say(line: str) -> None:
+        print(line, flush=True)
+
+    say(f"== {size:,} entries (batch {batch:,}; load average {os.getloadavg()[0]:.1f}, {os.cpu_count()} cores)")
     app = _child("append", str(log), str(size), str(batch))
-    base = _child("baseline", str(log), str(size))
-    prv = _child("prove", str(log), str(size), str(proofs))
-    ver = _child("verify", str(log))
-    disk = sum(p.stat().st_size for p in log.rglob("*") if p.is_file())
-    print(f"== {size:,} entries (batch {batch:,}; load average {load:.1f} at start, {os.cpu_count()} cores)")
-    print(
+    say(
         f"append   {app['wall']:8.2f} s  {size / app['wall']:>10,.0f} entries/s wall  "
         f"{size / app['cpu']:>10,.0f} entries/s cpu  peak RSS {app['rss']:.0f} MiB"
     )
-    print(f"baseline {base['wall']:8.2f} s  {size / base['wall']:>10,.0f} entries/s (hashlib SHA-256 of the entries)")
-    print(f"ratio append/baseline {app['wall'] / base['wall']:.1f}x")
-    print(
+    base = _child("baseline", str(log), str(size))
+    say(f"baseline {base['wall']:8.2f} s  {size / base['wall']:>10,.0f} entries/s (hashlib SHA-256 of the entries)")
+    say(f"ratio append/baseline {app['wall'] / base['wall']:.1f}x")
+    prv = _child("prove", str(log), str(size), str(proofs))
+    say(
         f"prove    {prv['p50'] * 1e3:8.2f} ms median  {prv['max'] * 1e3:.2f} ms max  "
         f"({proofs} lookups by entry digest, {prv['runs']:.0f} index runs)  peak RSS {prv['rss']:.0f} MiB"
     )
-    print(
+    ver = _child("verify", str(log))
+    disk = sum(p.stat().st_size for p in log.rglob("*") if p.is_file())
+    say(
         f"verify   {ver['wall']:8.2f} s  {size / ver['wall']:>10,.0f} entries/s  peak RSS {ver['rss']:.0f} MiB  "
-        f"log on disk {disk / 2**20:.0f} MiB"
+        f"log on disk {disk / 2**20:.0f} MiB (load average now {os.getloadavg()[0]:.1f})"
     )
-    print(f"ratio verify/baseline {ver['wall'] / base['wall']:.1f}x")
-    sys.stdout.flush()
+    say(f"ratio verify/baseline {ver['wall'] / base['wall']:.1f}x")
     shutil.rmtree(log, ignore_errors=True)
 
 

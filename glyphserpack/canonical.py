@@ -137,6 +137,8 @@ def dumps(obj: object) -> bytes:
 
 #: Heads for arguments below 256, per major type (the hot path of :func:`dumps_flat`).
 _SHORT_HEADS = [[_head(major, n) for n in range(256)] for major in range(8)]
+#: Encoded map keys already seen by :func:`dumps_flat` (bounded; keys are field names).
+_FLAT_KEYS: dict[object, bytes] = {}
 
 
 def dumps_flat(obj: Mapping[str, object]) -> bytes:
@@ -147,25 +149,29 @@ def dumps_flat(obj: Mapping[str, object]) -> bytes:
     :func:`dumps`, so the result is always exactly what :func:`dumps` returns.
     """
     items: list[tuple[bytes, bytes]] = []
-    text, raw_bytes, uint = _SHORT_HEADS[_TEXT], _SHORT_HEADS[_BYTES], _SHORT_HEADS[_UINT]
+    text, raw_bytes, uint, keys = _SHORT_HEADS[_TEXT], _SHORT_HEADS[_BYTES], _SHORT_HEADS[_UINT], _FLAT_KEYS
     try:
         for key, value in obj.items():
-            if type(key) is not str:
-                return dumps(obj)
-            raw_key = key.encode("utf-8")
-            if isinstance(value, str) and type(value) is str:
+            encoded_key = keys.get(key)
+            if encoded_key is None:
+                if type(key) is not str:
+                    return dumps(obj)
+                raw_key = key.encode("utf-8")
+                n = len(raw_key)
+                encoded_key = (text[n] if n < 256 else _head(_TEXT, n)) + raw_key
+                if len(keys) < 1024:  # entry field names: a handful, seen millions of times
+                    keys[key] = encoded_key
+            if type(value) is str:
                 raw = value.encode("utf-8")
                 n = len(raw)
-                encoded = (text[n] if n < 256 else _head(_TEXT, n)) + raw
-            elif isinstance(value, bytes) and type(value) is bytes:
+                items.append((encoded_key, (text[n] if n < 256 else _head(_TEXT, n)) + raw))
+            elif type(value) is bytes:
                 n = len(value)
-                encoded = (raw_bytes[n] if n < 256 else _head(_BYTES, n)) + value
-            elif isinstance(value, int) and type(value) is int and 0 <= value <= _UINT64_MAX:
-                encoded = uint[value] if value < 256 else _head(_UINT, value)
+                items.append((encoded_key, (raw_bytes[n] if n < 256 else _head(_BYTES, n)) + value))
+            elif type(value) is int and 0 <= value <= _UINT64_MAX:
+                items.append((encoded_key, uint[value] if value < 256 else _head(_UINT, value)))
             else:
                 return dumps(obj)
-            n = len(raw_key)
-            items.append(((text[n] if n < 256 else _head(_TEXT, n)) + raw_key, encoded))
     except UnicodeEncodeError:
         return dumps(obj)  # raises, naming the path
     items.sort()
