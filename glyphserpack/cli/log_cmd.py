@@ -14,6 +14,7 @@ import click
 from glyphserpack._internal import jsonout, jsontext
 from glyphserpack._internal.docload import load_document
 from glyphserpack._internal.fsio import atomic_write, read_bounded, refuse_output_inside, source_date_epoch
+from glyphserpack.cli._progress import stderr_bar
 from glyphserpack.errors import EXIT_FAIL, InputError, UsageError
 from glyphserpack.findings import Finding
 from glyphserpack.log._keyfile import load_private_key
@@ -61,17 +62,7 @@ class _Progress:
         self._task: Any = None
         self._said = -1
         if enabled and sys.stderr.isatty():
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-            self._rich = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=Console(stderr=True),
-                transient=True,
-            )
+            self._rich = stderr_bar()
 
     def __enter__(self) -> _Progress:
         if self._rich is not None:
