@@ -27,6 +27,7 @@ __all__ = [
     "dumps",
     "dumps_flat",
     "loads",
+    "loads_flat",
     "object_digest",
     "validate",
 ]
@@ -176,6 +177,55 @@ def dumps_flat(obj: Mapping[str, object]) -> bytes:
         return dumps(obj)  # raises, naming the path
     items.sort()
     return _head(_MAP, len(items)) + b"".join([k + v for k, v in items])
+
+
+def _flat_arg(data: bytes, pos: int) -> tuple[int, int]:
+    """The argument of the head at ``pos`` and where its content starts (ValueError if none)."""
+    info = data[pos] & 0x1F
+    if info < 24:
+        return info, pos + 1
+    if info > 27:
+        raise ValueError("indefinite or reserved length")
+    width = 1 << (info - 24)
+    if pos + 1 + width > len(data):
+        raise ValueError("truncated head")
+    return int.from_bytes(data[pos + 1 : pos + 1 + width], "big"), pos + 1 + width
+
+
+def loads_flat(data: bytes) -> dict[str, object] | None:
+    """Read a map of the shape :func:`dumps_flat` writes, or return None for anything else.
+
+    Lenient on purpose: it does not check that ``data`` is canonical. It is only for callers
+    that re-encode the result and compare it with ``data`` (log entries, millions of them,
+    where the strict decoder's cost dominates an audit); on any mismatch they must fall back
+    to :func:`loads`, whose errors name the problem.
+    """
+    try:
+        if not data or data[0] >> 5 != _MAP:
+            return None
+        count, pos = _flat_arg(data, 0)
+        out: dict[str, object] = {}
+        for _ in range(count):
+            if data[pos] >> 5 != _TEXT:
+                return None
+            n, pos = _flat_arg(data, pos)
+            key = data[pos : pos + n].decode("utf-8")
+            pos += n
+            major = data[pos] >> 5
+            arg, pos = _flat_arg(data, pos)
+            if major == _UINT:
+                out[key] = arg
+            elif major == _TEXT:
+                out[key] = data[pos : pos + arg].decode("utf-8")
+                pos += arg
+            elif major == _BYTES:
+                out[key] = data[pos : pos + arg]
+                pos += arg
+            else:
+                return None
+    except (IndexError, ValueError):  # UnicodeDecodeError is a ValueError
+        return None
+    return out if pos == len(data) else None
 
 
 class _Decoder:

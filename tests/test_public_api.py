@@ -57,6 +57,7 @@ def test_canonical_api() -> None:
         "dumps",
         "dumps_flat",
         "loads",
+        "loads_flat",
         "object_digest",
         "validate",
     ]

@@ -96,6 +96,12 @@ def test_flat_encoder_equals_the_general_one() -> None:
     ]
     for doc in docs:
         assert canonical.dumps_flat(doc) == canonical.dumps(doc)
+    for doc in docs[:3]:  # flat: read back as they were
+        assert canonical.loads_flat(canonical.dumps(doc)) == doc
+    assert canonical.loads_flat(canonical.dumps(docs[3])) is None  # nested etc.: the strict decoder's job
+    leaf = canonical.dumps(docs[1])
+    for bad in (b"", leaf[:-1], leaf + b"\x00", b"\x81\x01", b"\xa1\x61a\x7f"):
+        assert canonical.loads_flat(bad) is None
     with pytest.raises(CanonicalError):
         canonical.dumps_flat({1: "not a text key"})  # type: ignore[dict-item]
     with pytest.raises(CanonicalError):
