@@ -61,6 +61,7 @@ ENTRY_TYPES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "pack_published": (("pack_hash",), ("pack_name", "certificate_hash")),
 }
 _COMMON = ("log_entry_version", "type", "time_utc")
+_ALLOWED = {kind: frozenset((*req, *opt, *_COMMON)) for kind, (req, opt) in ENTRY_TYPES.items()}
 _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
 _TEXT_LIMIT = 1024
 
@@ -120,10 +121,11 @@ def _normalise(doc: object, where: str) -> dict[str, Any]:
     if not isinstance(doc, dict):
         raise InputError(f"{where}: expected a mapping with a 'type' field")
     kind = doc.get("type")
-    if kind not in ENTRY_TYPES:
+    if not isinstance(kind, str) or kind not in ENTRY_TYPES:
         raise InputError(f"{where}: type {kind!r} is not one of {', '.join(sorted(ENTRY_TYPES))}")
     required, optional = ENTRY_TYPES[kind]
-    unknown = sorted(set(doc) - set(required) - set(optional) - set(_COMMON))
+    allowed = _ALLOWED[kind]
+    unknown = sorted(str(k) for k in doc if k not in allowed)
     if unknown:
         raise InputError(f"{where}: unknown field(s) {', '.join(unknown)} for a {kind} entry")
     missing = [f for f in required if f not in doc]

@@ -145,3 +145,9 @@ def test_cli_append_batch_from_file_and_stdin(
     rc, out = run("--batch", "-", str(tmp_path / "e.jsonl"))
     assert rc == 2
     assert "not both" in out
+
+
+def test_a_list_as_entry_type_is_named_not_a_crash(store: LogStore, signer: Signer) -> None:
+    # JSON Lines input can carry any value: an unhashable type used to escape as TypeError.
+    with pytest.raises(InputError, match=r"line 3: type \['x'\] is not one of"):
+        store.append_many([pack_doc(1), pack_doc(2), {"type": ["x"]}], signer, where="line", number_from=1)
