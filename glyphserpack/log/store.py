@@ -170,12 +170,15 @@ class LogStore:
         if size == 0:
             return []
         root_hash = merkle.tree_hash(self.reader(size), size)
-        for attempt in range(2):
+        rebuild = False
+        for attempt in range(3):
             try:
-                candidates = self._index_lookup(digest, size, root_hash, rebuild=attempt > 0)
+                candidates = self._index_lookup(digest, size, root_hash, rebuild=rebuild)
             except IndexDamaged:
-                if attempt:
+                if attempt == 2:
                     raise
+                # Once more as it is (a concurrent append may have merged runs away), then rebuilt.
+                rebuild = attempt == 1
                 continue
             by_entry: list[int] = []
             by_subject: list[int] = []
@@ -185,8 +188,9 @@ class LogStore:
                     by_entry.append(index)
                 elif digest in subject_hashes(entry):
                     by_subject.append(index)
-            if len(by_entry) + len(by_subject) == len(candidates) or attempt:
-                return by_entry or by_subject
+            if len(by_entry) + len(by_subject) == len(candidates) or rebuild:
+                return by_entry or by_subject  # after a rebuild a stray hit is a prefix collision
+            rebuild = True
         raise AssertionError("unreachable")
 
     def _index_lookup(self, digest: bytes, size: int, root_hash: bytes, *, rebuild: bool) -> list[int]:
@@ -196,9 +200,15 @@ class LogStore:
         if state is not None and (state[0] > size or merkle.tree_hash(self.reader(size), state[0]) != state[1]):
             state = None  # the index describes another history: rebuilt below
         if state is None or state[0] < size:
-            with self.locked(wait=True):
-                state = None if state is None else index.state()
-                self._catch_up(index, state, size)
+            try:
+                with self.locked(wait=True):
+                    state = None if state is None else index.state()
+                    self._catch_up(index, state, size)
+            except OSError as exc:
+                raise InputError(
+                    f"{index.dir}: cannot bring the entry index up to size {size} ({exc.strerror or exc})",
+                    remedy="run the lookup once where the log directory is writable, or use --index N",
+                ) from None
             state = index.state()
         if state is None or state[:2] != (size, root_hash):
             raise IndexDamaged(f"{self.root}: the entry index could not be brought to size {size}")
