@@ -230,12 +230,18 @@ _DEFERRED: contextvars.ContextVar[bool] = contextvars.ContextVar("glyphserpack_d
 
 
 def _syncfs(directory: Path) -> None:
-    """Flush the filesystem holding ``directory`` (Linux ``syncfs``; ``sync`` elsewhere)."""
+    """Flush the filesystem holding ``directory`` (Linux ``syncfs``; ``sync`` elsewhere).
+
+    A failed ``syncfs`` (a write-back error) raises: the caller must not commit on top of it.
+    """
     fd = os.open(directory, os.O_RDONLY)
     try:
         fn = getattr(ctypes.CDLL(None, use_errno=True), "syncfs", None)
-        if fn is None or fn(fd) != 0:
+        if fn is None:
             os.sync()
+        elif fn(fd) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"syncfs of {directory} failed: {os.strerror(err)}")
     finally:
         os.close(fd)
 

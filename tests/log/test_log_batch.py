@@ -151,3 +151,19 @@ def test_a_list_as_entry_type_is_named_not_a_crash(store: LogStore, signer: Sign
     # JSON Lines input can carry any value: an unhashable type used to escape as TypeError.
     with pytest.raises(InputError, match=r"line 3: type \['x'\] is not one of"):
         store.append_many([pack_doc(1), pack_doc(2), {"type": ["x"]}], signer, where="line", number_from=1)
+
+
+def test_deferred_sync_flushes_once_and_never_after_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = {"fsync": 0, "syncfs": 0}
+    monkeypatch.setattr(fsio.os, "fsync", lambda fd: calls.__setitem__("fsync", calls["fsync"] + 1))
+    monkeypatch.setattr(fsio, "_syncfs", lambda d: calls.__setitem__("syncfs", calls["syncfs"] + 1))
+    with fsio.deferred_sync(tmp_path):
+        for i in range(3):
+            fsio.atomic_write(tmp_path / f"f{i}", b"x")
+    assert calls == {"fsync": 0, "syncfs": 1}
+    with pytest.raises(RuntimeError), fsio.deferred_sync(tmp_path):
+        fsio.atomic_write(tmp_path / "g", b"y")
+        raise RuntimeError("crash before the commit")
+    assert calls == {"fsync": 0, "syncfs": 1}
+    fsio.atomic_write(tmp_path / "h", b"z")  # outside: durable on its own again
+    assert calls == {"fsync": 2, "syncfs": 1}
