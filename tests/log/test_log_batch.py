@@ -161,9 +161,14 @@ def test_deferred_sync_flushes_once_and_never_after_an_error(tmp_path: Path, mon
         for i in range(3):
             fsio.atomic_write(tmp_path / f"f{i}", b"x")
     assert calls == {"fsync": 0, "syncfs": 1}
-    with pytest.raises(RuntimeError), fsio.deferred_sync(tmp_path):
-        fsio.atomic_write(tmp_path / "g", b"y")
-        raise RuntimeError("crash before the commit")
+
+    def crash() -> None:
+        with fsio.deferred_sync(tmp_path):
+            fsio.atomic_write(tmp_path / "g", b"y")
+            raise RuntimeError("crash before the commit")
+
+    with pytest.raises(RuntimeError):
+        crash()
     assert calls == {"fsync": 0, "syncfs": 1}
     fsio.atomic_write(tmp_path / "h", b"z")  # outside: durable on its own again
     assert calls == {"fsync": 2, "syncfs": 1}
