@@ -85,11 +85,15 @@ class _Run:
     hi: int
     data: mmap.mmap
     offsets: tuple[int, ...]
+    fd: int
 
     def bucket(self, b: int) -> list[bytes]:
+        """One bucket's records, read (not mapped: a merge must not keep whole runs resident)."""
         start, end = _HEADER + self.offsets[b] * _RECORD, _HEADER + self.offsets[b + 1] * _RECORD
-        data = self.data
-        return [data[i : i + _RECORD] for i in range(start, end, _RECORD)]
+        data = os.pread(self.fd, end - start, start)
+        if len(data) != end - start:
+            raise IndexDamaged(f"{_run_name(self.lo, self.hi)}: short read")
+        return [data[i : i + _RECORD] for i in range(0, len(data), _RECORD)]
 
 
 class IndexDamaged(VerificationError):
@@ -145,8 +149,9 @@ class EntryIndex:
             if length < _HEADER or (length - _HEADER) % _RECORD:
                 raise IndexDamaged(f"{path.name}: {length} bytes is not a run")
             data = mmap.mmap(fd, length, access=mmap.ACCESS_READ)
-        finally:
+        except BaseException:
             os.close(fd)
+            raise
         try:
             offsets = _OFFSETS.unpack(data[len(_MAGIC) : _HEADER])
             count = (length - _HEADER) // _RECORD
@@ -158,9 +163,10 @@ class EntryIndex:
                 or any(a > b for a, b in itertools.pairwise(offsets))
             ):
                 raise IndexDamaged(f"{path.name}: bad header")
-            yield _Run(lo, hi, data, offsets)
+            yield _Run(lo, hi, data, offsets, fd)
         finally:
             data.close()
+            os.close(fd)
 
     def lookup(self, digest: bytes, runs: list[tuple[int, int]]) -> list[int]:
         """Indexes whose records match ``digest``'s prefix: candidates for the caller to check."""
