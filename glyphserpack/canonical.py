@@ -138,8 +138,8 @@ def dumps(obj: object) -> bytes:
 
 #: Heads for arguments below 256, per major type (the hot path of :func:`dumps_flat`).
 _SHORT_HEADS = [[_head(major, n) for n in range(256)] for major in range(8)]
-#: Encoded map keys already seen by :func:`dumps_flat` (bounded; keys are field names).
-_FLAT_KEYS: dict[object, bytes] = {}
+#: Key order (encoded key, key) of each map shape :func:`dumps_flat` has seen (bounded).
+_FLAT_ORDERS: dict[tuple[object, ...], list[tuple[bytes, str]]] = {}
 
 
 def dumps_flat(obj: Mapping[str, object]) -> bytes:
@@ -149,34 +149,39 @@ def dumps_flat(obj: Mapping[str, object]) -> bytes:
     recursion and error paths cost more than the bytes. Anything else falls back to
     :func:`dumps`, so the result is always exactly what :func:`dumps` returns.
     """
-    items: list[tuple[bytes, bytes]] = []
-    text, raw_bytes, uint, keys = _SHORT_HEADS[_TEXT], _SHORT_HEADS[_BYTES], _SHORT_HEADS[_UINT], _FLAT_KEYS
+    shape = tuple(obj)
+    order = _FLAT_ORDERS.get(shape)
+    if order is None:
+        if any(type(key) is not str for key in shape):
+            return dumps(obj)
+        try:
+            order = sorted((_head(_TEXT, len(raw)) + raw, key) for key in shape for raw in (key.encode("utf-8"),))
+        except UnicodeEncodeError:
+            return dumps(obj)  # raises, naming the path
+        if len(_FLAT_ORDERS) < 1024:  # entry shapes: a handful, seen millions of times
+            _FLAT_ORDERS[shape] = order
+    text, raw_bytes, uint = _SHORT_HEADS[_TEXT], _SHORT_HEADS[_BYTES], _SHORT_HEADS[_UINT]
+    parts = [_head(_MAP, len(order))]
     try:
-        for key, value in obj.items():
-            encoded_key = keys.get(key)
-            if encoded_key is None:
-                if type(key) is not str:
-                    return dumps(obj)
-                raw_key = key.encode("utf-8")
-                n = len(raw_key)
-                encoded_key = (text[n] if n < 256 else _head(_TEXT, n)) + raw_key
-                if len(keys) < 1024:  # entry field names: a handful, seen millions of times
-                    keys[key] = encoded_key
+        for encoded_key, key in order:
+            value = obj[key]
+            parts.append(encoded_key)
             if type(value) is str:
                 raw = value.encode("utf-8")
                 n = len(raw)
-                items.append((encoded_key, (text[n] if n < 256 else _head(_TEXT, n)) + raw))
+                parts.append(text[n] if n < 256 else _head(_TEXT, n))
+                parts.append(raw)
             elif type(value) is bytes:
                 n = len(value)
-                items.append((encoded_key, (raw_bytes[n] if n < 256 else _head(_BYTES, n)) + value))
+                parts.append(raw_bytes[n] if n < 256 else _head(_BYTES, n))
+                parts.append(value)
             elif type(value) is int and 0 <= value <= _UINT64_MAX:
-                items.append((encoded_key, uint[value] if value < 256 else _head(_UINT, value)))
+                parts.append(uint[value] if value < 256 else _head(_UINT, value))
             else:
                 return dumps(obj)
     except UnicodeEncodeError:
         return dumps(obj)  # raises, naming the path
-    items.sort()
-    return _head(_MAP, len(items)) + b"".join([k + v for k, v in items])
+    return b"".join(parts)
 
 
 def _flat_arg(data: bytes, pos: int) -> tuple[int, int]:
