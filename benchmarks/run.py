@@ -15,7 +15,7 @@ HERE = Path(__file__).resolve().parent
 
 RUNS: list[list[str]] = [
     ["pack_bench.py", "--size", "1G", "--repeat", "3"],
-    ["log_bench.py", "--entries", "100000"],
+    ["log_bench.py"],
     ["site_bench.py", "100", "1000", "10000"],
     ["parity_bench.py", "--size", "1G", "--repeat", "3"],
     ["check_bench.py", "--records", "1000"],

@@ -25,7 +25,9 @@ __all__ = [
     "ValidationResult",
     "commit_hash",
     "dumps",
+    "dumps_flat",
     "loads",
+    "loads_flat",
     "object_digest",
     "validate",
 ]
@@ -132,6 +134,103 @@ def dumps(obj: object) -> bytes:
     out: list[bytes] = []
     _encode(obj, out, "$", 0)
     return b"".join(out)
+
+
+#: Heads for arguments below 256, per major type (the hot path of :func:`dumps_flat`).
+_SHORT_HEADS = [[_head(major, n) for n in range(256)] for major in range(8)]
+#: Key order (encoded key, key) of each map shape :func:`dumps_flat` has seen (bounded).
+_FLAT_ORDERS: dict[tuple[object, ...], list[tuple[bytes, str]]] = {}
+
+
+def dumps_flat(obj: Mapping[str, object]) -> bytes:
+    """:func:`dumps` of a flat map (text keys; text, bytes or unsigned-int values), faster.
+
+    Log entries are such maps and a log appends millions of them: the general encoder's
+    recursion and error paths cost more than the bytes. Anything else falls back to
+    :func:`dumps`, so the result is always exactly what :func:`dumps` returns.
+    """
+    shape = tuple(obj)
+    order = _FLAT_ORDERS.get(shape)
+    if order is None:
+        if any(type(key) is not str for key in shape):
+            return dumps(obj)
+        try:
+            order = sorted((_head(_TEXT, len(raw)) + raw, key) for key in shape for raw in (key.encode("utf-8"),))
+        except UnicodeEncodeError:
+            return dumps(obj)  # raises, naming the path
+        if len(_FLAT_ORDERS) < 1024:  # entry shapes: a handful, seen millions of times
+            _FLAT_ORDERS[shape] = order
+    text, raw_bytes, uint = _SHORT_HEADS[_TEXT], _SHORT_HEADS[_BYTES], _SHORT_HEADS[_UINT]
+    parts = [_head(_MAP, len(order))]
+    try:
+        for encoded_key, key in order:
+            value = obj[key]
+            parts.append(encoded_key)
+            if type(value) is str:
+                raw = value.encode("utf-8")
+                n = len(raw)
+                parts.append(text[n] if n < 256 else _head(_TEXT, n))
+                parts.append(raw)
+            elif type(value) is bytes:
+                n = len(value)
+                parts.append(raw_bytes[n] if n < 256 else _head(_BYTES, n))
+                parts.append(value)
+            elif type(value) is int and 0 <= value <= _UINT64_MAX:
+                parts.append(uint[value] if value < 256 else _head(_UINT, value))
+            else:
+                return dumps(obj)
+    except UnicodeEncodeError:
+        return dumps(obj)  # raises, naming the path
+    return b"".join(parts)
+
+
+def _flat_arg(data: bytes, pos: int) -> tuple[int, int]:
+    """The argument of the head at ``pos`` and where its content starts (ValueError if none)."""
+    info = data[pos] & 0x1F
+    if info < 24:
+        return info, pos + 1
+    if info > 27:
+        raise ValueError("indefinite or reserved length")
+    width = 1 << (info - 24)
+    if pos + 1 + width > len(data):
+        raise ValueError("truncated head")
+    return int.from_bytes(data[pos + 1 : pos + 1 + width], "big"), pos + 1 + width
+
+
+def loads_flat(data: bytes) -> dict[str, object] | None:
+    """Read a map of the shape :func:`dumps_flat` writes, or return None for anything else.
+
+    Lenient on purpose: it does not check that ``data`` is canonical. It is only for callers
+    that re-encode the result and compare it with ``data`` (log entries, millions of them,
+    where the strict decoder's cost dominates an audit); on any mismatch they must fall back
+    to :func:`loads`, whose errors name the problem.
+    """
+    try:
+        if not data or data[0] >> 5 != _MAP:
+            return None
+        count, pos = _flat_arg(data, 0)
+        out: dict[str, object] = {}
+        for _ in range(count):
+            if data[pos] >> 5 != _TEXT:
+                return None
+            n, pos = _flat_arg(data, pos)
+            key = data[pos : pos + n].decode("utf-8")
+            pos += n
+            major = data[pos] >> 5
+            arg, pos = _flat_arg(data, pos)
+            if major == _UINT:
+                out[key] = arg
+            elif major == _TEXT:
+                out[key] = data[pos : pos + arg].decode("utf-8")
+                pos += arg
+            elif major == _BYTES:
+                out[key] = data[pos : pos + arg]
+                pos += arg
+            else:
+                return None
+    except (IndexError, ValueError):  # UnicodeDecodeError is a ValueError
+        return None
+    return out if pos == len(data) else None
 
 
 class _Decoder:

@@ -51,7 +51,16 @@ def test_errors_form_one_tree() -> None:
 def test_canonical_api() -> None:
     from glyphserpack import canonical
 
-    assert canonical.__all__ == ["ValidationResult", "commit_hash", "dumps", "loads", "object_digest", "validate"]
+    assert canonical.__all__ == [
+        "ValidationResult",
+        "commit_hash",
+        "dumps",
+        "dumps_flat",
+        "loads",
+        "loads_flat",
+        "object_digest",
+        "validate",
+    ]
 
 
 def test_pack_api_and_the_one_verification_pipeline() -> None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from glyphserpack._internal import jsonout
+from glyphserpack.cli._progress import stderr_bar
 from glyphserpack.errors import GlyphserpackError
 from glyphserpack.release.pipeline import BuildOutcome
 
@@ -31,25 +32,7 @@ class _Progress:
         self._rich: Any = None
         self._task: Any = None
         if enabled and sys.stderr.isatty():
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                SpinnerColumn,
-                TextColumn,
-                TimeElapsedColumn,
-            )
-
-            self._rich = Progress(
-                SpinnerColumn(),
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=Console(stderr=True),
-                transient=True,
-            )
+            self._rich = stderr_bar(spinner=True)
 
     def __enter__(self) -> _Progress:
         if self._rich is not None:

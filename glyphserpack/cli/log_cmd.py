@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
 
-from glyphserpack._internal import jsonout
+from glyphserpack._internal import jsonout, jsontext
 from glyphserpack._internal.docload import load_document
 from glyphserpack._internal.fsio import atomic_write, read_bounded, refuse_output_inside, source_date_epoch
+from glyphserpack.cli._progress import stderr_bar
 from glyphserpack.errors import EXIT_FAIL, InputError, UsageError
 from glyphserpack.findings import Finding
 from glyphserpack.log._keyfile import load_private_key
@@ -20,7 +23,7 @@ from glyphserpack.log.entries import decode_entry, entry_to_json
 from glyphserpack.log.lifecycle import derive_states
 from glyphserpack.log.note import ALG_COSIGNATURE_V1, NOTE_LIMIT, Signer, Verifier, parse_verifier_key
 from glyphserpack.log.proof import PROOF_LIMIT, make_proof, verify_proof
-from glyphserpack.log.store import LogStore
+from glyphserpack.log.store import BATCH_SIZE, LogStore
 from glyphserpack.trust import TrustStore, is_utc_timestamp
 
 __all__ = ["log"]
@@ -47,6 +50,40 @@ def _witnesses(values: tuple[str, ...]) -> list[Verifier]:
         if w.alg != ALG_COSIGNATURE_V1:
             raise UsageError(f"--witness {w.name}: not a cosignature key (print one with `log vkey --witness`)")
     return out
+
+
+class _Progress:
+    """Rich bar on a terminal, a line per tenth with ``-v``, silence with ``--json`` or in a pipe."""
+
+    def __init__(self, title: str, *, verbose: bool, enabled: bool) -> None:
+        self.title = title
+        self.verbose = verbose and enabled
+        self._rich: Any = None
+        self._task: Any = None
+        self._said = -1
+        if enabled and sys.stderr.isatty():
+            self._rich = stderr_bar()
+
+    def __enter__(self) -> _Progress:
+        if self._rich is not None:
+            self._rich.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._rich is not None:
+            self._rich.stop()
+
+    def update(self, done: int, total: int | None = None) -> None:
+        """``done`` of ``total`` entries (``None``: a total not known in advance)."""
+        if self._rich is not None:
+            if self._task is None:
+                self._task = self._rich.add_task(self.title, total=total)
+            self._rich.update(self._task, completed=done, total=total)
+        elif self.verbose:
+            tenth = 10 * done // total if total else done
+            if tenth != self._said:
+                self._said = tenth
+                click.echo(f"{self.title}: {done}{'' if total is None else f'/{total}'} entries", err=True)
 
 
 def _print_findings(findings: list[Finding]) -> None:
@@ -82,25 +119,75 @@ def init_cmd(log_dir: Path, origin: str, key_file: Path) -> int:
     return 0
 
 
+def _json_lines(name: str, stream: IO[bytes]) -> Iterator[Any]:
+    """One entry document per line of a JSON Lines stream; a bad line is named and stops all."""
+    for number, line in enumerate(stream, 1):
+        try:
+            yield jsontext.loads(line)
+        except ValueError as exc:
+            raise InputError(f"{name} line {number}: not a JSON document ({exc})") from None
+
+
 @log.command("append")
 @click.argument("log_dir", type=_DIR)
-@click.argument("entries", nargs=-1, required=True, type=_FILE)
+@click.argument("entries", nargs=-1, type=_FILE)
+@click.option(
+    "--batch",
+    "batch_file",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="JSON Lines file of entry documents (one per line; - for stdin), appended in batches.",
+)
+@click.option(
+    "--batch-size",
+    default=BATCH_SIZE,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Entries per commit (one flush and one checkpoint each) with --batch.",
+)
 @click.option("--key", "key_file", required=True, type=_FILE, help="The log's private key (signs the checkpoint).")
-def append_cmd(log_dir: Path, entries: tuple[Path, ...], key_file: Path) -> int:
+@click.option("-v", "--verbose", is_flag=True, help="Report progress on stderr with --batch.")
+def append_cmd(
+    log_dir: Path, entries: tuple[Path, ...], batch_file: Path | None, batch_size: int, key_file: Path, verbose: bool
+) -> int:
     """Append entry documents (JSON/YAML; one entry or a list each) as one batch.
+
+    With --batch, a JSON Lines file (or stdin) of any length: every line is validated
+    before anything is written, then the entries are committed --batch-size at a time.
 
     \b
     Example:
       glyphserpack log append registry-log/ entries.yaml --key log.pem
+      glyphserpack log append registry-log/ --batch entries.jsonl --key log.pem
     """
+    if bool(entries) == (batch_file is not None):
+        raise UsageError("give entry documents or --batch FILE.jsonl, not both and not neither")
     store = LogStore(log_dir)
+    signer = Signer(store.origin, load_private_key(key_file))
+    if batch_file is not None:
+        name = "stdin" if str(batch_file) == "-" else str(batch_file)
+        with contextlib.ExitStack() as stack:
+            stream = sys.stdin.buffer if name == "stdin" else stack.enter_context(batch_file.open("rb"))
+            show = stack.enter_context(_Progress("appending", verbose=verbose, enabled=True))
+            result = store.append_many(
+                _json_lines(name, stream),
+                signer,
+                where=f"{name} line",
+                number_from=1,
+                batch_size=batch_size,
+                progress=show.update,
+            )
+        count = result.size - result.first_index
+        if count == 0:
+            raise InputError(f"{name}: no entries")
+        click.echo(f"appended {count} entries at {result.first_index}..{result.size - 1}; size {result.size}")
+        return 0
     docs: list[Any] = []
     for path in entries:
         doc = load_document(path)
         docs.extend(doc if isinstance(doc, list) else [doc])
     if not docs:
         raise InputError("no entries in the given documents")
-    result = store.append(docs, Signer(store.origin, load_private_key(key_file)))
+    result = store.append(docs, signer)
     click.echo(f"appended {len(docs)} entries at {result.first_index}..{result.size - 1}; size {result.size}")
     return 0
 
@@ -120,6 +207,7 @@ def append_cmd(log_dir: Path, entries: tuple[Path, ...], key_file: Path) -> int:
 @click.option("--trust", "trust_dir", type=_DIR, help="Trust store; the log key needs purpose 'checkpoint'.")
 @click.option("--at", "trust_time", help="UTC time for the trust-store check (default SOURCE_DATE_EPOCH).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report.")
+@click.option("-v", "--verbose", is_flag=True, help="Report progress on stderr (a bar on a terminal anyway).")
 def verify_cmd(
     log_dir: Path,
     log_key: str | None,
@@ -129,8 +217,11 @@ def verify_cmd(
     trust_dir: Path | None,
     trust_time: str | None,
     as_json: bool,
+    verbose: bool,
 ) -> int:
     """Full audit: checkpoint signature(s), every tile and bundle, recomputed root.
+
+    Streams the log bundle by bundle: memory stays flat at any size.
 
     \b
     Example:
@@ -144,9 +235,16 @@ def verify_cmd(
     if trust_time is not None and not is_utc_timestamp(trust_time):
         raise UsageError(f"--at {trust_time!r}: expected YYYY-MM-DDTHH:MM:SSZ")
     old = read_bounded(last_seen, NOTE_LIMIT, what="checkpoint") if last_seen else None
-    report = audit_log(
-        store, witnesses=_witnesses(witness_keys), quorum=quorum, last_seen=old, trust=trust, trust_time=trust_time
-    )
+    with _Progress("verifying", verbose=verbose, enabled=not as_json) as show:
+        report = audit_log(
+            store,
+            witnesses=_witnesses(witness_keys),
+            quorum=quorum,
+            last_seen=old,
+            trust=trust,
+            trust_time=trust_time,
+            progress=show.update,
+        )
     if as_json:
         click.echo(jsonout.dumps(report.to_json()))
     else:
@@ -165,6 +263,9 @@ def verify_cmd(
 @click.option("-o", "--output", type=_FILE, help="Write the proof here instead of stdout.")
 def prove_cmd(log_dir: Path, entry_hash: str | None, index: int | None, output: Path | None) -> int:
     """Write an offline inclusion proof (C2SP tlog-proof) under the current checkpoint.
+
+    --entry looks the hash up in the index kept in LOG_DIR/.index (built or brought up to
+    date first when it does not match the checkpoint) and checks the hit against the log.
 
     \b
     Example:

@@ -8,7 +8,7 @@ a log of any size needs O(log n) memory.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,8 +90,12 @@ def audit_log(
     last_seen: bytes | None = None,
     trust: TrustStore | None = None,
     trust_time: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> AuditReport:
-    """Check the checkpoint signature(s), every bundle and tile, and the root; collect findings."""
+    """Check the checkpoint signature(s), every bundle and tile, and the root; collect findings.
+
+    ``progress(done, total)`` is told the entries checked so far, every 64 bundles and at the end.
+    """
     report = AuditReport()
     try:
         data = store.checkpoint_bytes()
@@ -126,6 +130,10 @@ def audit_log(
                 reported += 1
         for level, idx, row in frontier.push([merkle.leaf_hash(e) for e in bundle]):
             _compare_tile(store, level, idx, row, report.findings, cp.size)
+        if progress is not None and n % 64 == 63:
+            progress(frontier.size, cp.size)
+    if progress is not None:
+        progress(frontier.size, cp.size)
     for level, row in frontier.partials().items():
         idx = (cp.size >> (TILE_HEIGHT * level)) // TILE_WIDTH
         _compare_tile(store, level, idx, row, report.findings, cp.size)

@@ -29,6 +29,7 @@ __all__ = [
     "entry_to_json",
     "make_entry",
     "prepare_entry",
+    "subject_hash_candidates",
     "subject_hashes",
 ]
 
@@ -60,6 +61,7 @@ ENTRY_TYPES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "pack_published": (("pack_hash",), ("pack_name", "certificate_hash")),
 }
 _COMMON = ("log_entry_version", "type", "time_utc")
+_ALLOWED = {kind: frozenset((*req, *opt, *_COMMON)) for kind, (req, opt) in ENTRY_TYPES.items()}
 _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
 _TEXT_LIMIT = 1024
 
@@ -119,10 +121,11 @@ def _normalise(doc: object, where: str) -> dict[str, Any]:
     if not isinstance(doc, dict):
         raise InputError(f"{where}: expected a mapping with a 'type' field")
     kind = doc.get("type")
-    if kind not in ENTRY_TYPES:
+    if not isinstance(kind, str) or kind not in ENTRY_TYPES:
         raise InputError(f"{where}: type {kind!r} is not one of {', '.join(sorted(ENTRY_TYPES))}")
     required, optional = ENTRY_TYPES[kind]
-    unknown = sorted(set(doc) - set(required) - set(optional) - set(_COMMON))
+    allowed = _ALLOWED[kind]
+    unknown = sorted(str(k) for k in doc if k not in allowed)
     if unknown:
         raise InputError(f"{where}: unknown field(s) {', '.join(unknown)} for a {kind} entry")
     missing = [f for f in required if f not in doc]
@@ -156,11 +159,24 @@ def _normalise(doc: object, where: str) -> dict[str, Any]:
 
 def encode_entry(entry: dict[str, Any]) -> bytes:
     """The leaf data: canonical CBOR of the normalised entry."""
-    return canonical.dumps(entry)
+    return canonical.dumps_flat(entry)
 
 
 def decode_entry(data: bytes, *, where: str) -> dict[str, Any]:
-    """Decode and re-validate a leaf; a leaf that does not round-trip is refused."""
+    """Decode and re-validate a leaf; a leaf that does not round-trip is refused.
+
+    An audit decodes every leaf of the log, so a well-formed leaf takes the fast route
+    (:func:`canonical.loads_flat`, accepted only when it re-encodes to exactly ``data``);
+    anything else goes through the strict decoder, whose error names what is wrong.
+    """
+    fast = canonical.loads_flat(data)
+    if fast is not None:
+        try:
+            entry = _normalise(fast, where)
+            if encode_entry(entry) == data:
+                return entry
+        except (InputError, CanonicalError):
+            pass
     try:
         obj = canonical.loads(data)
     except CanonicalError as exc:
@@ -176,9 +192,34 @@ def entry_digest(entry: dict[str, Any]) -> bytes:
     return canonical.object_digest(entry)
 
 
+#: The fields naming what an entry is about: ``log prove --entry`` accepts their hashes too.
+SUBJECT_FIELDS = ("certificate_hash", "pack_hash")
+# How each appears in a leaf: the canonical CBOR text key, then a 32-byte byte-string head.
+_SUBJECT_MARKS = tuple(canonical.dumps(k) + b"\x58\x20" for k in SUBJECT_FIELDS)
+
+
 def subject_hashes(entry: dict[str, Any]) -> list[bytes]:
     """The certificate or pack hash(es) an entry is about (for lookups by artefact hash)."""
-    return [entry[k] for k in ("certificate_hash", "pack_hash") if k in entry]
+    return [entry[k] for k in SUBJECT_FIELDS if k in entry]
+
+
+def subject_hash_candidates(leaf: bytes) -> list[bytes]:
+    """A superset of :func:`subject_hashes` read off the leaf bytes without decoding them.
+
+    Indexing ten million leaves cannot afford a full decode each. Every occurrence of a
+    subject field's encoded key is taken, so the true hash is always among the candidates;
+    a text field that happens to contain the same bytes adds a spurious one, which costs a
+    lookup nothing because every index hit is decoded and compared before it is used.
+    """
+    out: list[bytes] = []
+    for mark in _SUBJECT_MARKS:
+        at = leaf.find(mark)
+        while at >= 0:
+            start = at + len(mark)
+            if start + 32 <= len(leaf):
+                out.append(leaf[start : start + 32])
+            at = leaf.find(mark, at + 1)
+    return out
 
 
 def entry_to_json(entry: dict[str, Any]) -> dict[str, Any]:

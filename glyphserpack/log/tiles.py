@@ -159,8 +159,18 @@ class Frontier:
     def push(self, leaf_hashes: list[bytes]) -> list[tuple[int, int, list[bytes]]]:
         """Add leaves; return ``(level, index, hashes)`` for every tile completed on the way."""
         completed: list[tuple[int, int, list[bytes]]] = []
-        for h in leaf_hashes:
-            self._add(0, h, completed)
+        pos, count = 0, len(leaf_hashes)
+        while pos < count:
+            # Fill level 0 a tile's worth at a time; only a completed tile climbs a level.
+            row = self.rows.setdefault(0, [])
+            take = min(TILE_WIDTH - len(row), count - pos)
+            row.extend(leaf_hashes[pos : pos + take])
+            pos += take
+            self.size += take - 1  # _add numbers a tile by the index of the leaf that completes it
+            if len(row) == TILE_WIDTH:
+                completed.append((0, self.size >> TILE_HEIGHT, row))
+                self.rows[0] = []
+                self._add(1, reduce_complete(row), completed)
             self.size += 1
         return completed
 
