@@ -102,6 +102,7 @@ def timestamp_step(ctx: BuildContext) -> StepResult:
     """Step 12: RFC 3161 tokens over the pack root (quorum of TSAs), reused once obtained."""
     from glyphserpack.pack import attach, open_pack
     from glyphserpack.timestamp import stamp_members
+    from glyphserpack.timestamp.packstamp import reader_data_objects
 
     out = StepResult()
     cfg = ctx.config
@@ -113,9 +114,11 @@ def timestamp_step(ctx: BuildContext) -> StepResult:
     saved = _cached(ctx, key)
     if saved is None:
         with open_pack(ctx.path(rel)) as reader:
-            root, existing = reader.root_hash, reader.attachments()
+            root, existing, objects = reader.root_hash, reader.attachments(), reader_data_objects(reader)
         ctx.progress(f"asking {len(cfg.tsa_urls)} TSA(s) for a time-stamp")
-        members, _ = stamp_members(root, existing, cfg.tsa_urls, quorum=cfg.quorum, hash_alg=cfg.hash_alg)
+        members, _ = stamp_members(
+            root, existing, cfg.tsa_urls, quorum=cfg.quorum, hash_alg=cfg.hash_alg, objects=objects
+        )
         saved = canonical.dumps(dict(sorted(members.items())))
         _save(ctx, key, saved)  # durable before use: a resumed run reuses these very tokens
     ctx.hook("mid")

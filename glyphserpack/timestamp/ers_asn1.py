@@ -1,0 +1,77 @@
+"""The ASN.1 of RFC 4998 §3-§5 (module ERS, IMPLICIT TAGS) as asn1crypto types.
+
+Only structure lives here; building and checking Evidence Records is ``ers.py``.
+"""
+
+from __future__ import annotations
+
+from asn1crypto import algos, cms, core
+
+__all__ = [
+    "ArchiveTimeStamp",
+    "ArchiveTimeStampChain",
+    "ArchiveTimeStampSequence",
+    "Attribute",
+    "Attributes",
+    "CryptoInfos",
+    "EncryptionInfo",
+    "EvidenceRecord",
+    "PartialHashtree",
+]
+
+
+class Attribute(core.Sequence):
+    """X.501 Attribute (the RFC imports it from PKIX1Explicit88): type OID and a SET OF values."""
+
+    _fields = [("attr_type", core.ObjectIdentifier), ("attr_values", core.SetOf, {"spec": core.Any})]
+
+
+class Attributes(core.SetOf):
+    _child_spec = Attribute
+
+
+class CryptoInfos(core.SequenceOf):
+    _child_spec = Attribute
+
+
+class EncryptionInfo(core.Sequence):
+    _fields = [("encryption_info_type", core.ObjectIdentifier), ("encryption_info_value", core.Any)]
+
+
+class PartialHashtree(core.SequenceOf):
+    _child_spec = core.OctetString
+
+
+class _ReducedHashtree(core.SequenceOf):
+    _child_spec = PartialHashtree
+
+
+class ArchiveTimeStamp(core.Sequence):
+    _fields = [
+        ("digest_algorithm", algos.DigestAlgorithm, {"implicit": 0, "optional": True}),
+        ("attributes", Attributes, {"implicit": 1, "optional": True}),
+        ("reduced_hashtree", _ReducedHashtree, {"implicit": 2, "optional": True}),
+        ("time_stamp", cms.ContentInfo),
+    ]
+
+
+class ArchiveTimeStampChain(core.SequenceOf):
+    _child_spec = ArchiveTimeStamp
+
+
+class ArchiveTimeStampSequence(core.SequenceOf):
+    _child_spec = ArchiveTimeStampChain
+
+
+class _DigestAlgorithms(core.SequenceOf):
+    _child_spec = algos.DigestAlgorithm
+
+
+class EvidenceRecord(core.Sequence):
+    _fields = [
+        ("version", core.Integer),
+        ("digest_algorithms", _DigestAlgorithms),
+        ("crypto_infos", CryptoInfos, {"implicit": 0, "optional": True}),
+        ("encryption_info", EncryptionInfo, {"implicit": 1, "optional": True}),
+        ("archive_time_stamp_sequence", ArchiveTimeStampSequence),
+    ]
