@@ -159,9 +159,8 @@ def _crypto_infos(infos: Sequence[CryptoInfo]) -> CryptoInfos | None:
                 inner = b"".join(items)
                 seq_der = core.Sequence.load(b"\x30" + _len(len(inner)) + inner).dump()
                 body += bytes([tag]) + _len(len(seq_der)) + seq_der
-        attrs.append(
-            Attribute({"attr_type": OID_REVOCATION_VALUES, "attr_values": [core.Any.load(b"\x30" + _len(len(body)) + body)]})
-        )
+        values = core.Any.load(b"\x30" + _len(len(body)) + body)
+        attrs.append(Attribute({"attr_type": OID_REVOCATION_VALUES, "attr_values": [values]}))
     return CryptoInfos(attrs) if attrs else None
 
 
@@ -198,7 +197,7 @@ def build_records(
         }
         if infos is not None:
             er["crypto_infos"] = infos
-        out[n] = EvidenceRecord(er).dump(force=True)
+        out[n] = EvidenceRecord(er).dump()
     return out
 
 
@@ -266,8 +265,8 @@ class ErsReport(Report):
     def lines(self) -> list[str]:
         out = [f"{self.where}: evidence record {'VALID' if self.valid else 'INVALID'} ({len(self.chains)} chain(s))"]
         for c in self.chains:
-            when = c.proven_from or "nothing proven"
-            out.append(f"  chain {c.index} ({c.hash_alg}): data existed unaltered at {when} (TSA {c.tsa or '?'})")
+            said = f"data existed unaltered at {c.proven_from} (TSA {c.tsa})" if c.proven_from else "proves nothing"
+            out.append(f"  chain {c.index} ({c.hash_alg}): {said}")
             out.extend(
                 f"    {s.kind} {s.position}: genTime {s.token.gen_time}, {'valid' if s.token.valid else 'INVALID'}"
                 for s in c.stamps
@@ -280,9 +279,16 @@ def _parse(der: bytes) -> EvidenceRecord:
     if len(der) > MAX_RECORD_BYTES:
         raise ValueError(f"{len(der)} bytes, more than the {MAX_RECORD_BYTES}-byte cap")
     er = EvidenceRecord.load(der, strict=True)
-    _ = er.native  # parse every field now, so malformed DER shows here and not mid-check
-    if er.dump(force=True) != der:
-        raise ValueError("not DER (re-encoding differs)")
+    # Parse every field we read now, so malformed DER shows here and not mid-check. Attribute
+    # values (cryptoInfos, ATS attributes) stay opaque: only their framing is checked.
+    _ = er["version"].native, er["digest_algorithms"].native
+    for attr in er["crypto_infos"] if isinstance(er["crypto_infos"], CryptoInfos) else []:
+        _ = attr["attr_type"].native, [v.contents for v in attr["attr_values"]]
+    for chain in er["archive_time_stamp_sequence"]:
+        for ats in chain:
+            _ = ats["digest_algorithm"].native, ats["reduced_hashtree"].native, ats["time_stamp"]["content_type"]
+            if not isinstance(ats["attributes"], core.Void):
+                _ = [(a["attr_type"].native, len(a["attr_values"])) for a in ats["attributes"]]
     return er
 
 
@@ -346,7 +352,7 @@ def _verify(
                 h = _h(alg, data)
                 if c > 0:
                     prior = ArchiveTimeStampSequence([seq[i] for i in range(c)])
-                    h = node_hash(alg, [h, _h(alg, prior.dump(force=True))])
+                    h = node_hash(alg, [h, _h(alg, prior.dump())])
                 kind = "time-stamp" if c == 0 else "hash-tree renewal"
             else:
                 h = _h(alg, chain[j - 1]["time_stamp"].dump())

@@ -20,10 +20,14 @@ __all__ = [
 ]
 
 
+class _AttributeValues(core.SetOf):
+    _child_spec = core.Any
+
+
 class Attribute(core.Sequence):
     """X.501 Attribute (the RFC imports it from PKIX1Explicit88): type OID and a SET OF values."""
 
-    _fields = [("attr_type", core.ObjectIdentifier), ("attr_values", core.SetOf, {"spec": core.Any})]
+    _fields = [("attr_type", core.ObjectIdentifier), ("attr_values", _AttributeValues)]  # noqa: RUF012 - asn1crypto declaration style
 
 
 class Attributes(core.SetOf):
@@ -35,7 +39,7 @@ class CryptoInfos(core.SequenceOf):
 
 
 class EncryptionInfo(core.Sequence):
-    _fields = [("encryption_info_type", core.ObjectIdentifier), ("encryption_info_value", core.Any)]
+    _fields = [("encryption_info_type", core.ObjectIdentifier), ("encryption_info_value", core.Any)]  # noqa: RUF012 - asn1crypto declaration style
 
 
 class PartialHashtree(core.SequenceOf):
@@ -47,7 +51,7 @@ class _ReducedHashtree(core.SequenceOf):
 
 
 class ArchiveTimeStamp(core.Sequence):
-    _fields = [
+    _fields = [  # noqa: RUF012 - asn1crypto declaration style
         ("digest_algorithm", algos.DigestAlgorithm, {"implicit": 0, "optional": True}),
         ("attributes", Attributes, {"implicit": 1, "optional": True}),
         ("reduced_hashtree", _ReducedHashtree, {"implicit": 2, "optional": True}),
@@ -68,7 +72,7 @@ class _DigestAlgorithms(core.SequenceOf):
 
 
 class EvidenceRecord(core.Sequence):
-    _fields = [
+    _fields = [  # noqa: RUF012 - asn1crypto declaration style
         ("version", core.Integer),
         ("digest_algorithms", _DigestAlgorithms),
         ("crypto_infos", CryptoInfos, {"implicit": 0, "optional": True}),

@@ -20,10 +20,9 @@ from typing import Any, Protocol
 
 from cryptography import x509
 
-from glyphserpack.errors import UsageError
-from glyphserpack.findings import Finding, finding
 from glyphserpack import canonical
-from glyphserpack.errors import CanonicalError
+from glyphserpack.errors import CanonicalError, UsageError
+from glyphserpack.findings import Finding, finding
 from glyphserpack.timestamp.client import StampResult, stamp_quorum
 from glyphserpack.timestamp.ers import DataObjects
 from glyphserpack.timestamp.renewal import ERS_DOMAIN, PREFIX, ChainReport, add_link, load_index, verify_chain
