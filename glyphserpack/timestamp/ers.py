@@ -5,7 +5,8 @@ each is one RFC 3161 token and the digest algorithm it used. Step 0 stamps the h
 root over every object (§4.2); a later step with the **same** algorithm is a time-stamp
 renewal (§5.2: it stamps the hash of the previous token, a new ArchiveTimeStamp in the same
 chain); a step with a **different** algorithm is a hash-tree renewal (§5.2: every object's
-new leaf is H(sorted(H(data), H(ArchiveTimeStampSequence so far))), in a new chain).
+new leaf is H(H(data) + H(ArchiveTimeStampSequence so far)), plain concatenation in that
+order as in the RFC's "h(i)' = H(h(i) + ha(i))" and Bouncy Castle, in a new chain).
 :func:`stamp_target` says what the next step must stamp and :func:`build_records` turns a
 history into DER Evidence Records, so stamping and exporting cannot disagree.
 """
@@ -30,7 +31,7 @@ from glyphserpack.timestamp.ers_asn1 import (
     CryptoInfos,
     EvidenceRecord,
 )
-from glyphserpack.timestamp.ers_tree import HashTree, node_hash, recover_root
+from glyphserpack.timestamp.ers_tree import HashTree, recover_root
 from glyphserpack.timestamp.verify import IMPRINT_HASHES, TimestampReport, verify_timestamp
 
 __all__ = [
@@ -122,7 +123,7 @@ def _leaves(
     for n in names:
         h = digest(n, alg)
         if chains[n]:
-            h = node_hash(alg, [h, _h(alg, _sequence(chains[n]).dump())])
+            h = _h(alg, h + _h(alg, _sequence(chains[n]).dump()))
         out[n] = h
     return out
 
@@ -278,7 +279,7 @@ class ErsReport(Report):
 def _parse(der: bytes) -> EvidenceRecord:
     if len(der) > MAX_RECORD_BYTES:
         raise ValueError(f"{len(der)} bytes, more than the {MAX_RECORD_BYTES}-byte cap")
-    er = EvidenceRecord.load(der, strict=True)
+    er: EvidenceRecord = EvidenceRecord.load(der, strict=True)
     # Parse every field we read now, so malformed DER shows here and not mid-check. Attribute
     # values (cryptoInfos, ATS attributes) stay opaque: only their framing is checked.
     _ = er["version"].native, er["digest_algorithms"].native
@@ -352,7 +353,7 @@ def _verify(
                 h = _h(alg, data)
                 if c > 0:
                     prior = ArchiveTimeStampSequence([seq[i] for i in range(c)])
-                    h = node_hash(alg, [h, _h(alg, prior.dump())])
+                    h = _h(alg, h + _h(alg, prior.dump()))
                 kind = "time-stamp" if c == 0 else "hash-tree renewal"
             else:
                 h = _h(alg, chain[j - 1]["time_stamp"].dump())
@@ -361,6 +362,16 @@ def _verify(
             if root is None:
                 return
             rep = verify_timestamp(token, digest=root, trust_roots=roots, where=place)
+            if rep.imprint is not None and rep.imprint != root.hex():
+                # Say it in RFC 4998 terms: the tree (or the renewal input) misses the stamped root.
+                rep.findings = [f for f in rep.findings if f.code != "GSP-E202"]
+                rep.findings.append(
+                    finding(
+                        "GSP-E232",
+                        place,
+                        f"{kind} leads to {alg} {root.hex()}, but the token stamps {rep.imprint}",
+                    )
+                )
             report.findings.extend(rep.findings)
             verdict.stamps.append(AtsVerdict(c, j, alg, kind, rep))
             if rep.gen_time:

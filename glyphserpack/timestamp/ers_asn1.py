@@ -20,37 +20,37 @@ __all__ = [
 ]
 
 
-class _AttributeValues(core.SetOf):
+class _AttributeValues(core.SetOf):  # type: ignore[misc]  # asn1crypto ships no type hints
     _child_spec = core.Any
 
 
-class Attribute(core.Sequence):
+class Attribute(core.Sequence):  # type: ignore[misc]  # asn1crypto ships no type hints
     """X.501 Attribute (the RFC imports it from PKIX1Explicit88): type OID and a SET OF values."""
 
     _fields = [("attr_type", core.ObjectIdentifier), ("attr_values", _AttributeValues)]  # noqa: RUF012 - asn1crypto declaration style
 
 
-class Attributes(core.SetOf):
+class Attributes(core.SetOf):  # type: ignore[misc]  # asn1crypto ships no type hints
     _child_spec = Attribute
 
 
-class CryptoInfos(core.SequenceOf):
+class CryptoInfos(core.SequenceOf):  # type: ignore[misc]  # asn1crypto ships no type hints
     _child_spec = Attribute
 
 
-class EncryptionInfo(core.Sequence):
+class EncryptionInfo(core.Sequence):  # type: ignore[misc]  # asn1crypto ships no type hints
     _fields = [("encryption_info_type", core.ObjectIdentifier), ("encryption_info_value", core.Any)]  # noqa: RUF012 - asn1crypto declaration style
 
 
-class PartialHashtree(core.SequenceOf):
+class PartialHashtree(core.SequenceOf):  # type: ignore[misc]  # asn1crypto ships no type hints
     _child_spec = core.OctetString
 
 
-class _ReducedHashtree(core.SequenceOf):
+class _ReducedHashtree(core.SequenceOf):  # type: ignore[misc]  # asn1crypto ships no type hints
     _child_spec = PartialHashtree
 
 
-class ArchiveTimeStamp(core.Sequence):
+class ArchiveTimeStamp(core.Sequence):  # type: ignore[misc]  # asn1crypto ships no type hints
     _fields = [  # noqa: RUF012 - asn1crypto declaration style
         ("digest_algorithm", algos.DigestAlgorithm, {"implicit": 0, "optional": True}),
         ("attributes", Attributes, {"implicit": 1, "optional": True}),
@@ -59,19 +59,19 @@ class ArchiveTimeStamp(core.Sequence):
     ]
 
 
-class ArchiveTimeStampChain(core.SequenceOf):
+class ArchiveTimeStampChain(core.SequenceOf):  # type: ignore[misc]  # asn1crypto ships no type hints
     _child_spec = ArchiveTimeStamp
 
 
-class ArchiveTimeStampSequence(core.SequenceOf):
+class ArchiveTimeStampSequence(core.SequenceOf):  # type: ignore[misc]  # asn1crypto ships no type hints
     _child_spec = ArchiveTimeStampChain
 
 
-class _DigestAlgorithms(core.SequenceOf):
+class _DigestAlgorithms(core.SequenceOf):  # type: ignore[misc]  # asn1crypto ships no type hints
     _child_spec = algos.DigestAlgorithm
 
 
-class EvidenceRecord(core.Sequence):
+class EvidenceRecord(core.Sequence):  # type: ignore[misc]  # asn1crypto ships no type hints
     _fields = [  # noqa: RUF012 - asn1crypto declaration style
         ("version", core.Integer),
         ("digest_algorithms", _DigestAlgorithms),

@@ -1,7 +1,8 @@
 // Interop driver for tests/timestamp/test_ers_interop.py: Bouncy Castle's RFC 4998 code
 // (org.bouncycastle.tsp.ers) on one side, glyphserpack's Evidence Records on the other.
 //
-//   java ErsInterop validate RECORD.ers DATA ROOT.pem   -> exit 0 "VALID", 1 "INVALID: why"
+//   java ErsInterop validate ROOT.pem RECORD.ers DATA [RECORD.ers DATA...]
+//        -> one line per pair, "VALID RECORD" or "INVALID RECORD: why"; exit 0 iff all valid
 //   java ErsInterop generate TSA_URL OUT_DIR FILE...    -> OUT_DIR/<file name>.ers per FILE
 //
 // Compiled at test time (javac) against the Debian jars bcprov, bcpkix, bcutil.
@@ -45,8 +46,12 @@ import org.bouncycastle.tsp.ers.ERSEvidenceRecordGenerator;
 public class ErsInterop {
     public static void main(String[] args) throws Exception {
         Security.addProvider(new BouncyCastleProvider());
-        if (args.length >= 4 && args[0].equals("validate")) {
-            System.exit(validate(Paths.get(args[1]), Paths.get(args[2]), Paths.get(args[3])));
+        if (args.length >= 4 && args.length % 2 == 0 && args[0].equals("validate")) {
+            int status = 0;
+            for (int i = 2; i < args.length; i += 2) {
+                status |= validate(Paths.get(args[i]), Paths.get(args[i + 1]), Paths.get(args[1]));
+            }
+            System.exit(status);
         } else if (args.length >= 4 && args[0].equals("generate")) {
             List<Path> files = new ArrayList<>();
             for (int i = 3; i < args.length; i++) {
@@ -55,7 +60,7 @@ public class ErsInterop {
             generate(args[1], Paths.get(args[2]), files);
             System.exit(0);
         }
-        System.err.println("usage: validate RECORD DATA ROOT.pem | generate URL OUT_DIR FILE...");
+        System.err.println("usage: validate ROOT.pem RECORD DATA [RECORD DATA...] | generate URL OUT_DIR FILE...");
         System.exit(2);
     }
 
@@ -81,10 +86,10 @@ public class ErsInterop {
             }
             SignerInformationVerifier verifier = new JcaSimpleSignerInfoVerifierBuilder().setProvider("BC").build(signer);
             er.validate(verifier);
-            System.out.println("VALID");
+            System.out.println("VALID " + record);
             return 0;
         } catch (Exception e) {
-            System.out.println("INVALID: " + e);
+            System.out.println("INVALID " + record + ": " + e);
             return 1;
         }
     }
