@@ -9,6 +9,7 @@ scripts/setup.sh all installs the JDK and the BC jars: their absence is a failur
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -106,3 +107,42 @@ def test_ers_verify_accepts_records_bouncy_castle_generates(
         assert out["chains"][0]["proven_from"]
     other = tmp_path / "object-1.bin"
     assert main(["ers", "verify", files[0] + ".ers", "--data", str(other), "--tsa-trust", str(ec_tsa.root_pem)]) == 1
+
+
+def test_openssl_verifies_the_root_a_member_record_leads_to(
+    tmp_path: Path, ec_tsa: TsaMaterial, ec_server: TsaServer
+) -> None:
+    """docs/timestamping.md "One member with OpenSSL alone": walk the reduced tree by hand."""
+    from glyphserpack.timestamp.ers_asn1 import EvidenceRecord
+
+    src = tmp_path / "src"
+    for name, data in PAYLOAD.items():
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        (src / name).write_bytes(data)
+    pack = tmp_path / "release.glyphserpack"
+    write(src, pack, created=0)
+    stamp_pack(pack, [ec_server.url])
+    assert main(["ers", "export", str(pack), "-o", str(tmp_path / "ers")]) == 0
+    unpacked = tmp_path / "unpacked"
+    unpacked.mkdir()
+    subprocess.run(f"zstd -dc '{pack}' | tar -x -C '{unpacked}'", shell=True, check=True, timeout=120)
+    name = "evidence/release.yaml"
+    record = EvidenceRecord.load((tmp_path / "ers" / "data" / f"{name}.ers").read_bytes())
+    lists = record["archive_time_stamp_sequence"][0][0]["reduced_hashtree"].native
+    value = hashlib.sha256((unpacked / "data" / name).read_bytes()).digest()
+    assert value in lists[0]
+    value = hashlib.sha256(b"".join(sorted(lists[0]))).digest()
+    for level in lists[1:]:
+        value = hashlib.sha256(b"".join(sorted([value, *level]))).digest()
+    link = unpacked / "timestamps" / "link-00"
+    done = subprocess.run(
+        ["openssl", "ts", "-verify", "-in", str(link / "tsa-1.tst"), "-token_in", "-digest", value.hex()]
+        + ["-CAfile", str(ec_tsa.root_pem), "-untrusted", str(link / "tsa-1-chain.pem")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Verification: OK" in done.stdout
+    assert f"-digest {value.hex()}" in (unpacked / "timestamps" / "verify-openssl.txt").read_text()
