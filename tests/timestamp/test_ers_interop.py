@@ -135,9 +135,9 @@ def test_openssl_verifies_the_root_a_member_record_leads_to(
     for level in lists[1:]:
         value = hashlib.sha256(b"".join(sorted([value, *level]))).digest()
     link = unpacked / "timestamps" / "link-00"
+    args = ["-in", str(link / "tsa-1.tst"), "-token_in", "-digest", value.hex(), "-CAfile", str(ec_tsa.root_pem)]
     done = subprocess.run(
-        ["openssl", "ts", "-verify", "-in", str(link / "tsa-1.tst"), "-token_in", "-digest", value.hex()]
-        + ["-CAfile", str(ec_tsa.root_pem), "-untrusted", str(link / "tsa-1-chain.pem")],
+        ["openssl", "ts", "-verify", *args, "-untrusted", str(link / "tsa-1-chain.pem")],
         capture_output=True,
         text=True,
         timeout=60,
