@@ -210,3 +210,27 @@ def test_ers_verify_cli_rejects_a_bad_at_time(tmp_path: Path, ec_tsa: TsaMateria
     rec.write_bytes(b"\x30\x00")
     code = main(["ers", "verify", str(rec), "--data", str(rec), "--tsa-trust", str(ec_tsa.root_pem), "--at", "soon"])
     assert code == 2
+
+
+def test_crypto_infos_carry_certificates_and_revocation_data(
+    clocked: tuple[TsaServer, _Clock], ec_tsa: TsaMaterial
+) -> None:
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from glyphserpack.timestamp.ers import OID_CERT_VALUES, OID_REVOCATION_VALUES, CryptoInfo
+    from glyphserpack.timestamp.ers_asn1 import EvidenceRecord
+
+    server, clock = clocked
+    steps = _history(server.url, clock, [("sha256", _at(2030))])
+    cert = ec_tsa.root.public_bytes(Encoding.DER)
+    infos = [CryptoInfo("certificate", cert), CryptoInfo("crl", b"\x30\x00"), CryptoInfo("ocsp", b"\x30\x01\x05")]
+    der = build_records(sorted(OBJECTS), _digest, steps, crypto_infos=infos)["data/a.txt"]
+    attrs = {a["attr_type"].dotted: a for a in EvidenceRecord.load(der)["crypto_infos"]}
+    assert sorted(attrs) == sorted([OID_CERT_VALUES, OID_REVOCATION_VALUES])
+    assert cert in attrs[OID_CERT_VALUES].dump()
+    # RevocationValues: crlVals [0] then ocspVals [1], each a SEQUENCE OF the DER given.
+    expected = bytes.fromhex("300d" + "a004" + "30023000" + "a105" + "3003300105")
+    assert attrs[OID_REVOCATION_VALUES]["attr_values"][0].dump() == expected
+    assert verify_record(der, OBJECTS["data/a.txt"], trust_roots=[ec_tsa.root]).valid
+    with pytest.raises(ValueError, match="unknown cryptoInfo kind"):
+        build_records(sorted(OBJECTS), _digest, steps, crypto_infos=[CryptoInfo("gossip", b"\x30\x00")])

@@ -54,22 +54,27 @@ PAYLOAD = {
 }
 
 
-def test_bouncy_castle_validates_every_exported_record_and_rejects_altered_bytes(
-    classpath: str, tmp_path: Path, ec_tsa: TsaMaterial, ec_server: TsaServer
-) -> None:
+def _stamped_export(tmp_path: Path, url: str, links: list[str]) -> Path:
+    """Pack PAYLOAD, stamp one link per hash in ``links``, export to tmp/ers, unpack with zstd|tar."""
     src = tmp_path / "src"
     for name, data in PAYLOAD.items():
         (src / name).parent.mkdir(parents=True, exist_ok=True)
         (src / name).write_bytes(data)
     pack = tmp_path / "release.glyphserpack"
     write(src, pack, created=0)
-    stamp_pack(pack, [ec_server.url])
-    stamp_pack(pack, [ec_server.url], renew=True)  # time-stamp renewal (same chain)
-    stamp_pack(pack, [ec_server.url], renew=True, hash_alg="sha512")  # hash-tree renewal (new chain)
+    for n, alg in enumerate(links):  # same hash: time-stamp renewal; new hash: hash-tree renewal
+        stamp_pack(pack, [url], renew=n > 0, hash_alg=alg)
     assert main(["ers", "export", str(pack), "-o", str(tmp_path / "ers")]) == 0
     unpacked = tmp_path / "unpacked"
     unpacked.mkdir()
     subprocess.run(f"zstd -dc '{pack}' | tar -x -C '{unpacked}'", shell=True, check=True, timeout=120)
+    return unpacked
+
+
+def test_bouncy_castle_validates_every_exported_record_and_rejects_altered_bytes(
+    classpath: str, tmp_path: Path, ec_tsa: TsaMaterial, ec_server: TsaServer
+) -> None:
+    unpacked = _stamped_export(tmp_path, ec_server.url, ["sha256", "sha256", "sha512"])
     args = [str(ec_tsa.root_pem)]
     for name in PAYLOAD:
         args += [str(tmp_path / "ers" / "data" / f"{name}.ers"), str(unpacked / "data" / name)]
@@ -115,17 +120,7 @@ def test_openssl_verifies_the_root_a_member_record_leads_to(
     """docs/timestamping.md "One member with OpenSSL alone": walk the reduced tree by hand."""
     from glyphserpack.timestamp.ers_asn1 import EvidenceRecord
 
-    src = tmp_path / "src"
-    for name, data in PAYLOAD.items():
-        (src / name).parent.mkdir(parents=True, exist_ok=True)
-        (src / name).write_bytes(data)
-    pack = tmp_path / "release.glyphserpack"
-    write(src, pack, created=0)
-    stamp_pack(pack, [ec_server.url])
-    assert main(["ers", "export", str(pack), "-o", str(tmp_path / "ers")]) == 0
-    unpacked = tmp_path / "unpacked"
-    unpacked.mkdir()
-    subprocess.run(f"zstd -dc '{pack}' | tar -x -C '{unpacked}'", shell=True, check=True, timeout=120)
+    unpacked = _stamped_export(tmp_path, ec_server.url, ["sha256"])
     name = "evidence/release.yaml"
     record = EvidenceRecord.load((tmp_path / "ers" / "data" / f"{name}.ers").read_bytes())
     lists = record["archive_time_stamp_sequence"][0][0]["reduced_hashtree"].native
