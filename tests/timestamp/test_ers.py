@@ -234,3 +234,46 @@ def test_crypto_infos_carry_certificates_and_revocation_data(
     assert verify_record(der, OBJECTS["data/a.txt"], trust_roots=[ec_tsa.root]).valid
     with pytest.raises(ValueError, match="unknown cryptoInfo kind"):
         build_records(sorted(OBJECTS), _digest, steps, crypto_infos=[CryptoInfo("gossip", b"\x30\x00")])
+
+
+# --- ers export -------------------------------------------------------------------------
+
+CORPUS_1_0 = Path(__file__).resolve().parents[2] / "archive" / "corpus" / "v1.0" / "reference.glyphserpack"
+
+
+def test_export_refuses_a_format_1_0_pack_and_an_unstamped_one(tmp_path: Path) -> None:
+    from glyphserpack.pack import write
+
+    assert main(["ers", "export", str(CORPUS_1_0), "-o", str(tmp_path / "a")]) == 2
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "x.txt").write_text("x\n")
+    write(src, tmp_path / "p.glyphserpack", created=0)
+    assert main(["ers", "export", str(tmp_path / "p.glyphserpack"), "-o", str(tmp_path / "b")]) == 2
+    assert not (tmp_path / "a").exists()
+    assert not (tmp_path / "b").exists()
+
+
+def test_export_refuses_to_write_through_a_link_out_of_the_directory(
+    tmp_path: Path, ec_tsa: TsaMaterial, ec_server: TsaServer
+) -> None:
+    from glyphserpack.pack import stamp_pack, write
+
+    src = tmp_path / "src"
+    (src / "sub").mkdir(parents=True)
+    (src / "sub" / "x.txt").write_text("x\n")
+    pack = tmp_path / "p.glyphserpack"
+    write(src, pack, created=0)
+    stamp_pack(pack, [ec_server.url])
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    out.mkdir()
+    elsewhere.mkdir()
+    (out / "data").symlink_to(elsewhere)
+    assert main(["ers", "export", str(pack), "-o", str(out)]) == 2
+    assert list(elsewhere.iterdir()) == []
+    (out / "data").unlink()
+    assert main(["ers", "export", str(pack), "-o", str(out)]) == 0
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.ers")) == [
+        "data/sub/x.txt.ers",
+        "manifest.cbor.ers",
+    ]
