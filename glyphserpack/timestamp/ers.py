@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,11 +25,13 @@ from cryptography import x509
 from glyphserpack.findings import Finding, Report, finding
 from glyphserpack.timestamp.ers_asn1 import (
     ArchiveTimeStamp,
-    ArchiveTimeStampChain,
     ArchiveTimeStampSequence,
-    Attribute,
     CryptoInfos,
     EvidenceRecord,
+    der_sequence,
+    der_tlv,
+    encode_archive_time_stamp,
+    implicit,
 )
 from glyphserpack.timestamp.ers_tree import HashTree, recover_root
 from glyphserpack.timestamp.verify import IMPRINT_HASHES, TimestampReport, verify_timestamp
@@ -89,41 +91,40 @@ def _alg_id(alg: str) -> algos.DigestAlgorithm:
     return algos.DigestAlgorithm({"algorithm": alg})
 
 
-def _history(
-    names: Sequence[str], digest: DigestFn, steps: Sequence[Step]
-) -> tuple[dict[str, list[list[ArchiveTimeStamp]]], dict[str, bytes] | None]:
-    """Replay ``steps``: per object its chains of ArchiveTimeStamps."""
-    chains: dict[str, list[list[ArchiveTimeStamp]]] = {n: [] for n in names}
+#: Per data object name: its chains, each a list of ArchiveTimeStamp DER.
+Chains = dict[str, list[list[bytes]]]
+
+
+def _history(names: Sequence[str], digest: DigestFn, steps: Sequence[Step]) -> Chains:
+    """Replay ``steps``: per object its chains of ArchiveTimeStamps (DER)."""
+    chains: Chains = {n: [] for n in names}
     for k, step in enumerate(steps):
         alg = step.hash_alg
-        content = cms.ContentInfo.load(step.token)
+        token = cms.ContentInfo.load(step.token, strict=True).dump()  # refuses a token that is not DER
+        alg_id = _alg_id(alg).dump()
         if k > 0 and alg == steps[k - 1].hash_alg:
+            ats = encode_archive_time_stamp(alg_id, [], token)
             for n in names:
-                chains[n][-1].append(ArchiveTimeStamp({"digest_algorithm": _alg_id(alg), "time_stamp": content}))
+                chains[n][-1].append(ats)
             continue
         leaves = _leaves(names, digest, chains, alg)
         tree = HashTree.build(alg, list(leaves.values()))
         for n in names:
-            ats: dict[str, Any] = {"digest_algorithm": _alg_id(alg), "time_stamp": content}
-            reduced = tree.reduced(leaves[n])
-            if reduced:
-                ats["reduced_hashtree"] = [[core.OctetString(v) for v in level] for level in reduced]
-            chains[n].append([ArchiveTimeStamp(ats)])
-    return chains, None
+            chains[n].append([encode_archive_time_stamp(alg_id, tree.reduced(leaves[n]), token)])
+    return chains
 
 
-def _sequence(chains: list[list[ArchiveTimeStamp]]) -> ArchiveTimeStampSequence:
-    return ArchiveTimeStampSequence([ArchiveTimeStampChain(c) for c in chains])
+def _sequence(chains: list[list[bytes]]) -> bytes:
+    """ArchiveTimeStampSequence DER of one object's chains."""
+    return der_sequence([der_sequence(c) for c in chains])
 
 
-def _leaves(
-    names: Sequence[str], digest: DigestFn, chains: Mapping[str, list[list[ArchiveTimeStamp]]], alg: str
-) -> dict[str, bytes]:
+def _leaves(names: Sequence[str], digest: DigestFn, chains: Chains, alg: str) -> dict[str, bytes]:
     out = {}
     for n in names:
         h = digest(n, alg)
         if chains[n]:
-            h = _h(alg, h + _h(alg, _sequence(chains[n]).dump()))
+            h = _h(alg, h + _h(alg, _sequence(chains[n])))
         out[n] = h
     return out
 
@@ -134,42 +135,31 @@ def stamp_target(names: Sequence[str], digest: DigestFn, steps: Sequence[Step], 
         raise ValueError("no data objects to stamp")
     if steps and steps[-1].hash_alg == hash_alg:
         return _h(hash_alg, cms.ContentInfo.load(steps[-1].token).dump())
-    chains, _ = _history(names, digest, steps)
+    chains = _history(names, digest, steps)
     return HashTree.build(hash_alg, list(_leaves(names, digest, chains, hash_alg).values())).root
 
 
-def _crypto_infos(infos: Sequence[CryptoInfo]) -> CryptoInfos | None:
-    certs = [i.der for i in infos if i.kind == "certificate"]
-    crls = [i.der for i in infos if i.kind == "crl"]
-    ocsps = [i.der for i in infos if i.kind == "ocsp"]
+def _crypto_infos(infos: Sequence[CryptoInfo]) -> bytes | None:
+    """CryptoInfos DER: CAdES certificate-values and revocation-values attributes (RFC 5126 §6.3)."""
     bad = sorted({i.kind for i in infos} - {"certificate", "crl", "ocsp"})
     if bad:
         raise ValueError(f"unknown cryptoInfo kind(s): {', '.join(bad)}")
+    for i in infos:
+        core.Any.load(i.der, strict=True)  # each must be one DER value
+    certs, crls, ocsps = ([i.der for i in infos if i.kind == k] for k in ("certificate", "crl", "ocsp"))
+
+    def attribute(oid: str, value: bytes) -> bytes:
+        return der_sequence([core.ObjectIdentifier(oid).dump(), der_tlv(0x31, value)])
+
     attrs = []
     if certs:
-        seq = core.SequenceOf(spec=core.Any)
-        for der in certs:
-            seq.append(core.Any.load(der))
-        attrs.append(Attribute({"attr_type": OID_CERT_VALUES, "attr_values": [seq]}))
+        attrs.append(attribute(OID_CERT_VALUES, der_sequence(certs)))
     if crls or ocsps:
         # RevocationValues ::= SEQUENCE { crlVals [0] SEQUENCE OF CertificateList OPTIONAL,
-        #                                 ocspVals [1] SEQUENCE OF BasicOCSPResponse OPTIONAL, ...}
-        body = b""
-        for tag, items in ((0xA0, crls), (0xA1, ocsps)):
-            if items:
-                inner = b"".join(items)
-                seq_der = core.Sequence.load(b"\x30" + _len(len(inner)) + inner).dump()
-                body += bytes([tag]) + _len(len(seq_der)) + seq_der
-        values = core.Any.load(b"\x30" + _len(len(body)) + body)
-        attrs.append(Attribute({"attr_type": OID_REVOCATION_VALUES, "attr_values": [values]}))
-    return CryptoInfos(attrs) if attrs else None
-
-
-def _len(n: int) -> bytes:
-    if n < 0x80:
-        return bytes([n])
-    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([0x80 | len(raw)]) + raw
+        #                                 ocspVals [1] SEQUENCE OF BasicOCSPResponse OPTIONAL, ... }
+        vals = [der_tlv(0xA0 | tag, der_sequence(items)) for tag, items in ((0, crls), (1, ocsps)) if items]
+        attrs.append(attribute(OID_REVOCATION_VALUES, der_sequence(vals)))
+    return der_sequence(attrs) if attrs else None
 
 
 def build_records(
@@ -186,20 +176,11 @@ def build_records(
     """
     if not steps:
         raise ValueError("no time-stamps to build Evidence Records from")
-    chains, _ = _history(names, digest, steps)
-    algs = list(dict.fromkeys(s.hash_alg for s in steps))
+    chains = _history(names, digest, steps)
+    algs = [_alg_id(a).dump() for a in dict.fromkeys(s.hash_alg for s in steps)]
     infos = _crypto_infos(crypto_infos)
-    out = {}
-    for n in names:
-        er: dict[str, Any] = {
-            "version": 1,
-            "digest_algorithms": [_alg_id(a) for a in algs],
-            "archive_time_stamp_sequence": _sequence(chains[n]),
-        }
-        if infos is not None:
-            er["crypto_infos"] = infos
-        out[n] = EvidenceRecord(er).dump()
-    return out
+    head = der_tlv(0x02, b"\x01") + der_sequence(algs) + (implicit(0, infos) if infos is not None else b"")
+    return {n: der_sequence([head, _sequence(chains[n])]) for n in names}
 
 
 # --- verification -----------------------------------------------------------------------

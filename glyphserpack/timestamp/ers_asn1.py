@@ -17,6 +17,10 @@ __all__ = [
     "EncryptionInfo",
     "EvidenceRecord",
     "PartialHashtree",
+    "der_sequence",
+    "der_tlv",
+    "encode_archive_time_stamp",
+    "implicit",
 ]
 
 
@@ -79,3 +83,38 @@ class EvidenceRecord(core.Sequence):  # type: ignore[misc]  # asn1crypto ships n
         ("encryption_info", EncryptionInfo, {"implicit": 1, "optional": True}),
         ("archive_time_stamp_sequence", ArchiveTimeStampSequence),
     ]
+
+
+# --- DER encoders for the writer --------------------------------------------------------
+# asn1crypto re-serialises every nested value (the whole token, each time) when a structure
+# holding parsed parts is dumped; a pack with thousands of members made that the cost of
+# export. The writer composes DER from already-DER parts instead; readers still parse with
+# the classes above, and the tests check the two agree.
+
+
+def der_tlv(tag: int, content: bytes) -> bytes:
+    """One DER TLV with a single-byte ``tag``."""
+    n = len(content)
+    if n < 0x80:
+        return bytes([tag, n]) + content
+    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(raw)]) + raw + content
+
+
+def der_sequence(items: list[bytes]) -> bytes:
+    return der_tlv(0x30, b"".join(items))
+
+
+def implicit(tag_number: int, sequence_der: bytes) -> bytes:
+    """IMPLICIT [n] of a constructed value: the SEQUENCE's own tag becomes context tag n."""
+    return bytes([0xA0 | tag_number]) + sequence_der[1:]
+
+
+def encode_archive_time_stamp(alg_id_der: bytes, reduced: list[list[bytes]], token_der: bytes) -> bytes:
+    """ArchiveTimeStamp DER: [0] digestAlgorithm, [2] reducedHashtree (if any), timeStamp."""
+    parts = [implicit(0, alg_id_der)]
+    if reduced:
+        trees = [der_sequence([der_tlv(0x04, v) for v in level]) for level in reduced]
+        parts.append(implicit(2, der_sequence(trees)))
+    parts.append(token_der)
+    return der_sequence(parts)

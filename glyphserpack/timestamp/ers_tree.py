@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 __all__ = ["HashTree", "node_hash", "recover_root"]
 
@@ -55,16 +56,23 @@ class HashTree:
     def root(self) -> bytes:
         return self.levels[-1][0]
 
+    @cached_property
+    def _positions(self) -> dict[bytes, int]:
+        """Leaf value -> its first position (one lookup per object keeps export linear)."""
+        out: dict[bytes, int] = {}
+        for i, leaf in enumerate(self.levels[0]):
+            out.setdefault(leaf, i)
+        return out
+
     def reduced(self, leaf: bytes) -> list[list[bytes]]:
         """The reduced hash tree of ``leaf`` (§4.3): [leaf and its sibling], then one sibling per level.
 
         Empty when the tree is the single leaf itself (the ArchiveTimeStamp then has no
         reducedHashtree and the token stamps the leaf directly).
         """
-        try:
-            pos = self.levels[0].index(leaf)
-        except ValueError:
-            raise ValueError("leaf not in the tree") from None
+        pos = self._positions.get(leaf)
+        if pos is None:
+            raise ValueError("leaf not in the tree")
         out: list[list[bytes]] = []
         for level in self.levels[:-1]:
             sib = pos ^ 1
