@@ -110,7 +110,13 @@ def test_records_prove_each_object_across_both_kinds_of_renewal(
     plan = [("sha256", _at(2030)), ("sha256", _at(2031)), ("sha512", _at(2032)), ("sha512", _at(2033))]
     steps = _history(server.url, clock, plan)
     records = build_records(sorted(OBJECTS), _digest, steps)
+    from glyphserpack.timestamp.ers_asn1 import EvidenceRecord
+
     for name, der in records.items():
+        er = EvidenceRecord.load(der, strict=True)  # the hand-composed DER parses as the RFC's ASN.1
+        assert er["version"].native == 1
+        assert [a["algorithm"].native for a in er["digest_algorithms"]] == ["sha256", "sha512"]
+        assert [len(chain) for chain in er["archive_time_stamp_sequence"]] == [2, 2]
         report = verify_record(der, OBJECTS[name], trust_roots=[ec_tsa.root], where=name)
         assert report.valid, report.lines()
         assert [(c.hash_alg, c.proven_from) for c in report.chains] == [
