@@ -60,11 +60,22 @@ OID_REVOCATION_VALUES = "1.2.840.113549.1.9.16.2.24"
 
 
 @dataclass(frozen=True)
+class CryptoInfo:
+    """Validation data for a token, kept in the record's cryptoInfos: kind is certificate, crl or ocsp."""
+
+    kind: str
+    der: bytes
+
+
+@dataclass(frozen=True)
 class Step:
-    """One RFC 3161 token (TimeStampToken DER, a CMS ContentInfo) and its digest algorithm."""
+    """One RFC 3161 token (TimeStampToken DER, a CMS ContentInfo), its digest algorithm, and
+    the validation data collected for it (TSA certificates, CRLs, OCSP responses), which goes
+    into every record's cryptoInfos."""
 
     hash_alg: str
     token: bytes
+    crypto_infos: tuple[CryptoInfo, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,14 +84,6 @@ class DataObjects:
 
     names: tuple[str, ...]
     digest: DigestFn
-
-
-@dataclass(frozen=True)
-class CryptoInfo:
-    """Validation data for a token, kept in the record's cryptoInfos: kind is certificate, crl or ocsp."""
-
-    kind: str
-    der: bytes
 
 
 def _h(alg: str, data: bytes) -> bytes:
@@ -171,14 +174,15 @@ def build_records(
 ) -> dict[str, bytes]:
     """One DER EvidenceRecord per data object name, holding every step of ``steps``.
 
-    ``crypto_infos`` (certificates, CRLs, OCSP responses for the tokens' TSAs) go into each
-    record's cryptoInfos, so a verifier decades later has the revocation data with the proof.
+    ``crypto_infos`` and each step's own (certificates, CRLs, OCSP responses for the tokens'
+    TSAs), without duplicates, go into each record's cryptoInfos, so a verifier decades later
+    has the revocation data with the proof.
     """
     if not steps:
         raise ValueError("no time-stamps to build Evidence Records from")
     chains = _history(names, digest, steps)
     algs = [_alg_id(a).dump() for a in dict.fromkeys(s.hash_alg for s in steps)]
-    infos = _crypto_infos(crypto_infos)
+    infos = _crypto_infos(list(dict.fromkeys([*crypto_infos, *(i for s in steps for i in s.crypto_infos)])))
     head = der_tlv(0x02, b"\x01") + der_sequence(algs) + (implicit(0, infos) if infos is not None else b"")
     return {n: der_sequence([head, _sequence(chains[n])]) for n in names}
 

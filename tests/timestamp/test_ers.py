@@ -230,7 +230,9 @@ def test_crypto_infos_carry_certificates_and_revocation_data(
     steps = _history(server.url, clock, [("sha256", _at(2030))])
     cert = ec_tsa.root.public_bytes(Encoding.DER)
     infos = [CryptoInfo("certificate", cert), CryptoInfo("crl", b"\x30\x00"), CryptoInfo("ocsp", b"\x30\x01\x05")]
-    der = build_records(sorted(OBJECTS), _digest, steps, crypto_infos=infos)["data/a.txt"]
+    # Per token (as the stamping code collects them) and per call: merged, without duplicates.
+    steps = [Step(steps[0].hash_alg, steps[0].token, tuple(infos[1:]))]
+    der = build_records(sorted(OBJECTS), _digest, steps, crypto_infos=infos[:2])["data/a.txt"]
     attrs = {a["attr_type"].dotted: a for a in EvidenceRecord.load(der)["crypto_infos"]}
     assert sorted(attrs) == sorted([OID_CERT_VALUES, OID_REVOCATION_VALUES])
     assert cert in attrs[OID_CERT_VALUES].dump()
