@@ -15,7 +15,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 HERE = Path(__file__).resolve().parent
-SHIPPED = ("evidence", "mkdocs.yml", "site_templates")  # keep equal to resources.NAMES
+SHIPPED = ("evidence", "evidence-releases", "mkdocs.yml", "site_templates")  # keep equal to resources.NAMES
 
 
 class BuildWithData(build_py):  # type: ignore[misc]  # setuptools ships no type hints for this base

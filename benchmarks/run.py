@@ -19,6 +19,7 @@ RUNS: list[list[str]] = [
     ["site_bench.py", "100", "1000", "10000"],
     ["parity_bench.py", "--size", "1G", "--repeat", "3"],
     ["check_bench.py", "--records", "1000"],
+    ["search_bench.py", "10000", "100000"],
 ]
 
 

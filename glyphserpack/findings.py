@@ -130,6 +130,14 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
     "GSP-E233": ("error", "evidence record renewal is older than what it renews"),
     "GSP-E234": ("error", "evidence record structure invalid (version, algorithm, chain)"),
     "GSP-E235": ("info", "evidence record chain proves the data existed"),
+    # GSP-E240..E246: revocation of TSA certificates from stored LTV data (timestamp/ltv.py)
+    "GSP-E240": ("error", "TSA certificate revoked at or before the token's genTime"),
+    "GSP-E241": ("warning", "no usable revocation data for a TSA certificate"),
+    "GSP-E242": ("error", "CRL or OCSP response not signed by the issuer or a responder it authorised"),
+    "GSP-E243": ("warning", "CRL or OCSP response says nothing about genTime (stale)"),
+    "GSP-E244": ("error", "OCSP response certID does not match the certificate"),
+    "GSP-E245": ("error", "stored revocation data cannot be parsed"),
+    "GSP-E246": ("info", "TSA certificate revoked after genTime; the revocation does not reach back"),
     # --- GSP-E3xx: site ----------------------------------------------------------------
     "GSP-E301": ("error", "site manifest missing or unreadable"),
     "GSP-E302": ("error", "file listed in the site manifest is missing"),

@@ -1,14 +1,26 @@
 #!/usr/bin/env python3
 # ruff: noqa: E501  (demo data: long literal strings read better unwrapped)
-"""Regenerate the bundled example evidence tree ``evidence/`` (a Glyphser 1.4.0-like release).
+"""Regenerate the bundled example evidence: three releases of the example product Glyphser.
+
+``evidence/`` is release 1.4.0 (many tests read it); ``evidence-releases/glyphser-1.3.0/``
+and ``evidence-releases/glyphser-2.0.0/`` are the releases before and after it, which
+``glyphserpack demo`` builds into one registry. A release is a parameter set
+(:class:`ReleaseSpec`: times, which certification records and revocations it carries, its
+evolution policy, ...) given to one generator, :func:`build`. The three tell one story:
+1.3.0 (2026-07-15) certifies the CPU reference backend (2025 record) and Acme's GCS store;
+the GCS record is revoked on 2026-09-20 (``rev-2026-0007``, shipped in 1.4.0 and 2.0.0);
+1.4.0 (2026-10-15) certifies the CPU, CUDA and S3 adapters, the S3 2026 record superseding
+the 2025 one; 2.0.0 (2026-11-20) renews the CUDA record and makes the breaking change
+``bc-2.0-checkpoint-v2`` that 1.3.0's and 1.4.0's policies announce.
 
 Everything is deterministic: contents are fixed, Ed25519 signatures are deterministic (RFC
 8032) and the signing keys are derived from *publicly known demo seeds* below, so running this
-twice gives byte-identical files. The private keys are never written anywhere; the tree holds
+twice gives byte-identical files. The private keys are never written anywhere; the trees hold
 only public keys (``trust/trust.yaml``). Never use these demo keys for anything real.
 
-Usage: ``.venv/bin/python scripts/make_demo_evidence.py [OUT_DIR]`` (default: ./evidence,
-replaced atomically-by-file; stale files from an older layout are removed first).
+Usage: ``.venv/bin/python scripts/make_demo_evidence.py [--all [ROOT]]`` writes every release
+under ROOT (default: the repository); ``... make_demo_evidence.py OUT_DIR`` writes 1.4.0 only
+into OUT_DIR. Each tree is replaced as a whole (stale files from an older layout go first).
 """
 
 from __future__ import annotations
@@ -92,7 +104,7 @@ STORE_S3_DEPENDENCIES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 
 
-def spdx_sbom(rid: str, adapter: str) -> dict[str, Any]:
+def spdx_sbom(rid: str, adapter: str, version: str = VERSION) -> dict[str, Any]:
     """An SPDX 2.3 JSON SBOM of an adapter and its dependencies: purls, checksums, relationships.
 
     Checksums are SHA-256 of a fixed label per wheel (demo data: no real wheel is hashed).
@@ -124,7 +136,7 @@ def spdx_sbom(rid: str, adapter: str) -> dict[str, Any]:
         }
 
     licences = {"python-dateutil": "Apache-2.0 OR BSD-3-Clause", "six": "MIT", "urllib3": "MIT", "jmespath": "MIT"}
-    packages = [pkg(adapter, VERSION, "Organization: Glyphser Project", "Apache-2.0")]
+    packages = [pkg(adapter, version, "Organization: Glyphser Project", "Apache-2.0")]
     packages += [pkg(n, v, "NOASSERTION", licences.get(n, "Apache-2.0")) for n, v, _ in STORE_S3_DEPENDENCIES]
     relationships = [
         {"spdxElementId": "SPDXRef-DOCUMENT", "relationshipType": "DESCRIBES", "relatedSpdxElement": ref(adapter)}
@@ -142,11 +154,11 @@ def spdx_sbom(rid: str, adapter: str) -> dict[str, Any]:
         "spdxVersion": "SPDX-2.3",
         "dataLicense": "CC0-1.0",
         "SPDXID": "SPDXRef-DOCUMENT",
-        "name": f"{adapter}-{VERSION}",
-        "documentNamespace": f"https://glyphser.example/spdx/{rid}/{adapter}-{VERSION}",
+        "name": f"{adapter}-{version}",
+        "documentNamespace": f"https://glyphser.example/spdx/{rid}/{adapter}-{version}",
         "creationInfo": {
             "created": "2026-08-14T09:30:00Z",
-            "creators": ["Organization: Glyphser Project", "Tool: glyphser-sbom-1.4.0"],
+            "creators": ["Organization: Glyphser Project", f"Tool: glyphser-sbom-{version}"],
         },
         "packages": packages,
         "relationships": relationships,
@@ -254,8 +266,14 @@ ADVISORY_SUITES = {
 }
 
 
-def certification_package(t: Tree, rid: str, adapter: str, verdict: str = "PASS") -> dict[str, Any]:
-    """The signed package of one certification record: its members written into ``t``, their links."""
+def certification_package(
+    t: Tree, rid: str, adapter: str, verdict: str = "PASS", *, version: str = VERSION
+) -> dict[str, Any]:
+    """The signed package of one certification record: its members written into ``t``, their links.
+
+    ``version`` is the Glyphser release whose certification run made the package; a record
+    carried by several releases keeps it, so its bytes (and its log entry) stay the same.
+    """
     base = f"attachments/certification/{rid}"
     return {
         "package_manifest": t.json(
@@ -278,7 +296,7 @@ def certification_package(t: Tree, rid: str, adapter: str, verdict: str = "PASS"
             f"# Security statement: {adapter}\n\nNo network egress during certification runs; artifacts signed at rest.\n",
         ),
         "sbom": (
-            t.json(f"{base}/sbom.spdx.json", spdx_sbom(rid, adapter))
+            t.json(f"{base}/sbom.spdx.json", spdx_sbom(rid, adapter, version))
             if rid in SPDX_SBOM_RECORDS
             else t.json(
                 f"{base}/sbom.cdx.json",
@@ -286,7 +304,7 @@ def certification_package(t: Tree, rid: str, adapter: str, verdict: str = "PASS"
                     "bomFormat": "CycloneDX",
                     "specVersion": "1.5",
                     "version": 1,
-                    "components": [{"type": "library", "name": adapter, "version": VERSION}],
+                    "components": [{"type": "library", "name": adapter, "version": version}],
                 },
             )
         ),
@@ -294,7 +312,298 @@ def certification_package(t: Tree, rid: str, adapter: str, verdict: str = "PASS"
     }
 
 
-def build(out: Path) -> None:
+@dataclasses.dataclass(frozen=True)
+class RecordSpec:
+    """One certification record. A record carried by several releases is written the same way
+    in each tree (same package, same signature), so the registry log holds it once."""
+
+    rid: str
+    cls: str
+    adapter: str
+    kind: str
+    vendor: str
+    issued: str
+    until: str
+    key: str  # demo_key name of the issuing authority
+    adapter_version: str
+    #: the Glyphser release whose certification run made the package (its SBOM names it)
+    made_for: str = VERSION
+    #: a renewal: the record it renews (same subject and package, later issue time, new validity)
+    renews: str | None = None
+
+
+BACKEND, STORE = "Certified Backend v1", "Certified Artifact Store v1"
+RECORDS = {
+    r.rid: r
+    for r in (
+        RecordSpec(
+            "cert-backend-cpu-ref-2026",
+            BACKEND,
+            "glyphser-backend-cpu-ref",
+            "backend",
+            "Glyphser Project",
+            "2026-08-15T00:00:00Z",
+            "2027-08-15T00:00:00Z",
+            "cert-authority-2026",
+            VERSION,
+        ),
+        RecordSpec(
+            "cert-backend-cuda12-2026",
+            BACKEND,
+            "glyphser-backend-cuda12",
+            "backend",
+            "Glyphser Project",
+            "2026-08-20T00:00:00Z",
+            "2027-08-20T00:00:00Z",
+            "cert-authority-2026",
+            VERSION,
+        ),
+        RecordSpec(
+            "cert-store-s3-2026",
+            STORE,
+            "glyphser-store-s3",
+            "artifact_store",
+            "Glyphser Project",
+            "2026-08-15T00:00:00Z",
+            "2027-08-15T00:00:00Z",
+            "cert-authority-2026",
+            VERSION,
+        ),
+        RecordSpec(
+            "cert-store-s3-2025",
+            STORE,
+            "glyphser-store-s3",
+            "artifact_store",
+            "Glyphser Project",
+            "2025-06-01T00:00:00Z",
+            "2026-06-01T00:00:00Z",
+            "cert-authority-2025",
+            "1.2.3",
+        ),
+        RecordSpec(
+            "cert-store-gcs-2026",
+            STORE,
+            "acme-store-gcs",
+            "artifact_store",
+            "Acme Storage Ltd.",
+            "2026-07-01T00:00:00Z",
+            "2027-07-01T00:00:00Z",
+            "cert-authority-2026",
+            VERSION,
+        ),
+        # 1.3.0's backend: issued by the 2025 authority, runs out the day the 2026 record is issued
+        RecordSpec(
+            "cert-backend-cpu-ref-2025",
+            BACKEND,
+            "glyphser-backend-cpu-ref",
+            "backend",
+            "Glyphser Project",
+            "2025-08-15T00:00:00Z",
+            "2026-08-15T00:00:00Z",
+            "cert-authority-2025",
+            "1.3.0",
+            made_for="1.3.0",
+        ),
+        # 2.0.0's renewal of the CUDA backend (same package, re-checked against 2.0.0's evidence)
+        RecordSpec(
+            "cert-backend-cuda12-2026-r20261105",
+            BACKEND,
+            "glyphser-backend-cuda12",
+            "backend",
+            "Glyphser Project",
+            "2026-11-05T00:00:00Z",
+            "2028-11-05T00:00:00Z",
+            "cert-authority-2026",
+            VERSION,
+            renews="cert-backend-cuda12-2026",
+        ),
+    )
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class RevocationSpec:
+    """A signed revocation of a certification record, written into every tree that carries it."""
+
+    revocation_id: str
+    target: str
+    reason: str
+    revoked: str
+    key: str
+    note: str
+
+
+REVOCATIONS = {
+    r.revocation_id: r
+    for r in (
+        RevocationSpec(
+            "rev-2026-0007",
+            "cert-store-gcs-2026",
+            "privilegeWithdrawn",
+            "2026-09-20T14:00:00Z",
+            "cert-authority-2026",
+            "re-certification failed: partial-write recovery suite regressed (GLY-4411)",
+        ),
+    )
+}
+
+#: Performance figures per release: tier -> metric -> {version: value}; a release's baseline is
+#: the previous release's figure, so the three trees tell one story.
+PERF_HISTORY: dict[str, dict[str, dict[str, float]]] = {
+    "cpu_tier": {
+        "step_time_p50": {"1.2.0": 0.185, "1.3.0": 0.182, "1.4.0": 0.179, "2.0.0": 0.176},
+        "throughput": {"1.2.0": 1398.0, "1.3.0": 1410.0, "1.4.0": 1422.5, "2.0.0": 1440.0},
+    },
+    "single_gpu_tier": {
+        "step_time_p50": {"1.2.0": 0.0415, "1.3.0": 0.0412, "1.4.0": 0.0419, "2.0.0": 0.0410},
+        "gpu_memory_peak": {
+            "1.2.0": 17179869184.0,
+            "1.3.0": 17179869184.0,
+            "1.4.0": 16911433728.0,
+            "2.0.0": 16911433728.0,
+        },
+    },
+    "multi_gpu_tier": {
+        "step_time_p50": {"1.2.0": 0.615, "1.3.0": 0.611, "1.4.0": 0.604, "2.0.0": 0.598},
+        "allreduce_time_p95": {"1.2.0": 0.0880, "1.3.0": 0.0871, "1.4.0": 0.0893, "2.0.0": 0.0885},
+    },
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class ReleaseSpec:
+    """Everything that differs between the bundled releases of the example product."""
+
+    version: str
+    previous: str  # the release before (performance baselines)
+    release_time: str
+    #: when the execution certificates were verified; they bind the revocation set as of this time
+    cert_time: str
+    cert_valid_until: str
+    run_day: str  # in run ids: run-<profile>-<run_day>-0001
+    dataset_day: str
+    gates_time: str
+    tag: str  # policy bundle and test-vector catalogue tag
+    trust_version: int  # the trust store version the tree carries
+    signed_under: int  # the version in force when the execution certificates were signed
+    records: tuple[str, ...]
+    revocations: tuple[str, ...]
+    suite_adapters: tuple[str, ...]  # adapters with conformance suites, fingerprints, reproducibility
+    advisory_adapters: tuple[str, ...]
+    gov_records: tuple[str, ...]  # security case CTL-GOV-02: the active records scheduling relies on
+    record_counts: tuple[int, int, int, int]  # verified, active, revoked, expired (verification report)
+    policy_version: str
+    compatibility: str
+    deprecations: tuple[str, ...]
+    breaking_changes: tuple[str, ...]
+    sbom_serial: str
+    #: readiness target releases to move (a later release re-targets the work still open)
+    retarget: tuple[tuple[str, str], ...] = ()
+    #: cycles the evolution policy declares long-term support (docs/registry.md, Support matrix)
+    lts_cycles: tuple[str, ...] = ()
+
+    @property
+    def release_id(self) -> str:
+        return f"glyphser-{self.version}"
+
+
+RELEASE_1_4_0 = ReleaseSpec(
+    version=VERSION,
+    previous="1.3.0",
+    release_time=RELEASE_TIME,
+    cert_time=CERT_VERIFICATION_TIME,
+    cert_valid_until="2027-10-10T08:15:00Z",
+    run_day="20261010",
+    dataset_day="2026-10-01",
+    gates_time="2026-10-12T10:00:00Z",
+    tag="2026.09",
+    trust_version=4,
+    signed_under=3,
+    records=(
+        "cert-backend-cpu-ref-2026",
+        "cert-backend-cuda12-2026",
+        "cert-store-s3-2026",
+        "cert-store-s3-2025",
+        "cert-store-gcs-2026",
+    ),
+    revocations=("rev-2026-0007",),
+    suite_adapters=("glyphser-backend-cpu-ref", "glyphser-backend-cuda12", "glyphser-store-s3"),
+    advisory_adapters=("glyphser-backend-cpu-ref", "glyphser-store-s3"),
+    gov_records=("cert-backend-cuda12-2026", "cert-store-s3-2026"),
+    record_counts=(5, 3, 1, 1, 0),
+    policy_version="1.1.0",
+    lts_cycles=("1.4",),  # 1.4, the last 1.x cycle before the 2.0 breaking change, is LTS
+    compatibility="surface,1.2,1.3,1.4,2.0\ncheckpoint_manifest_v1,yes,yes,deprecated,migrate\ntrace_sidecar_v3,yes,yes,yes,yes\ntrace_field_wall_time_ms,yes,yes,deprecated,deprecated\nrest_api_v1,yes,yes,yes,yes\n",
+    deprecations=("dep-checkpoint-manifest-v1", "dep-trace-field-wall-time"),
+    breaking_changes=("bc-2.0-checkpoint-v2",),
+    sbom_serial="urn:uuid:6f1e8f2a-8d3b-4d0e-9a57-1c4f0b9e2a14",
+)
+
+#: The older release: fewer adapters (the CPU reference backend and Acme's GCS store, whose
+#: record is revoked on 2026-09-20, between this release and 1.4.0), its own policy 1.0.0.
+RELEASE_1_3_0 = ReleaseSpec(
+    version="1.3.0",
+    previous="1.2.0",
+    release_time="2026-07-15T12:00:00Z",
+    cert_time="2026-07-10T08:15:00Z",
+    cert_valid_until="2027-07-10T08:15:00Z",
+    run_day="20260710",
+    dataset_day="2026-07-01",
+    gates_time="2026-07-12T10:00:00Z",
+    tag="2026.06",
+    trust_version=3,
+    signed_under=3,
+    records=("cert-backend-cpu-ref-2025", "cert-store-s3-2025", "cert-store-gcs-2026"),
+    revocations=(),
+    suite_adapters=("glyphser-backend-cpu-ref", "acme-store-gcs"),
+    advisory_adapters=("glyphser-backend-cpu-ref",),
+    gov_records=("cert-backend-cpu-ref-2025", "cert-store-gcs-2026"),
+    record_counts=(3, 2, 0, 1, 0),
+    policy_version="1.0.0",
+    compatibility="surface,1.2,1.3,1.4\ncheckpoint_manifest_v1,yes,yes,deprecated\ntrace_sidecar_v3,yes,yes,yes\nrest_api_v1,yes,yes,yes\n",
+    deprecations=("dep-checkpoint-manifest-v1",),
+    breaking_changes=("bc-2.0-checkpoint-v2",),
+    sbom_serial="urn:uuid:3b0c6d1e-52a4-4c8f-8e61-0d9a7f4b2c13",
+    retarget=(("1.4.0", "1.3.0"), ("1.5.0", "1.4.0")),
+)
+
+#: The newer release: carries the breaking change 1.4.0 announced (bc-2.0-checkpoint-v2), the
+#: CUDA backend's renewal (which supersedes its 2026 record), policy 2.0.0.
+RELEASE_2_0_0 = ReleaseSpec(
+    version="2.0.0",
+    previous="1.4.0",
+    release_time="2026-11-20T12:00:00Z",
+    cert_time="2026-11-15T08:15:00Z",
+    cert_valid_until="2027-11-15T08:15:00Z",
+    run_day="20261115",
+    dataset_day="2026-11-01",
+    gates_time="2026-11-17T10:00:00Z",
+    tag="2026.11",
+    trust_version=4,
+    signed_under=4,
+    records=(*RELEASE_1_4_0.records, "cert-backend-cuda12-2026-r20261105"),
+    revocations=("rev-2026-0007",),
+    suite_adapters=RELEASE_1_4_0.suite_adapters,
+    advisory_adapters=RELEASE_1_4_0.advisory_adapters,
+    gov_records=("cert-backend-cuda12-2026-r20261105", "cert-store-s3-2026"),
+    record_counts=(6, 3, 1, 1, 1),
+    policy_version="2.0.0",
+    lts_cycles=("1.4",),  # 1.4, the last 1.x cycle before the 2.0 breaking change, is LTS
+    compatibility="surface,1.3,1.4,2.0,2.1\ncheckpoint_manifest_v1,yes,deprecated,migrate,migrate\ntrace_sidecar_v3,yes,yes,yes,yes\ntrace_field_wall_time_ms,yes,deprecated,deprecated,deprecated\nrest_api_v1,yes,yes,yes,yes\n",
+    deprecations=("dep-checkpoint-manifest-v1", "dep-trace-field-wall-time"),
+    breaking_changes=("bc-2.0-checkpoint-v2",),
+    sbom_serial="urn:uuid:9d4e2f70-1c6b-4a3e-b5d8-7e2f0a6c9b31",
+    retarget=(("1.4.0", "2.0.0"), ("1.5.0", "2.1.0"), ("2.0.0", "2.1.0")),
+)
+
+#: The bundled releases in version order; 1.4.0 is ``evidence/``, the others live under
+#: ``evidence-releases/<release_id>/`` (glyphserpack/release/demo.py builds all three).
+RELEASES = (RELEASE_1_3_0, RELEASE_1_4_0, RELEASE_2_0_0)
+RELEASES_DIR = "evidence-releases"
+
+
+def build(out: Path, rel: ReleaseSpec = RELEASE_1_4_0) -> None:
+    """Write release ``rel``'s evidence tree into ``out`` (replacing an older evidence tree there)."""
     if out.exists():
         if any(out.iterdir()) and not (out / "release.yaml").is_file():
             raise SystemExit(f"{out}: exists and is not an evidence tree; refusing to replace it")
@@ -352,10 +661,8 @@ def build(out: Path) -> None:
         partner_2025, revoked_at="2026-05-02T09:30:00Z", revocation_reason="keyCompromise"
     )
     v3 = v2.next_version([compromised if k.key_id == compromised.key_id else k for k in v2.keys])
-    # The version in force when the execution certificates were signed (2026-10-10): they pin its hash.
-    signed_under = v3
     lab_two = demo_key("lab-two-2026")
-    trust = v3.next_version(  # a lab onboarded after the certificates: they stay valid (they pin version 3)
+    v4 = v3.next_version(  # a lab onboarded after the 1.4.0 certificates: they stay valid (they pin version 3)
         [
             *v3.keys,
             TrustedKey(
@@ -368,6 +675,9 @@ def build(out: Path) -> None:
             ),
         ]
     )
+    # The version in force when the execution certificates were signed (1.4.0: version 3): they pin its hash.
+    versions = (v1, v2, v3, v4)
+    trust, signed_under = versions[rel.trust_version - 1], versions[rel.signed_under - 1]
     trust_link = t.file("trust/trust.yaml", HEADER + yaml.safe_dump(trust.to_obj(), sort_keys=False, width=110))
     env = t.json(
         "attachments/env/env_manifest.json",
@@ -377,7 +687,7 @@ def build(out: Path) -> None:
             "glibc": "2.36",
             "cuda": "12.4",
             "cudnn": "9.1.0",
-            "lockfile_sha256": hashlib.sha256(b"glyphser-1.4.0 requirements.lock").hexdigest(),
+            "lockfile_sha256": hashlib.sha256(f"glyphser-{rel.version} requirements.lock".encode()).hexdigest(),
             "packages": {"numpy": "1.26.4", "torch": "2.3.1", "cbor2": "5.6.4", "cryptography": "43.0.1"},
         },
     )
@@ -398,7 +708,7 @@ def build(out: Path) -> None:
     gate = {
         g: t.json(
             f"attachments/profiles/{g}.json",
-            {"gate": g, "verdict": "PASS", "release": VERSION, "evaluated_utc": "2026-10-12T10:00:00Z"},
+            {"gate": g, "verdict": "PASS", "release": rel.version, "evaluated_utc": rel.gates_time},
         )
         for g in (
             "conformance_pipeline_pass",
@@ -412,7 +722,7 @@ def build(out: Path) -> None:
         {
             "kind": "profile_bundle",
             "schema_version": 1,
-            "bundle_version": VERSION,
+            "bundle_version": rel.version,
             "profiles": [
                 {
                     "profile_id": "core",
@@ -472,62 +782,17 @@ def build(out: Path) -> None:
     )
 
     # --- I.B observability ---
-    t.doc("observability/mapping.yaml", observability_mapping())
+    t.doc("observability/mapping.yaml", observability_mapping(rel.version))
 
     # --- I.C certification: records, revocation, bundle ---
-    records = {}
-    for rid, cls, adapter, kind, vendor, issued, until, key in (
-        (
-            "cert-backend-cpu-ref-2026",
-            "Certified Backend v1",
-            "glyphser-backend-cpu-ref",
-            "backend",
-            "Glyphser Project",
-            "2026-08-15T00:00:00Z",
-            "2027-08-15T00:00:00Z",
-            ca_key,
-        ),
-        (
-            "cert-backend-cuda12-2026",
-            "Certified Backend v1",
-            "glyphser-backend-cuda12",
-            "backend",
-            "Glyphser Project",
-            "2026-08-20T00:00:00Z",
-            "2027-08-20T00:00:00Z",
-            ca_key,
-        ),
-        (
-            "cert-store-s3-2026",
-            "Certified Artifact Store v1",
-            "glyphser-store-s3",
-            "artifact_store",
-            "Glyphser Project",
-            "2026-08-15T00:00:00Z",
-            "2027-08-15T00:00:00Z",
-            ca_key,
-        ),
-        (
-            "cert-store-s3-2025",
-            "Certified Artifact Store v1",
-            "glyphser-store-s3",
-            "artifact_store",
-            "Glyphser Project",
-            "2025-06-01T00:00:00Z",
-            "2026-06-01T00:00:00Z",
-            ca_2025,
-        ),
-        (
-            "cert-store-gcs-2026",
-            "Certified Artifact Store v1",
-            "acme-store-gcs",
-            "artifact_store",
-            "Acme Storage Ltd.",
-            "2026-07-01T00:00:00Z",
-            "2027-07-01T00:00:00Z",
-            ca_key,
-        ),
-    ):
+    records: dict[str, dict[str, str]] = {}
+    packages: dict[str, dict[str, Any]] = {}
+    for rid in sorted(rel.records, key=lambda r: RECORDS[r].renews is not None):  # a renewal reuses a package
+        r = RECORDS[rid]
+        key = demo_key(r.key)
+        packages[rid] = (
+            packages[r.renews] if r.renews is not None else certification_package(t, rid, r.adapter, version=r.made_for)
+        )
         records[rid] = t.signed(
             f"certification/records/{rid}.cbor",
             key,
@@ -535,44 +800,43 @@ def build(out: Path) -> None:
                 "kind": "certification_record",
                 "schema_version": 1,
                 "record_id": rid,
-                "certificate_class": cls,
+                "certificate_class": r.cls,
                 "subject": {
-                    "adapter_id": adapter,
-                    "adapter_kind": kind,
-                    "vendor": vendor,
-                    "adapter_version": VERSION if "2026" in rid else "1.2.3",
+                    "adapter_id": r.adapter,
+                    "adapter_kind": r.kind,
+                    "vendor": r.vendor,
+                    "adapter_version": r.adapter_version,
                 },
                 "issuer": "Glyphser Certification Authority",
-                "issued_utc": issued,
-                "valid_until_utc": until,
+                "issued_utc": r.issued,
+                "valid_until_utc": r.until,
                 "sunset_utc": "2028-12-31T23:59:59Z",
                 "verdict": "PASS",
-                "package": certification_package(t, rid, adapter),
+                "package": packages[rid],
                 "key_id": key_id(key),
                 "signature_algorithm": "ed25519",
             },
             {"registry_url": f"https://certify.glyphser.example/records/{rid}"},
         )
-    revocations = [
-        {
-            "kind": "revocation",
-            "schema_version": 1,
-            "revocation_id": "rev-2026-0007",
-            "target_kind": "certification_record",
-            "target": records["cert-store-gcs-2026"],
-            "reason_code": "privilegeWithdrawn",
-            "revoked_utc": "2026-09-20T14:00:00Z",
-            "issuer": "Glyphser Certification Authority",
-            "key_id": key_id(ca_key),
-            "signature_algorithm": "ed25519",
-        },
-    ]
-    t.signed(
-        "certification/revocations/rev-2026-0007.cbor",
-        ca_key,
-        revocations[0],
-        {"note": "re-certification failed: partial-write recovery suite regressed (GLY-4411)"},
-    )
+    revocations = []
+    for rev_id in rel.revocations:
+        rv = REVOCATIONS[rev_id]
+        rev_key = demo_key(rv.key)
+        revocations.append(
+            {
+                "kind": "revocation",
+                "schema_version": 1,
+                "revocation_id": rev_id,
+                "target_kind": "certification_record",
+                "target": records[rv.target],
+                "reason_code": rv.reason,
+                "revoked_utc": rv.revoked,
+                "issuer": "Glyphser Certification Authority",
+                "key_id": key_id(rev_key),
+                "signature_algorithm": "ed25519",
+            }
+        )
+        t.signed(f"certification/revocations/{rev_id}.cbor", rev_key, revocations[-1], {"note": rv.note})
     adapters = (
         ("glyphser-backend-cpu-ref", "backend", "linux-x86_64, python 3.11"),
         ("glyphser-backend-cuda12", "backend", "linux-x86_64, CUDA 12.4"),
@@ -580,7 +844,8 @@ def build(out: Path) -> None:
         ("acme-store-gcs", "artifact_store", "google-cloud-storage 2.16"),
     )
     reports = []
-    for adapter, _kind, _ in adapters[:3]:  # acme-store-gcs is revoked: in the registry, not in this bundle's suites
+    suited = [a for a in adapters if a[0] in rel.suite_adapters]  # 1.4.0: acme-store-gcs is revoked, not in the suites
+    for adapter, _kind, _ in suited:
         for suite, total in (("conformance-core", 412), ("replay-determinism", 96)):
             passed = total
             link = t.file(
@@ -599,6 +864,8 @@ def build(out: Path) -> None:
             )
     for suite, by_adapter in ADVISORY_SUITES.items():
         for adapter, (total, failures, skipped) in by_adapter.items():
+            if adapter not in rel.advisory_adapters:
+                continue
             passed = total - failures - skipped
             reports.append(
                 {
@@ -620,25 +887,25 @@ def build(out: Path) -> None:
         {
             "kind": "certification_bundle",
             "schema_version": 1,
-            "bundle_id": f"glyphser-{VERSION}-certification",
+            "bundle_id": f"glyphser-{rel.version}-certification",
             "test_vectors_catalog": t.json(
                 "attachments/certification/test_vectors_catalog.json",
                 {
-                    "catalog": "glyphser-vectors-2026.09",
+                    "catalog": f"glyphser-vectors-{rel.tag}",
                     "vectors": 1284,
-                    "sha256_of_vectors": h("vectors-2026.09").hex(),
+                    "sha256_of_vectors": h(f"vectors-{rel.tag}").hex(),
                 },
             ),
             "conformance_reports": reports,
-            "reproducibility_verdicts": [{"adapter_id": a, "runs": 3, "verdict": "PASS"} for a, _, _ in adapters[:3]],
+            "reproducibility_verdicts": [{"adapter_id": a, "runs": 3, "verdict": "PASS"} for a, _, _ in suited],
             "adapter_fingerprints": [
                 {"adapter_id": a, "adapter_kind": k, "binary_sha256": h(f"{a}-binary").hex(), "runtime": r}
-                for a, k, r in adapters[:3]
+                for a, k, r in suited
             ],
             "certification_records": [records[r] for r in sorted(records)],
             "verification_report": t.json(
                 "attachments/certification/verification_report.json",
-                {"verified_records": 5, "active": 3, "revoked": 1, "expired": 1},
+                verification_counts(rel.record_counts),
             ),
         },
     )
@@ -650,7 +917,7 @@ def build(out: Path) -> None:
         ("enterprise", "managed", "acme-prod"),
         ("regulated", "regulated", "northwind-health"),
     ):
-        rid = f"run-{profile}-20261010-0001"
+        rid = f"run-{profile}-{rel.run_day}-0001"
         d = f"runs/{profile}"
         trace_records = [
             {"step": s, "op": op, "t_hash": hashlib.sha256(f"{rid}:{s}".encode()).hexdigest()}
@@ -667,7 +934,7 @@ def build(out: Path) -> None:
             f"{d}/policy_transcript.json",
             {
                 "run_id": rid,
-                "policy_bundle": "glyphser-policy-2026.09",
+                "policy_bundle": f"glyphser-policy-{rel.tag}",
                 "decisions": [
                     {"gate": "authz.run.start", "decision": "allow", "principal": f"svc-{tenant}"},
                     {
@@ -711,15 +978,15 @@ def build(out: Path) -> None:
             },
             # What the signature binds: recomputed by `check` from the tree (glyphserpack/evidence/bindings.py).
             "trace_final_hash": trace_final_hash(trace_records),
-            "revocation_bundle_hash": revocation_bundle_hash(revocations, as_of=CERT_VERIFICATION_TIME),
+            "revocation_bundle_hash": revocation_bundle_hash(revocations, as_of=rel.cert_time),
             "checkpoint_hash": bytes.fromhex(ckpt["sha256"]),
             "determinism_profile_hash": dp_hash,
             "trust_store_hash": signed_under.hash(),
-            "dataset_snapshot_id": f"ds-{tenant}-2026-10-01",
+            "dataset_snapshot_id": f"ds-{tenant}-{rel.dataset_day}",
             "key_id": key_id(release_key),
             "signature_algorithm": "ed25519",
-            "verification_time_utc": CERT_VERIFICATION_TIME,
-            "valid_until_utc": "2027-10-10T08:15:00Z",
+            "verification_time_utc": rel.cert_time,
+            "valid_until_utc": rel.cert_valid_until,
             "step_start": 0,
             "step_end": 5000,
         }
@@ -756,7 +1023,7 @@ def build(out: Path) -> None:
 
     # --- I.D reference stack ---
     replay_log = t.file(
-        "reference_stack/replay.log", "replay run-core-20261010-0001: 5000/5000 steps, trace_final_hash match\n"
+        "reference_stack/replay.log", f"replay run-core-{rel.run_day}-0001: 5000/5000 steps, trace_final_hash match\n"
     )
     t.doc(
         "reference_stack/reference_stack.yaml",
@@ -790,7 +1057,7 @@ def build(out: Path) -> None:
                 + "\n",
             ),
             "golden_runs": [
-                {"run_id": f"golden-{i}", "host_class": hc, "output_hash": h("golden-demo-output-1.4.0").hex()}
+                {"run_id": f"golden-{i}", "host_class": hc, "output_hash": h(f"golden-demo-output-{rel.version}").hex()}
                 for i, hc in ((1, "ci-ubuntu-22.04-x86_64"), (2, "ci-debian-12-arm64"))
             ],
         },
@@ -824,7 +1091,7 @@ def build(out: Path) -> None:
             {
                 "language": lang,
                 "package": pkg,
-                "version": VERSION,
+                "version": rel.version,
                 "report": t.file(
                     f"attachments/interfaces/sdk-{lang}.junit.xml", sdk_junit(f"sdk-{lang}", total, skipped)
                 ),
@@ -843,10 +1110,12 @@ def build(out: Path) -> None:
             "kind": "external_interfaces",
             "schema_version": 1,
             "operator_registry_root_hash": registry["sha256"],
-            "openapi": t.file("attachments/interfaces/openapi.yaml", OPENAPI),
+            "openapi": t.file("attachments/interfaces/openapi.yaml", OPENAPI.replace("@VERSION@", rel.version)),
             "openapi_version": "3.1.0",
             "protobuf": [
-                t.file("attachments/interfaces/proto/glyphser/v1/run.proto", PROTO_RUN),
+                t.file(
+                    "attachments/interfaces/proto/glyphser/v1/run.proto", PROTO_RUN.replace("@VERSION@", rel.version)
+                ),
                 t.file("attachments/interfaces/proto/glyphser/v1/certificate.proto", PROTO_CERT),
             ],
             "protobuf_package": "glyphser.v1",
@@ -866,81 +1135,10 @@ def build(out: Path) -> None:
 
     # --- I.F security cases ---
     for profile in ("core", "enterprise", "regulated"):
-        t.doc(f"security/security_case.{profile}.yaml", security_case(profile, runs, records))
+        t.doc(f"security/security_case.{profile}.yaml", security_case(profile, runs, records, rel))
 
     # --- I.G evolution ---
-    guide = t.file(
-        "attachments/evolution/migration-guide-checkpoint-v2.md",
-        "# Migrating checkpoint manifests v1 -> v2\n\nRun `glyphser migrate checkpoint --to v2`; the operator `UML_OS.Migrate.CheckpointV1ToV2_v1` ships in 2.x and 3.x.\n",
-    )
-    t.doc(
-        "evolution/evolution_policy.yaml",
-        {
-            "kind": "evolution_policy",
-            "schema_version": 1,
-            "policy_version": "1.1.0",
-            "compatibility_table": t.file(
-                "attachments/evolution/compatibility.csv",
-                "surface,1.2,1.3,1.4,2.0\ncheckpoint_manifest_v1,yes,yes,deprecated,migrate\ntrace_sidecar_v3,yes,yes,yes,yes\ntrace_field_wall_time_ms,yes,yes,deprecated,deprecated\nrest_api_v1,yes,yes,yes,yes\n",
-            ),
-            "deprecations": [
-                {
-                    "deprecation_id": "dep-checkpoint-manifest-v1",
-                    "surface": "checkpoint manifest v1 (CBOR map without merkle_root)",
-                    "announced_on": "2026-04-01",
-                    "removal_not_before": "2029-04-01",
-                    "deprecated_in_major": 1,
-                    "migration_operator": "UML_OS.Migrate.CheckpointV1ToV2_v1",
-                    "migration_operator_until_major": 3,
-                    "migration_guide": guide,
-                    "compatibility_surface": "checkpoint_manifest_v1",
-                },
-                {
-                    "deprecation_id": "dep-trace-field-wall-time",
-                    "surface": "trace sidecar field wall_time_ms (non-deterministic)",
-                    "announced_on": "2026-10-15",
-                    "removal_not_before": "2029-10-15",
-                    "deprecated_in_major": 1,
-                    "migration_operator": "UML_OS.Migrate.TraceDropWallTime_v1",
-                    "migration_operator_until_major": 3,
-                    "migration_guide": guide,
-                    "compatibility_surface": "trace_field_wall_time_ms",
-                },
-            ],
-            "breaking_changes": [
-                {
-                    "change_id": "bc-2.0-checkpoint-v2",
-                    "from_version": "1.4.0",
-                    "to_version": "2.0.0",
-                    "migration_operator": "UML_OS.Migrate.CheckpointV1ToV2_v1",
-                    "migration_evidence": t.json(
-                        "attachments/evolution/migration-vectors-checkpoint-v2.json",
-                        {"vectors": 64, "all_round_trip": True},
-                    ),
-                    "migration_guide": guide,
-                    "compatibility_table_updated": True,
-                }
-            ],
-            "guarantees": [
-                {"profile_id": p, "support_months_after_deprecation": m, "lts_years": y, "statement": s}
-                for p, m, y, s in (
-                    (
-                        "core",
-                        18,
-                        3,
-                        "Deprecated surfaces keep working for 18 months; migration operators ship for two MAJOR releases.",
-                    ),
-                    ("enterprise", 24, 4, "24-month support window and LTS branches maintained for 4 years."),
-                    (
-                        "regulated",
-                        36,
-                        5,
-                        "36-month support window, 5-year LTS with evidence re-verification on every LTS patch.",
-                    ),
-                )
-            ],
-        },
-    )
+    t.doc("evolution/evolution_policy.yaml", evolution_policy(t, rel))
 
     # --- I.H performance ---
     tiers = []
@@ -948,28 +1146,22 @@ def build(out: Path) -> None:
         (
             "cpu_tier",
             ["resnet18-cifar10-train", "bert-tiny-finetune"],
-            [
-                ("step_time_p50", "s", "lower_is_better", 0.182, 0.179),
-                ("throughput", "{sample}/s", "higher_is_better", 1410.0, 1422.5),
-            ],
+            [("step_time_p50", "s", "lower_is_better"), ("throughput", "{sample}/s", "higher_is_better")],
         ),
         (
             "single_gpu_tier",
             ["resnet50-imagenet-subset", "llama-160m-pretrain"],
-            [
-                ("step_time_p50", "s", "lower_is_better", 0.0412, 0.0419),
-                ("gpu_memory_peak", "By", "lower_is_better", 17179869184.0, 16911433728.0),
-            ],
+            [("step_time_p50", "s", "lower_is_better"), ("gpu_memory_peak", "By", "lower_is_better")],
         ),
         (
             "multi_gpu_tier",
             ["llama-1b-pretrain-8xA100"],
-            [
-                ("step_time_p50", "s", "lower_is_better", 0.611, 0.604),
-                ("allreduce_time_p95", "s", "lower_is_better", 0.0871, 0.0893),
-            ],
+            [("step_time_p50", "s", "lower_is_better"), ("allreduce_time_p95", "s", "lower_is_better")],
         ),
     ):
+        figures = [
+            (n, u, d, PERF_HISTORY[tier][n][rel.previous], PERF_HISTORY[tier][n][rel.version]) for n, u, d in metrics
+        ]
         tiers.append(
             {
                 "tier": tier,
@@ -977,20 +1169,20 @@ def build(out: Path) -> None:
                 "workload_ids": workloads,
                 "baseline": t.json(
                     f"attachments/performance/{tier}.baseline.json",
-                    {"tier": tier, "release": "1.3.0", "metrics": {m[0]: m[3] for m in metrics}},
+                    {"tier": tier, "release": rel.previous, "metrics": {m[0]: m[3] for m in figures}},
                 ),
                 "results": t.json(
                     f"attachments/performance/{tier}.results.json",
                     {
                         "tier": tier,
-                        "release": VERSION,
+                        "release": rel.version,
                         "env_manifest_sha256": env["sha256"],
-                        "metrics": {m[0]: m[4] for m in metrics},
+                        "metrics": {m[0]: m[4] for m in figures},
                     },
                 ),
                 "metrics": [
                     {"name": n, "unit": u, "direction": d, "baseline": b, "observed": o, "tolerance_ratio": 0.05}
-                    for n, u, d, b, o in metrics
+                    for n, u, d, b, o in figures
                 ],
                 "regression_verdict": "PASS",
             }
@@ -1055,7 +1247,7 @@ def build(out: Path) -> None:
         {
             "kind": "chaos_proof_pack",
             "schema_version": 1,
-            "pack_id": f"glyphser-{VERSION}-chaos",
+            "pack_id": f"glyphser-{rel.version}-chaos",
             "scenarios": scenarios,
         },
     )
@@ -1092,7 +1284,7 @@ def build(out: Path) -> None:
                 },
                 "release_gate_binding": {
                     "gate_id": f"gate-{ws}",
-                    "target_release": spec["release"],
+                    "target_release": dict(rel.retarget).get(spec["release"], spec["release"]),
                     "profiles": spec["profiles"],
                     "enforcement": spec["enforcement"],
                 },
@@ -1105,22 +1297,22 @@ def build(out: Path) -> None:
     manifest = {
         "kind": "release_manifest",
         "schema_version": 1,
-        "release_id": f"glyphser-{VERSION}",
+        "release_id": rel.release_id,
         "product": "glyphser",
-        "version": VERSION,
-        "release_time_utc": RELEASE_TIME,
+        "version": rel.version,
+        "release_time_utc": rel.release_time,
         "env_manifest": env,
         "determinism_profile": dprof,
         "trust_store": trust_link,
         "documents": sorted(t.documents, key=lambda d: d["path"]),
         "sbom": t.json(
-            "attachments/sbom/glyphser-1.4.0.cdx.json",
+            f"attachments/sbom/glyphser-{rel.version}.cdx.json",
             {
                 "bomFormat": "CycloneDX",
                 "specVersion": "1.5",
-                "serialNumber": "urn:uuid:6f1e8f2a-8d3b-4d0e-9a57-1c4f0b9e2a14",
+                "serialNumber": rel.sbom_serial,
                 "version": 1,
-                "metadata": {"component": {"type": "application", "name": "glyphser", "version": VERSION}},
+                "metadata": {"component": {"type": "application", "name": "glyphser", "version": rel.version}},
                 "components": [
                     {"type": "library", "name": n, "version": v, "purl": f"pkg:pypi/{n}@{v}"}
                     for n, v in (
@@ -1141,6 +1333,89 @@ def build(out: Path) -> None:
     atomic_write(out / "release.yaml", (HEADER + yaml.safe_dump(manifest, sort_keys=False, width=110)).encode())
 
 
+def verification_counts(counts: tuple[int, int, int, int, int]) -> dict[str, int]:
+    """The certification verification report's tallies (``superseded`` only where there is one)."""
+    verified, active, revoked, expired, superseded = counts
+    out = {"verified_records": verified, "active": active, "revoked": revoked, "expired": expired}
+    return out | ({"superseded": superseded} if superseded else {})
+
+
+def evolution_policy(t: Tree, rel: ReleaseSpec) -> dict[str, Any]:
+    """The release's evolution policy: its deprecations and the breaking change 1.4.0 announces.
+
+    1.3.0 (policy 1.0.0) and 1.4.0 (1.1.0) announce bc-2.0-checkpoint-v2; 2.0.0 (2.0.0) makes it.
+    From policy 1.1.0 on, cycle 1.4 is declared LTS (``lts_cycles``); 1.3.0's policy predates that.
+    """
+    guide = t.file(
+        "attachments/evolution/migration-guide-checkpoint-v2.md",
+        "# Migrating checkpoint manifests v1 -> v2\n\nRun `glyphser migrate checkpoint --to v2`; the operator `UML_OS.Migrate.CheckpointV1ToV2_v1` ships in 2.x and 3.x.\n",
+    )
+    deprecations = {
+        "dep-checkpoint-manifest-v1": {
+            "deprecation_id": "dep-checkpoint-manifest-v1",
+            "surface": "checkpoint manifest v1 (CBOR map without merkle_root)",
+            "announced_on": "2026-04-01",
+            "removal_not_before": "2029-04-01",
+            "deprecated_in_major": 1,
+            "migration_operator": "UML_OS.Migrate.CheckpointV1ToV2_v1",
+            "migration_operator_until_major": 3,
+            "migration_guide": guide,
+            "compatibility_surface": "checkpoint_manifest_v1",
+        },
+        "dep-trace-field-wall-time": {
+            "deprecation_id": "dep-trace-field-wall-time",
+            "surface": "trace sidecar field wall_time_ms (non-deterministic)",
+            "announced_on": "2026-10-15",
+            "removal_not_before": "2029-10-15",
+            "deprecated_in_major": 1,
+            "migration_operator": "UML_OS.Migrate.TraceDropWallTime_v1",
+            "migration_operator_until_major": 3,
+            "migration_guide": guide,
+            "compatibility_surface": "trace_field_wall_time_ms",
+        },
+    }
+    changes = {
+        "bc-2.0-checkpoint-v2": {
+            "change_id": "bc-2.0-checkpoint-v2",
+            "from_version": "1.4.0",
+            "to_version": "2.0.0",
+            "migration_operator": "UML_OS.Migrate.CheckpointV1ToV2_v1",
+            "migration_evidence": t.json(
+                "attachments/evolution/migration-vectors-checkpoint-v2.json",
+                {"vectors": 64, "all_round_trip": True},
+            ),
+            "migration_guide": guide,
+            "compatibility_table_updated": True,
+        }
+    }
+    return {
+        "kind": "evolution_policy",
+        "schema_version": 1,
+        "policy_version": rel.policy_version,
+        "compatibility_table": t.file("attachments/evolution/compatibility.csv", rel.compatibility),
+        "deprecations": [deprecations[d] for d in rel.deprecations],
+        "breaking_changes": [changes[c] for c in rel.breaking_changes],
+        "guarantees": [
+            {"profile_id": p, "support_months_after_deprecation": m, "lts_years": y, "statement": s}
+            for p, m, y, s in (
+                (
+                    "core",
+                    18,
+                    3,
+                    "Deprecated surfaces keep working for 18 months; migration operators ship for two MAJOR releases.",
+                ),
+                ("enterprise", 24, 4, "24-month support window and LTS branches maintained for 4 years."),
+                (
+                    "regulated",
+                    36,
+                    5,
+                    "36-month support window, 5-year LTS with evidence re-verification on every LTS patch.",
+                ),
+            )
+        ],
+    } | ({"lts_cycles": list(rel.lts_cycles)} if rel.lts_cycles else {})
+
+
 # --------------------------------------------------------------------------------------------
 # Demo content (kept here so the whole example lives in one reviewable script).
 # --------------------------------------------------------------------------------------------
@@ -1148,7 +1423,7 @@ def build(out: Path) -> None:
 OPENAPI = """openapi: 3.1.0
 info:
   title: Glyphser Run API
-  version: 1.4.0
+  version: @VERSION@
   description: Generated from the UML_OS.Product operator registry by GenerateExternalInterfaces_v1.
 servers:
   - url: https://glyphser.example/api
@@ -1193,7 +1468,7 @@ package glyphser.v1;
 
 option go_package = "github.com/glyphser/glyphser-go/gen/glyphser/v1;glyphserv1";
 
-// Generated from the UML_OS.Product operator registry (1.4.0).
+// Generated from the UML_OS.Product operator registry (@VERSION@).
 service RunService {
   rpc SubmitRun(SubmitRunRequest) returns (SubmitRunResponse);
   rpc GetRun(GetRunRequest) returns (Run);
@@ -1236,7 +1511,7 @@ message GetCertificateRequest { string run_id = 1; }
 """
 
 
-def observability_mapping() -> dict[str, Any]:
+def observability_mapping(version: str) -> dict[str, Any]:
     # Registered OpenTelemetry semantic-conventions names where one fits (stable: service.*,
     # host.name, http.client.request.duration; incubating: process.memory.usage), the product's
     # own glyphser.* namespace for the rest. Each prometheus_name is what the
@@ -1301,7 +1576,7 @@ def observability_mapping() -> dict[str, Any]:
     return {
         "kind": "observability_mapping",
         "schema_version": 1,
-        "mapping_version": "1.4.0",
+        "mapping_version": version,
         "otel_semconv_version": "1.26.0",
         "trace_fields": [{"source_field": a, "otel_attribute": b, "scope": c} for a, b, c in trace],
         "metrics": [
@@ -1323,7 +1598,7 @@ def observability_mapping() -> dict[str, Any]:
     }
 
 
-def security_case(profile: str, runs: dict[str, Any], records: dict[str, Any]) -> dict[str, Any]:
+def security_case(profile: str, runs: dict[str, Any], records: dict[str, Any], rel: ReleaseSpec) -> dict[str, Any]:
     run = runs[profile]
 
     def loc(link: dict[str, str], pointer: str | None = None) -> dict[str, str]:
@@ -1365,7 +1640,7 @@ def security_case(profile: str, runs: dict[str, Any], records: dict[str, Any]) -
                 "CTL-GOV-02",
                 "governance",
                 "Only adapters with an active certification record may be scheduled.",
-                [loc(records["cert-backend-cuda12-2026"]), loc(records["cert-store-s3-2026"])],
+                [loc(records[r]) for r in rel.gov_records],
                 "docs/procedures/certified-adapters.md",
             ),
         ]
@@ -1700,6 +1975,21 @@ READINESS: dict[str, dict[str, Any]] = {
 }
 
 
+def build_all(root: Path) -> list[Path]:
+    """Write every bundled release under ``root``: 1.4.0 as ``evidence/``, the others under ``evidence-releases/``."""
+    written = []
+    for rel in RELEASES:
+        out = root / "evidence" if rel is RELEASE_1_4_0 else root / RELEASES_DIR / rel.release_id
+        build(out, rel)
+        written.append(out)
+    return written
+
+
 if __name__ == "__main__":
-    build(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "evidence")
-    print("evidence tree written")
+    args = sys.argv[1:]
+    if not args or args[0] == "--all":  # every release under ROOT (default: the repository)
+        trees = build_all(Path(args[1]) if len(args) > 1 else ROOT)
+    else:  # 1.4.0 only, into OUT_DIR
+        trees = [Path(args[0])]
+        build(trees[0])
+    print("evidence tree(s) written: " + ", ".join(str(p) for p in trees))

@@ -69,7 +69,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     summary = json.loads(done.stdout)
     assert (cwd / "d" / "site" / "index.html").is_file()
     assert not list(cwd.glob(".*")), "the demo left temporary files beside its output"
-    pack = f"d/packs/{summary['pack']['name']}"  # type: ignore[index]
+    pack = summary["releases"][-1]["pack"]  # type: ignore[index]
+    assert pack == f"d/registry/releases/{summary['release_id']}/packs/{summary['pack']['name']}"  # type: ignore[index]
     assert (cwd / pack).is_file()
     return Demo(cwd, "d", pack, summary)
 

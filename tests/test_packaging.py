@@ -17,7 +17,16 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ("pyproject.toml", "setup.py", "README.md", "mkdocs.yml", "glyphserpack", "evidence", "site_templates")
+SOURCES = (
+    "pyproject.toml",
+    "setup.py",
+    "README.md",
+    "mkdocs.yml",
+    "glyphserpack",
+    "evidence",
+    "evidence-releases",
+    "site_templates",
+)
 
 
 def test_wheel_carries_its_data_and_runs_the_demo_without_a_checkout(tmp_path: Path) -> None:
@@ -39,7 +48,10 @@ def test_wheel_carries_its_data_and_runs_the_demo_without_a_checkout(tmp_path: P
     for must in (
         "glyphserpack/_data/mkdocs.yml",
         "glyphserpack/_data/evidence/release.yaml",
+        "glyphserpack/_data/evidence-releases/glyphser-1.3.0/release.yaml",
+        "glyphserpack/_data/evidence-releases/glyphser-2.0.0/release.yaml",
         "glyphserpack/_data/site_templates/pages/registry.md.j2",
+        "glyphserpack/_data/site_templates/search/search.js",
     ):
         assert must in names
     installed = tmp_path / "installed"
@@ -60,7 +72,9 @@ def test_wheel_carries_its_data_and_runs_the_demo_without_a_checkout(tmp_path: P
     assert summary["pkg"].startswith(str(installed))
     assert summary["evidence"] == str(installed / "glyphserpack" / "_data" / "evidence")
     assert (out / "site" / "index.html").is_file()
-    assert any((out / "packs").glob("*.glyphserpack"))
+    releases = sorted(p.name for p in (out / "registry" / "releases").iterdir())
+    assert releases == ["glyphser-1.3.0", "glyphser-1.4.0", "glyphser-2.0.0"]  # the shipped releases
+    assert all(any((out / "registry" / "releases" / r / "packs").glob("*.glyphserpack")) for r in releases)
     # evidence init scaffolds from the packaged example evidence, not from a checkout
     scaffold = (
         "import sys; from glyphserpack.cli import main; assert main(['keys', 'generate', 'k.pem']) == 0; "

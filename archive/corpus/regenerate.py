@@ -7,7 +7,8 @@ signing key is generated fresh and thrown away: no private key is ever stored in
 The payload is a small, fixed, evidence-like tree created by this script.
 
 From format 1.1 on, the reference pack is also time-stamped by a throw-away embedded TSA
-(its root certificate is kept as ``tsa-root.pem``): an RFC 4998 hash-tree
+(its root certificate is kept as ``tsa-root.pem``; its CRL and OCSP answers are stored with
+each token): an RFC 4998 hash-tree
 stamp, a time-stamp renewal and a SHA-512 hash-tree renewal, so every kind of link that
 ``ers export`` turns into Evidence Records is pinned by the corpus.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -59,8 +61,11 @@ STAMPS = ("sha256", "sha256", "sha512")
 
 def timestamp(pack: Path, out: Path, tmp: Path) -> None:
     """Stamp ``pack`` as STAMPS says with a fresh TSA whose root goes to ``out/tsa-root.pem``."""
-    tsa = init_tsa(tmp / "tsa", key_type="ec")
-    with TsaServer(tsa.directory) as server:
+    with socket.socket() as probe:  # the CA names its CRL/OCSP URL before the server runs
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    tsa = init_tsa(tmp / "tsa", key_type="ec", revocation_url=f"http://127.0.0.1:{port}/")
+    with TsaServer(tsa.directory, port=port) as server:
         for n, alg in enumerate(STAMPS):
             stamp_pack(pack, [server.url], hash_alg=alg, renew=n > 0, trust=[tsa.root])
     shutil.copyfile(tsa.root_pem, out / "tsa-root.pem")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import shutil
 import stat
 import tempfile
 import unicodedata
@@ -30,6 +31,7 @@ __all__ = [
     "read_bounded",
     "refuse_output_inside",
     "refuse_replacing_cwd",
+    "replace_dir",
     "resolve_inside",
     "source_date_epoch",
     "staging_dir",
@@ -254,6 +256,26 @@ def staging_dir(parent: Path, *, prefix: str, suffix: str = "") -> Path:
     os.umask(mask)
     os.chmod(tmp, 0o777 & ~mask)
     return tmp
+
+
+def replace_dir(staged: Path, out: Path) -> None:
+    """Put a finished ``staged`` directory at ``out``, replacing whatever directory was there whole.
+
+    Readers see the old tree or the new one, never a mix: the old tree is renamed aside, the
+    new one renamed in (both on the same filesystem, as :func:`staging_dir` ensures), and only
+    then is the old one deleted.
+    """
+    old: Path | None = None
+    if out.exists() or out.is_symlink():
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        os.rmdir(old)
+        os.replace(out, old)
+    os.replace(staged, out)
+    if old is not None:
+        if old.is_dir() and not old.is_symlink():
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            old.unlink()
 
 
 def file_sha256(path: Path) -> str:

@@ -1,7 +1,8 @@
 """Where the data that ships beside the code lives: the site templates, mkdocs.yml, the example evidence.
 
 In a source checkout (and an editable install) they are the repository's top-level
-``site_templates/``, ``mkdocs.yml`` and ``evidence/``, edited in place. A built wheel cannot
+``site_templates/``, ``mkdocs.yml``, ``evidence/`` and ``evidence-releases/`` (the example
+product's other releases, which ``glyphserpack demo`` builds beside 1.4.0), edited in place. A built wheel cannot
 carry files outside the package, so ``setup.py`` copies them into ``glyphserpack/_data/`` at
 build time; this module prefers that copy, so an installed glyphserpack needs no checkout.
 """
@@ -19,7 +20,7 @@ PACKAGED = _PACKAGE / "_data"
 REPOSITORY = _PACKAGE.parent
 
 #: Names this module serves; setup.py copies exactly these.
-NAMES = ("evidence", "mkdocs.yml", "site_templates")
+NAMES = ("evidence", "evidence-releases", "mkdocs.yml", "site_templates")
 
 
 def resource(name: str) -> Path:

@@ -7,13 +7,16 @@ import sys
 import time
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from glyphserpack._internal import jsonout
 from glyphserpack.errors import GlyphserpackError
 from glyphserpack.release.pipeline import BuildOutcome
+
+if TYPE_CHECKING:
+    from glyphserpack.release.demo import DemoOutcome
 
 EXIT_INTERRUPTED = 130
 log = logging.getLogger("glyphserpack.release")
@@ -95,6 +98,17 @@ def _report(outcome: BuildOutcome, as_json: bool, seconds: float, extra: dict[st
         doc.update(extra or {})
         click.echo(jsonout.dumps(doc))
         return outcome.exit_code
+    _echo_release(outcome)
+    click.echo(f"  open     {site.as_uri()}")
+    click.echo(f"      or   glyphserpack site serve {out / 'site'}   (then http://127.0.0.1:8000/)")
+    click.echo(f"  done in {seconds:.1f}s")
+    return outcome.exit_code
+
+
+def _echo_release(outcome: BuildOutcome) -> None:
+    """The lines that say what one build made: verdict, reports, pack, parity, log, site."""
+    s = outcome.summary
+    out = outcome.out
     pack = s["pack"]
     facts = ["VALID" if s["pack_valid"] else "INVALID", "signed" if pack["signed"] else "unsigned"]
     facts += ["time-stamped"] if s["timestamped"] else []
@@ -114,10 +128,6 @@ def _report(outcome: BuildOutcome, as_json: bool, seconds: float, extra: dict[st
         click.echo(f"  log      {out / 'log'}  ({s['log']['size']} entries)")
     chained = f"  chained to {s['previous_manifest_root'][:16]}…" if s["previous_manifest_root"] else ""
     click.echo(f"  site     {out / 'site'}  {'VALID' if s['site_valid'] else 'INVALID'}{chained}")
-    click.echo(f"  open     {site.as_uri()}")
-    click.echo(f"      or   glyphserpack site serve {out / 'site'}   (then http://127.0.0.1:8000/)")
-    click.echo(f"  done in {seconds:.1f}s")
-    return outcome.exit_code
 
 
 def _interrupted(out: Path, progress: _Progress, resume_hint: str) -> int:
@@ -248,12 +258,17 @@ def build(
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each step to stderr.")
 def demo(out: Path, evidence: Path | None, as_json: bool, verbose: bool) -> int:
-    """Run the whole job on the bundled example evidence; needs nothing else.
+    """Build a registry of the bundled example releases; needs nothing else.
 
     Starts an embedded RFC 3161 TSA on a free loopback port, creates a throw-away
-    signing key (outside OUT, deleted afterwards), builds, verifies and prints
-    where the site is. OUT/trust/ holds the public keys and TSA root a reader
-    needs to verify the pack and site. A previous demo in OUT is replaced.
+    signing key (outside OUT, deleted afterwards) and a registry log in
+    OUT/registry/log, then builds the bundled releases (glyphser 1.3.0, 1.4.0,
+    2.0.0) in version order into OUT/registry/releases/RELEASE_ID/, each one
+    appending to that log and chaining its site to the previous release's; a
+    revocation made between two releases is logged before the next build.
+    OUT/site is the registry's site; OUT/trust/ holds the public keys and TSA
+    root a reader needs to verify packs and sites. --evidence DIR builds that
+    one tree instead. A previous demo in OUT is replaced.
 
     \b
     Example:
@@ -270,11 +285,42 @@ def demo(out: Path, evidence: Path | None, as_json: bool, verbose: bool) -> int:
             result = run_demo(out, evidence=evidence, reporter=progress)
     except KeyboardInterrupt:
         return _interrupted(out, progress, "the demo starts over when run again")
-    extra = {"trust_dir": str(result.trust_dir), "tsa_roots": str(result.tsa_roots)}
-    code = _report(result.build, as_json, time.perf_counter() - started, extra)
-    if not as_json:
-        pack = out / "packs" / result.build.summary["pack"]["name"]
-        click.echo(f"  verify   glyphserpack verify {pack} --trust {result.trust_dir}")
-        roots = result.tsa_roots
-        click.echo(f"           glyphserpack site verify {out / 'site'} --trust {result.trust_dir} --tsa-roots {roots}")
-    return code
+    return _report_demo(out, result, as_json, time.perf_counter() - started)
+
+
+def _report_demo(out: Path, result: DemoOutcome, as_json: bool, seconds: float) -> int:
+    """Every release's lines, the revocations logged between them, then where the registry is."""
+    newest = result.build
+    site = (result.site / "index.html").resolve()
+    packs = [r.out / "packs" / r.summary["pack"]["name"] for r in result.releases]
+    if as_json:
+        doc = {k: v for k, v in newest.summary.items() if k != "steps"}
+        doc.update(out=str(out), site_index=site.as_uri(), exit_code=result.exit_code)
+        doc.update(registry=str(result.registry), trust_dir=str(result.trust_dir), tsa_roots=str(result.tsa_roots))
+        doc["revocations_logged"] = [line for lines in result.revocations for line in lines]
+        doc["releases"] = [
+            {
+                "release_id": r.summary["release_id"],
+                "out": str(r.out),
+                "pack": str(pack),
+                "upgrade_gate_verdict": r.verdict,
+                "exit_code": r.exit_code,
+            }
+            for r, pack in zip(result.releases, packs, strict=True)
+        ]
+        click.echo(jsonout.dumps(doc))
+        return result.exit_code
+    for outcome, logged in zip(result.releases, result.revocations, strict=True):
+        for line in logged:  # logged between the previous release and this one
+            click.echo(line)
+        _echo_release(outcome)
+    log = newest.summary["log"]
+    click.echo(f"registry {result.registry}  ({len(result.releases)} release(s), log of {log['size']} entries)")
+    click.echo(f"  site     {result.site}  (the newest release's site until the registry site lands)")
+    click.echo(f"  open     {site.as_uri()}")
+    click.echo(f"      or   glyphserpack site serve {result.site}   (then http://127.0.0.1:8000/)")
+    click.echo(f"  verify   glyphserpack verify {packs[-1]} --trust {result.trust_dir}")
+    roots = result.tsa_roots
+    click.echo(f"           glyphserpack site verify {result.site} --trust {result.trust_dir} --tsa-roots {roots}")
+    click.echo(f"  done in {seconds:.1f}s")
+    return result.exit_code

@@ -114,8 +114,9 @@ def verify(
     """Check every frame, member, manifest, signature and time-stamp of a pack.
 
     Time-stamp tokens are always checked (imprint, CMS signature, ESS binding, renewal
-    chain); with --tsa-trust their TSA certificates must also chain to the given roots.
-    A parity sidecar PACK_FILE.par beside the pack is checked too. The same checks as
+    chain); with --tsa-trust their TSA certificates must also chain to the given roots
+    and not be revoked at genTime, judged only from the revocation data stored beside each
+    token (none stored: a warning). A parity sidecar PACK_FILE.par beside the pack is checked too. The same checks as
     `glyphserpack.pack.verify()`, the build's verify step and the site's archive page.
 
     \b

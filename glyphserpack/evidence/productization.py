@@ -37,6 +37,8 @@ __all__ = [
     "SecurityCase",
 ]
 
+#: A release cycle, MAJOR.MINOR (the first two parts of a SemVer version).
+Cycle = Annotated[str, StringConstraints(pattern=r"^(0|[1-9][0-9]{0,5})\.(0|[1-9][0-9]{0,5})$")]
 PromName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")]
 SurfaceId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,127}$")]
 OtelName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")]
@@ -279,6 +281,12 @@ class EvolutionPolicy(DocumentBase):
     deprecations: list[Deprecation]
     breaking_changes: list[BreakingChange]
     guarantees: list[CompatibilityGuarantee] = Field(min_length=1)
+    lts_cycles: list[Cycle] | None = Field(
+        default=None,
+        min_length=1,
+        description="release cycles (MAJOR.MINOR) declared long-term support: each is supported lts_years (per "
+        "profile guarantee) from its first release; absent: no cycle is LTS (docs/registry.md, Support matrix)",
+    )
 
 
 # --- I.H performance tiers -------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from glyphserpack.timestamp.ca import KEY_TYPES, TsaMaterial, init_tsa, load_tsa
 from glyphserpack.timestamp.client import MAX_REPLY_BYTES, StampResult, request_timestamp, stamp_quorum
+from glyphserpack.timestamp.ltv import Collected, LtvData, check_revocation, ltv_for_token, ltv_member
 from glyphserpack.timestamp.packstamp import (
     StampOutcome,
     openssl_commands,
@@ -16,6 +17,7 @@ from glyphserpack.timestamp.packstamp import (
     verify_pack_timestamps,
 )
 from glyphserpack.timestamp.renewal import ChainReport, LinkReport, verify_chain
+from glyphserpack.timestamp.responder import Revocation, build_crl, ocsp_response, revoke
 from glyphserpack.timestamp.server import DEFAULT_POLICY, SerialCounter, TsaServer
 from glyphserpack.timestamp.verify import (
     Check,
@@ -31,18 +33,27 @@ __all__ = [
     "MAX_REPLY_BYTES",
     "ChainReport",
     "Check",
+    "Collected",
     "LinkReport",
+    "LtvData",
+    "Revocation",
     "SerialCounter",
     "StampOutcome",
     "StampResult",
     "TimestampReport",
     "TsaMaterial",
     "TsaServer",
+    "build_crl",
+    "check_revocation",
     "init_tsa",
     "load_certificates",
     "load_tsa",
+    "ltv_for_token",
+    "ltv_member",
+    "ocsp_response",
     "openssl_commands",
     "request_timestamp",
+    "revoke",
     "stamp_members",
     "stamp_quorum",
     "verify_chain",

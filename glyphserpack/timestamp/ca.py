@@ -4,6 +4,12 @@ The root signs only the TSA certificate; the TSA certificate carries the critica
 extendedKeyUsage timeStamping RFC 3161 §2.3 requires, so tokens verify with
 ``openssl ts -verify`` as well as with ours. Private keys are written 0600 and refused
 on load when group/other can read them.
+
+Given a ``revocation_url`` (``tsa init --url``, ``tsa serve`` on first use) the TSA certificate
+also names where its status is published: CRL Distribution Points ``URL/crl`` and an
+Authority Information Access OCSP entry ``URL/ocsp`` (RFC 5280 §4.2.1.13, §4.2.2.1), both
+served by ``tsa serve`` (see ``responder.py``). Directories made before this existed have
+neither extension and still load and serve; their tokens simply carry no revocation pointers.
 """
 
 from __future__ import annotations
@@ -17,7 +23,8 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 from glyphserpack._internal.fsio import atomic_write, read_bounded
 from glyphserpack.errors import KeyMaterialError, UsageError
@@ -42,6 +49,7 @@ class TsaMaterial:
     key: PrivateKey
     cert: x509.Certificate
     root: x509.Certificate
+    root_key: PrivateKey | None = None  # signs CRLs and OCSP answers; may be kept offline
 
     @property
     def root_pem(self) -> Path:
@@ -89,8 +97,13 @@ def init_tsa(
     now: dt.datetime | None = None,
     root_years: int = 20,
     tsa_years: int = 10,
+    revocation_url: str | None = None,
 ) -> TsaMaterial:
-    """Create a root CA and a TSA certificate in ``directory``; refuse to overwrite keys."""
+    """Create a root CA and a TSA certificate in ``directory``; refuse to overwrite keys.
+
+    ``revocation_url`` (e.g. ``http://127.0.0.1:3161/``) is where ``tsa serve`` will run: the
+    TSA certificate then points at its ``crl`` and ``ocsp`` paths.
+    """
     if (directory / TSA_KEY).exists() or (directory / ROOT_KEY).exists():
         raise KeyMaterialError(
             f"{directory}: already holds TSA keys", remedy="use a new directory, or serve the existing one"
@@ -113,7 +126,7 @@ def init_tsa(
         .sign(root_key, hash_alg)
     )
     tsa_key = _new_key(key_type)
-    tsa = (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(_name(name))
         .issuer_name(root_name)
@@ -126,15 +139,30 @@ def init_tsa(
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(tsa_key.public_key()), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), critical=False)
-        .sign(root_key, hash_alg)
     )
+    if revocation_url is not None:
+        builder = _with_revocation_pointers(builder, revocation_url)
+    tsa = builder.sign(root_key, hash_alg)
     directory.mkdir(parents=True, exist_ok=True)
     atomic_write(directory / ROOT_KEY, _key_pem(root_key), mode=0o600)
     atomic_write(directory / TSA_KEY, _key_pem(tsa_key), mode=0o600)
     atomic_write(directory / ROOT_CERT, _cert_pem(root))
     atomic_write(directory / TSA_CERT, _cert_pem(tsa))
     atomic_write(directory / CHAIN, _cert_pem(tsa) + _cert_pem(root))
-    return TsaMaterial(directory, tsa_key, tsa, root)
+    return TsaMaterial(directory, tsa_key, tsa, root, root_key)
+
+
+def _with_revocation_pointers(builder: x509.CertificateBuilder, url: str) -> x509.CertificateBuilder:
+    if not url.startswith(("http://", "https://")):
+        raise UsageError(f"--url {url!r}: expected an http:// or https:// base URL")
+    base = url if url.endswith("/") else url + "/"
+    crl_dp = x509.DistributionPoint(
+        full_name=[x509.UniformResourceIdentifier(base + "crl")], relative_name=None, reasons=None, crl_issuer=None
+    )
+    ocsp = x509.AccessDescription(AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(base + "ocsp"))
+    return builder.add_extension(x509.CRLDistributionPoints([crl_dp]), critical=False).add_extension(
+        x509.AuthorityInformationAccess([ocsp]), critical=False
+    )
 
 
 def _load_key(path: Path) -> PrivateKey:
@@ -157,15 +185,24 @@ def _load_key(path: Path) -> PrivateKey:
 
 
 def load_tsa(directory: Path) -> TsaMaterial:
-    """Load what ``init_tsa`` wrote, checking key permissions and that key and cert match."""
+    """Load what ``init_tsa`` wrote, checking key permissions and that key and cert match.
+
+    The root key is optional (it may have been moved offline); without it the server stamps
+    but cannot sign CRLs or OCSP answers.
+    """
     key = _load_key(directory / TSA_KEY)
     try:
         cert = x509.load_pem_x509_certificate(read_bounded(directory / TSA_CERT, 1 << 20, what="TSA cert"))
         root = x509.load_pem_x509_certificate(read_bounded(directory / ROOT_CERT, 1 << 20, what="root cert"))
     except ValueError as exc:
         raise KeyMaterialError(f"{directory}: TSA certificate unreadable ({exc})") from None
-    if cert.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    ) != key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo):
+    if _spki(cert.public_key()) != _spki(key.public_key()):
         raise KeyMaterialError(f"{directory}: {TSA_KEY} does not belong to {TSA_CERT}")
-    return TsaMaterial(directory, key, cert, root)
+    root_key = _load_key(directory / ROOT_KEY) if (directory / ROOT_KEY).exists() else None
+    if root_key is not None and _spki(root_key.public_key()) != _spki(root.public_key()):
+        raise KeyMaterialError(f"{directory}: {ROOT_KEY} does not belong to {ROOT_CERT}")
+    return TsaMaterial(directory, key, cert, root, root_key)
+
+
+def _spki(public_key: CertificatePublicKeyTypes) -> bytes:
+    return public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)

@@ -21,10 +21,12 @@ from typing import Any, Protocol
 from cryptography import x509
 
 from glyphserpack import canonical
+from glyphserpack._internal.cms.certpath import load_pem_bundle
 from glyphserpack.errors import CanonicalError, UsageError
 from glyphserpack.findings import Finding, finding
 from glyphserpack.timestamp.client import StampResult, stamp_quorum
 from glyphserpack.timestamp.ers import DataObjects
+from glyphserpack.timestamp.ltv import ltv_for_token, ltv_member
 from glyphserpack.timestamp.renewal import ERS_DOMAIN, PREFIX, ChainReport, add_link, load_index, verify_chain
 from glyphserpack.timestamp.verify import load_certificates
 
@@ -100,11 +102,13 @@ class StampOutcome:
     link: int
     hash_alg: str
     tokens: tuple[StampResult, ...]
+    warnings: tuple[str, ...] = ()  # revocation data that could not be collected (ltv.py)
 
     def lines(self) -> list[str]:
         kind = "time-stamp" if self.link == 0 else "archive time-stamp (renewal)"
         out = [f"added {kind} link {self.link} ({self.hash_alg}, {len(self.tokens)} TSA(s))"]
         out.extend(f"  {t.url}: genTime {t.gen_time}, serial {t.serial}" for t in self.tokens)
+        out.extend(f"  warning: {w}" for w in self.warnings)
         return out
 
 
@@ -119,10 +123,13 @@ def stamp_members(
     timeout: float = 10.0,
     retries: int = 2,
     trust: Sequence[x509.Certificate] = (),
+    collect_ltv: bool = True,
     objects: DataObjects | None = None,
 ) -> tuple[dict[str, bytes], StampOutcome]:
     """Stamp ``root_hash`` (plus, on renewal, the existing chain); return the new ``timestamps/`` tree.
 
+    With ``collect_ltv`` each new token gets its TSA chain's revocation data next to it
+    (``tsa-K-ltv.cbor``); what could not be collected is a warning in the outcome, not a failure.
     ``objects`` are a format 1.1 pack's data objects: then the TSAs stamp the RFC 4998 target
     (hash-tree root, or the renewal of the previous link), see :mod:`.renewal`.
     """
@@ -148,7 +155,24 @@ def stamp_members(
     new = add_link(root_hash, current, hash_alg=hash_alg, quorum=quorum, stamp=stamp, objects=objects)
     new[OPENSSL_TXT] = _openssl_text(new)
     link = 0 if index is None else len(index["links"])
-    return new, StampOutcome(link, hash_alg, tuple(got))
+    warnings = _attach_ltv(new, link, got, trust, timeout) if collect_ltv else []
+    return new, StampOutcome(link, hash_alg, tuple(got), tuple(warnings))
+
+
+def _attach_ltv(
+    members: dict[str, bytes], link: int, got: Sequence[StampResult], trust: Sequence[x509.Certificate], timeout: float
+) -> list[str]:
+    """Add ``tsa-K-ltv.cbor`` beside each token of ``link`` that has any revocation data."""
+    index = load_index(members)
+    assert index is not None
+    warnings: list[str] = []
+    for tok, res in zip(index["links"][link]["tokens"], got, strict=True):
+        extra = [*load_pem_bundle(res.chain_pem), *trust]
+        collected = ltv_for_token(res.token, certificates=extra, timeout=timeout)
+        warnings += [f"{res.url}: {w}" for w in collected.warnings]
+        if not collected.data.empty:
+            members[ltv_member(str(tok["tst"]))] = collected.data.to_cbor()
+    return warnings
 
 
 def verify_members(

@@ -14,6 +14,7 @@ are, it is never trusted for times or hashes. Members live under ``timestamps/``
     timestamps/index.cbor
     timestamps/link-00/input.cbor
     timestamps/link-00/tsa-1.tsr, tsa-1.tst, tsa-1-chain.pem   (one set per TSA)
+    timestamps/link-00/tsa-1-ltv.cbor                          (revocation data, ltv.py; optional)
 
 Packs of format 1.1 pass their *data objects* (payload members and ``manifest.cbor``) and
 then each link stamps what RFC 4998 says instead (``glyphserpack.timestamp.ers``): link 0
@@ -39,6 +40,7 @@ from glyphserpack.errors import CanonicalError
 from glyphserpack.findings import Finding, Report, finding
 from glyphserpack.timestamp.client import StampResult
 from glyphserpack.timestamp.ers import DataObjects, Step, stamp_target
+from glyphserpack.timestamp.ltv import ltv_member, stored_ltv
 from glyphserpack.timestamp.verify import IMPRINT_HASHES, TimestampReport, verify_timestamp
 
 __all__ = [
@@ -309,6 +311,9 @@ def verify_chain(
                 untrusted = load_pem_bundle(members.get(str(tok["chain"]), b""))
             except ValueError:
                 report.findings.append(finding("GSP-E200", str(tok["chain"]), "TSA chain PEM unreadable"))
+            ltv, ltv_problem = stored_ltv(members, name)
+            if ltv_problem:
+                report.findings.append(finding("GSP-E245", ltv_member(name), ltv_problem))
             rep = verify_timestamp(
                 members.get(name, b""),
                 data=expected if imprint is None else None,
@@ -317,6 +322,8 @@ def verify_chain(
                 untrusted=untrusted,
                 allowed_policies=allowed_policies,
                 where=name,
+                revocation=ltv,
+                check_revocation_data=True,
             )
             lr.reports.append(rep)
             if rep.gen_time:

@@ -4,7 +4,9 @@ Meant to run for an internal archive, not only for tests: serial numbers are per
 before a token leaves the process (so a crash can skip a number but never reuse one),
 the counter file is locked so two server processes on one state directory stay
 monotonic, requests are size-capped, every grant and refusal is logged, and shutdown
-finishes in-flight requests. ``TsaServer`` is a context manager that binds a free
+finishes in-flight requests. The same server publishes the CA's revocation status
+(``responder.py``): ``GET /crl`` returns a fresh DER CRL, ``POST /ocsp`` (or RFC 6960
+Appendix A ``GET /ocsp/<base64 request>``) answers OCSP. ``TsaServer`` is a context manager that binds a free
 loopback port when ``port=0``::
 
     with TsaServer(state_dir) as tsa:
@@ -13,12 +15,15 @@ loopback port when ``port=0``::
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import fcntl
 import logging
 import os
 import re
 import threading
+import urllib.parse
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -30,6 +35,7 @@ from glyphserpack._internal.cms.parse import parse_request
 from glyphserpack._internal.fsio import atomic_write
 from glyphserpack.errors import InputError, UsageError
 from glyphserpack.timestamp.ca import TsaMaterial, load_tsa
+from glyphserpack.timestamp.responder import build_crl, ocsp_response
 
 __all__ = ["DEFAULT_POLICY", "SerialCounter", "TsaServer"]
 
@@ -137,6 +143,24 @@ class TsaServer:
         log.info("granted serial %d %s %s", serial, req.hash_alg, req.imprint.hex())
         return build_response(token)
 
+    def revocation(self, path: str, body: bytes | None) -> tuple[int, bytes, str]:
+        """Answer ``/crl`` or ``/ocsp`` (HTTP status, body, content type); other paths are the TSA's."""
+        now = self.clock()
+        if path == "/crl" and body is None:
+            if self.material.root_key is None:
+                return 503, b"no CA key in the state directory: CRLs cannot be signed\n", "text/plain"
+            log.info("CRL issued")
+            return 200, build_crl(self.material, now=now), "application/pkix-crl"
+        if body is None:  # RFC 6960 Appendix A.1: GET {url}/{url-encoding of base-64 encoding of the DER request}
+            try:
+                body = base64.b64decode(urllib.parse.unquote(path.removeprefix("/ocsp/")), validate=True)
+            except (binascii.Error, ValueError):
+                return 400, b"expected /ocsp/<base64 OCSPRequest>\n", "text/plain"
+        if self.material.root_key is None:
+            return 503, b"no CA key in the state directory: OCSP answers cannot be signed\n", "text/plain"
+        log.info("OCSP answered")
+        return 200, ocsp_response(self.material, body, now=now), "application/ocsp-response"
+
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         server = self
 
@@ -159,22 +183,48 @@ class TsaServer:
                 self.wfile.write(body)
 
             def do_GET(self) -> None:
+                path = self.path.split("?")[0]
+                if path == "/crl" or path.startswith("/ocsp/"):
+                    if len(path) > 2 * MAX_REQUEST:
+                        self._send(414, b"request too long\n", "text/plain")
+                        return
+                    try:
+                        self._send(*server.revocation(path, None))
+                    except Exception:
+                        log.exception("internal error while answering %s", path)
+                        self._send(500, b"internal error; see the TSA log\n", "text/plain")
+                    return
                 self._send(405, b"POST an application/timestamp-query\n", "text/plain")
 
-            def do_POST(self) -> None:
+            def _body(self, ctype_wanted: str) -> bytes | None:
+                """The request body, or None after answering 411/413/415 (size-capped, declared length only)."""
                 ctype = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
-                if ctype != "application/timestamp-query":
-                    self._send(415, b"expected Content-Type application/timestamp-query\n", "text/plain")
-                    return
+                if ctype != ctype_wanted:
+                    self._send(415, f"expected Content-Type {ctype_wanted}\n".encode(), "text/plain")
+                    return None
                 try:
                     length = int(self.headers.get("Content-Length", ""))
                 except ValueError:
                     self._send(411, b"Content-Length required\n", "text/plain")
-                    return
+                    return None
                 if not 0 < length <= MAX_REQUEST:
                     self._send(413, b"request too large\n", "text/plain")
+                    return None
+                return self.rfile.read(length)
+
+            def do_POST(self) -> None:
+                if self.path.split("?")[0] in ("/ocsp", "/ocsp/"):
+                    body = self._body("application/ocsp-request")
+                    if body is not None:
+                        try:
+                            self._send(*server.revocation("/ocsp", body))
+                        except Exception:
+                            log.exception("internal error while answering OCSP")
+                            self._send(500, b"internal error; see the TSA log\n", "text/plain")
                     return
-                body = self.rfile.read(length)
+                body = self._body("application/timestamp-query")
+                if body is None:
+                    return
                 try:
                     reply = server.respond(body)
                 except Exception:

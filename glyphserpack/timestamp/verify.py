@@ -11,6 +11,8 @@ report (numbered as in docs/timestamping.md), so one bad token yields every reas
 5. nonce, when we made the request          11. EKU timeStamping (critical) on the TSA cert
 6. signer certificate by its sid            12. validity of the whole path at genTime
                                             13. policy OID allow list (optional)
+                                            14. revocation at genTime from stored LTV data
+                                                (optional, ``ltv.py``)
 """
 
 from __future__ import annotations
@@ -24,7 +26,13 @@ from typing import Any
 from cryptography import x509
 
 from glyphserpack._internal.cms import CmsError
-from glyphserpack._internal.cms.certpath import build_path, cert_label, check_tsa_eku, load_pem_bundle
+from glyphserpack._internal.cms.certpath import (
+    build_path,
+    cert_label,
+    check_tsa_eku,
+    load_der_certificate,
+    load_pem_bundle,
+)
 from glyphserpack._internal.cms.parse import (
     OID_TST_INFO,
     PARSE_ERRORS,
@@ -41,7 +49,8 @@ from glyphserpack._internal.cms.signature import (
 )
 from glyphserpack._internal.fsio import read_bounded
 from glyphserpack.errors import InputError, TimestampInvalid
-from glyphserpack.findings import Finding, Report, finding
+from glyphserpack.findings import CATALOGUE, Finding, Report, finding
+from glyphserpack.timestamp.ltv import LtvData, check_revocation
 
 __all__ = ["IMPRINT_HASHES", "Check", "TimestampReport", "load_certificates", "verify_or_raise", "verify_timestamp"]
 
@@ -155,11 +164,18 @@ def verify_timestamp(
     nonce: int | None = None,
     allowed_policies: Collection[str] | None = None,
     where: str = "token",
+    revocation: LtvData | None = None,
+    check_revocation_data: bool = False,
 ) -> TimestampReport:
-    """Check ``token`` (TimeStampResp or TimeStampToken DER) against ``data`` or its ``digest``."""
+    """Check ``token`` (TimeStampResp or TimeStampToken DER) against ``data`` or its ``digest``.
+
+    With ``check_revocation_data`` the TSA path is also checked for revocation at genTime,
+    using only ``revocation`` (stored LTV data; none is a warning naming what is missing).
+    """
     report = TimestampReport(where=where)
+    ltv = revocation if check_revocation_data else None
     try:
-        _run(report, token, data, digest, trust_roots, untrusted, nonce, allowed_policies)
+        _run(report, token, data, digest, trust_roots, untrusted, nonce, allowed_policies, ltv, check_revocation_data)
     except PARSE_ERRORS as exc:  # a lazily parsed field deep in the token was malformed
         report._step("parse", f"malformed DER inside the token: {exc}", "GSP-E200")
     return report
@@ -188,6 +204,8 @@ def _run(
     untrusted: Sequence[x509.Certificate],
     nonce: int | None,
     allowed_policies: Collection[str] | None,
+    ltv: LtvData | None = None,
+    revocation: bool = False,
 ) -> None:
     # 1. parse
     try:
@@ -245,7 +263,7 @@ def _run(
         nonce_problem = None if parsed.nonce == nonce else f"nonce {report.nonce} differs from requested {nonce:x}"
         report._step("nonce", nonce_problem, "GSP-E203", "matches the request")
     # 6. signer certificate
-    pool = [*parsed.embedded_certs, *untrusted]
+    pool = [*parsed.embedded_certs, *untrusted, *_ltv_certificates(ltv)]
     try:
         signer = find_signer_cert(si, pool)
     except PARSE_ERRORS as exc:
@@ -291,6 +309,25 @@ def _run(
     if allowed_policies is not None:
         ok = parsed.policy in allowed_policies
         report._step("policy", None if ok else f"policy {parsed.policy} not in {sorted(allowed_policies)}", "GSP-E211")
+    # 14. revocation at genTime, from the stored data only
+    if revocation and result.anchored:
+        problems = check_revocation(result.path, ltv, parsed.gen_time)
+        errors = [d for c, d in problems if CATALOGUE[c][0] == "error"]
+        report.checks.append(
+            Check("revocation at genTime", not errors, "; ".join(errors) or f"{len(result.path) - 1} certificate(s)")
+        )
+        report.findings.extend(finding(code, report.where, detail) for code, detail in problems)
+
+
+def _ltv_certificates(ltv: LtvData | None) -> list[x509.Certificate]:
+    """Issuer and responder certificates kept with the LTV data help build the path, never anchor it."""
+    out = []
+    for der in ltv.certificates if ltv else ():
+        try:
+            out.append(load_der_certificate(der))
+        except ValueError:
+            continue  # the revocation check reports what it cannot use
+    return out
 
 
 def verify_or_raise(token: bytes, **kwargs: Any) -> TimestampReport:

@@ -17,7 +17,7 @@ from glyphserpack.errors import InputError
 from glyphserpack.release.checkpoint import Checkpoint, StepRecord, file_sha256
 from glyphserpack.release.config import BuildConfig, load_config
 
-from .helpers import EVIDENCE
+from .helpers import EVIDENCE, REPO
 
 
 @pytest.fixture
@@ -149,13 +149,23 @@ def test_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     text = capsys.readouterr().out
     assert f"file://{out.resolve()}/site/index.html" in text
     assert f"glyphserpack site serve {out / 'site'}" in text
-    assert "upgrade gate PASS" in text
+    for release in ("glyphser-1.3.0", "glyphser-1.4.0", "glyphser-2.0.0"):
+        assert f"{release} (regulated): upgrade gate PASS" in text
+    assert "logged revocation certification/revocations/rev-2026-0007.cbor of cert-store-gcs-2026" in text
+    assert text.index("glyphser-1.3.0 (regulated)") < text.index("logged revocation") < text.index("glyphser-1.4.0 (")
+    readme = (REPO / "README.md").read_text().split("It prints, per release:", 1)[1]
+    shown = readme.split("```\n", 2)[1]
+    lines = [line for line in shown.splitlines() if "…" not in line]
+    assert len(lines) >= 4
+    for line in lines:  # the README's Quickstart shows the demo's lines as they are
+        assert line.replace("dist/", f"{out}/") in text, line
     assert set(Path(tempfile.gettempdir()).glob("glyphserpack-demo-*")) == temp_before  # keys deleted
     for p in out.rglob("*"):
         if p.is_file():
             assert b"PRIVATE KEY" not in p.read_bytes(), p
     trust = TrustStore.load(out / "trust")
-    pack = out / "packs" / "glyphser-1.4.0.glyphserpack"
+    pack = out / "registry" / "releases" / "glyphser-2.0.0" / "packs" / "glyphser-2.0.0.glyphserpack"
+    assert f"glyphserpack verify {pack} --trust {out / 'trust'}" in text
     assert verify(pack, trust=trust).valid
     roots = load_certificates(out / "trust" / "tsa-roots.pem", what="roots")
     assert verify_site(out / "site", trust=trust, tsa_roots=roots).valid
@@ -171,6 +181,8 @@ def test_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert doc["upgrade_gate_verdict"] == "PASS"
     assert doc["pack_valid"]
     assert doc["site_valid"]
+    assert [r["release_id"] for r in doc["releases"]] == ["glyphser-1.3.0", "glyphser-1.4.0", "glyphser-2.0.0"]
+    assert len(doc["revocations_logged"]) == 1
 
 
 def test_build_config_defaults_are_checked() -> None:

@@ -9,6 +9,7 @@ palette.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,9 +47,10 @@ def describe(page: str, violations: list[dict[str, Any]]) -> list[str]:
     ]
 
 
-@pytest.fixture(scope="module")
-def served_demo(demo_site: Path) -> Iterator[str]:
-    server = make_server(demo_site, port=0)
+@contextlib.contextmanager
+def serving(site: Path) -> Iterator[str]:
+    """``site`` served on loopback (a free port) in a thread; yields its base URL."""
+    server = make_server(site, port=0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -57,6 +59,12 @@ def served_demo(demo_site: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="module")
+def served_demo(demo_site: Path) -> Iterator[str]:
+    with serving(demo_site) as base:
+        yield base
 
 
 def test_every_page_passes_wcag21_aa(demo_site: Path, served_demo: str, browser: Any) -> None:

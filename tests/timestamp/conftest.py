@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from glyphserpack.pack import write
 from glyphserpack.timestamp.ca import TsaMaterial, init_tsa
 from glyphserpack.timestamp.server import TsaServer
 
@@ -54,3 +55,14 @@ def ec_server(ec_tsa: TsaMaterial) -> Iterator[TsaServer]:
 def rsa_server(rsa_tsa: TsaMaterial) -> Iterator[TsaServer]:
     with TsaServer(rsa_tsa.directory) as server:
         yield server
+
+
+@pytest.fixture
+def pack(tmp_path: Path) -> Path:
+    """A small unsigned, unstamped pack."""
+    src = tmp_path / "evidence"
+    src.mkdir()
+    (src / "certificate.json").write_text('{"run_id": "r1"}\n')
+    out = tmp_path / "release.glyphserpack"
+    write(src, out, created=0)
+    return out

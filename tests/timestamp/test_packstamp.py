@@ -8,20 +8,10 @@ import pytest
 
 from glyphserpack.cli import main
 from glyphserpack.errors import TimestampError
-from glyphserpack.pack import attach, open_pack, stamp_pack, write
+from glyphserpack.pack import attach, open_pack, stamp_pack
 from glyphserpack.timestamp import TsaMaterial, TsaServer, verify_pack_timestamps
 
 from .badtsa import bad_tsa
-
-
-@pytest.fixture
-def pack(tmp_path: Path) -> Path:
-    src = tmp_path / "evidence"
-    src.mkdir()
-    (src / "certificate.json").write_text('{"run_id": "r1"}\n')
-    out = tmp_path / "release.glyphserpack"
-    write(src, out, created=0)
-    return out
 
 
 def test_stamp_pack_attaches_and_verifies(pack: Path, ec_tsa: TsaMaterial, ec_server: TsaServer) -> None:
@@ -35,7 +25,7 @@ def test_stamp_pack_attaches_and_verifies(pack: Path, ec_tsa: TsaMaterial, ec_se
         assert "timestamps/link-00/tsa-1.tst" in names
         assert "timestamps/index.cbor" in names
         findings = verify_pack_timestamps(reader, tsa_trust=ec_tsa.root_pem)
-        assert [f.code for f in findings] == ["GSP-E217"]
+        assert [f.code for f in findings] == ["GSP-E217", "GSP-E241"]  # ec_tsa names no CRL or OCSP URL
         assert [f.code for f in verify_pack_timestamps(reader, tsa_trust=None)] == ["GSP-E215"]
 
 
@@ -64,7 +54,8 @@ def test_cli_timestamp_and_renew(
     roots = pack.parent / "roots.pem"
     roots.write_bytes(ec_tsa.root_pem.read_bytes() + rsa_tsa.root_pem.read_bytes())
     with open_pack(pack) as reader:
-        assert [f.code for f in verify_pack_timestamps(reader, tsa_trust=roots)] == ["GSP-E217", "GSP-E217"]
+        codes = [f.code for f in verify_pack_timestamps(reader, tsa_trust=roots)]
+        assert codes == ["GSP-E217", "GSP-E217", "GSP-E241", "GSP-E241", "GSP-E241"]  # 3 tokens, no revocation data
 
 
 def test_cli_timestamp_down_tsa_exit_2(pack: Path, capsys: pytest.CaptureFixture[str]) -> None:

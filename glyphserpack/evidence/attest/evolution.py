@@ -17,11 +17,13 @@ becomes ``migrate`` has a breaking change shipping the deprecation's migration o
 
 from __future__ import annotations
 
+import calendar
 import csv
 import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 
 from glyphserpack.evidence.attest.reading import AttachmentError, linked_bytes
 from glyphserpack.evidence.loader import Document, EvidenceTree
@@ -34,6 +36,7 @@ __all__ = [
     "TABLE_LIMIT",
     "CompatibilityTable",
     "TableError",
+    "add_months",
     "months_between",
     "parse_table",
     "policy_findings",
@@ -108,6 +111,20 @@ def months_between(start: str, end: str) -> int:
     y2, m2, d2 = (int(x) for x in end.split("-"))
     months = (y2 - y1) * 12 + (m2 - m1)
     return months - 1 if d2 < d1 else months
+
+
+def add_months(day: date, months: int) -> date:
+    """The first day that is ``months`` whole months after ``day`` by :func:`months_between`'s count.
+
+    The day of the month is kept; when the target month is too short for it, the result is
+    the 1st of the month after (31 Jan + 1 month = 1 Mar: 28 Feb is not yet a whole month
+    after 31 Jan). So a window computed here never falls short of what GSP-E045 measures.
+    """
+    year, month = divmod(day.year * 12 + (day.month - 1) + months, 12)
+    month += 1
+    if day.day <= calendar.monthrange(year, month)[1]:
+        return date(year, month, day.day)
+    return date(year + month // 12, month % 12 + 1, 1)
 
 
 def _row_findings(table: CompatibilityTable, surface: str) -> Iterator[str]:
