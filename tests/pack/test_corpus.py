@@ -70,6 +70,11 @@ def test_reference_time_stamps_and_evidence_records_verify(
     dest.mkdir()
     subprocess.run(f"zstd -qdc '{pack}' | tar -x -C '{dest}'", shell=True, check=True)
     records = sorted((tmp_path / "ers" / "data").rglob("*.ers"))
+    from glyphserpack.timestamp.ers import OID_CERT_VALUES, OID_REVOCATION_VALUES
+    from glyphserpack.timestamp.ers_asn1 import EvidenceRecord
+
+    infos = EvidenceRecord.load(records[0].read_bytes())["crypto_infos"]  # TSA chain and its CRL/OCSP
+    assert sorted(a["attr_type"].dotted for a in infos) == sorted([OID_CERT_VALUES, OID_REVOCATION_VALUES])
     assert len(records) == len(list((dest / "data").rglob("*.*")))
     for record in records:
         data = dest / record.relative_to(tmp_path / "ers").with_suffix("")

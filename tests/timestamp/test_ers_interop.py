@@ -141,3 +141,19 @@ def test_openssl_verifies_the_root_a_member_record_leads_to(
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Verification: OK" in done.stdout
     assert f"-digest {value.hex()}" in (unpacked / "timestamps" / "verify-openssl.txt").read_text()
+
+
+def test_bouncy_castle_validates_the_v1_1_corpus_records_with_revocation_data(classpath: str, tmp_path: Path) -> None:
+    """The corpus pack keeps CRL and OCSP data per token; its records carry them in cryptoInfos."""
+    entry = Path(__file__).resolve().parents[2] / "archive" / "corpus" / "v1.1"
+    pack = entry / "reference.glyphserpack"
+    assert main(["ers", "export", str(pack), "-o", str(tmp_path / "ers")]) == 0
+    unpacked = tmp_path / "unpacked"
+    unpacked.mkdir()
+    subprocess.run(f"zstd -dc '{pack}' | tar -x -C '{unpacked}'", shell=True, check=True, timeout=120)
+    args = [str(entry / "tsa-root.pem")]
+    for record in sorted((tmp_path / "ers").rglob("*.ers")):
+        args += [str(record), str(unpacked / record.relative_to(tmp_path / "ers").with_suffix(""))]
+    done = _java(classpath, "validate", *args)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("VALID ") == len(args) // 2
