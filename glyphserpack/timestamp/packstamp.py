@@ -237,8 +237,10 @@ def _openssl_text(members: Mapping[str, bytes]) -> bytes:
     head = [
         "# Check every RFC 3161 token of this pack with OpenSSL, from the extracted pack's top directory.",
         "# TSA-ROOTS.pem holds the TSA trust roots you accept (never take them from the pack itself).",
-        "# Each token stamps the hash of its link's input.cbor; input.cbor names the pack root hash",
-        "# and, for renewals, the hashes of every earlier time-stamp file (see docs/timestamping.md).",
+        "# Format 1.0: each token stamps the hash of its link's input.cbor (-data), which names the pack",
+        "# root hash and, for renewals, the hashes of every earlier time-stamp file. Format 1.1: each",
+        "# token stamps an RFC 4998 hash-tree root or renewal (-digest, recorded in input.cbor); the",
+        "# per-member proofs are `glyphserpack ers export` (see docs/timestamping.md).",
     ]
     return ("\n".join([*head, *openssl_commands(members)]) + "\n").encode()
 
