@@ -285,3 +285,22 @@ def test_export_refuses_to_write_through_a_link_out_of_the_directory(
         "data/sub/x.txt.ers",
         "manifest.cbor.ers",
     ]
+
+
+def test_a_first_stamp_under_sha512_reads_the_payload_and_exports(
+    tmp_path: Path, ec_tsa: TsaMaterial, ec_server: TsaServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from glyphserpack.pack import stamp_pack, verify, write
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "x.txt").write_text("x\n")
+    pack = tmp_path / "p.glyphserpack"
+    write(src, pack, created=0)
+    stamp_pack(pack, [ec_server.url], hash_alg="sha512")
+    assert verify(pack, tsa_trust=[ec_tsa.root]).valid
+    assert main(["ers", "export", str(pack), "-o", str(tmp_path / "out")]) == 0
+    capsys.readouterr()
+    record, data = tmp_path / "out" / "data" / "x.txt.ers", src / "x.txt"
+    assert main(["ers", "verify", str(record), "--data", str(data), "--tsa-trust", str(ec_tsa.root_pem)]) == 0
+    assert "chain 0 (sha512): data existed unaltered" in capsys.readouterr().out
