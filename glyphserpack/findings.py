@@ -123,6 +123,13 @@ CATALOGUE: dict[str, tuple[Severity, str]] = {
     "GSP-E216": ("warning", "earlier time-stamp relies on a later archive time-stamp"),
     "GSP-E217": ("info", "time-stamp chain link vouches for the pack"),
     "GSP-E218": ("warning", "earlier time-stamp renewed after its TSA certificate expired"),
+    # RFC 4998 Evidence Records (``ers verify``, ``glyphserpack.timestamp.ers``).
+    "GSP-E230": ("error", "evidence record is not RFC 4998 ASN.1 in DER"),
+    "GSP-E231": ("error", "data object hash not in the evidence record (data altered?)"),
+    "GSP-E232": ("error", "reduced hash tree does not lead to the time-stamped root"),
+    "GSP-E233": ("error", "evidence record renewal is older than what it renews"),
+    "GSP-E234": ("error", "evidence record structure invalid (version, algorithm, chain)"),
+    "GSP-E235": ("info", "evidence record chain proves the data existed"),
     # GSP-E240..E246: revocation of TSA certificates from stored LTV data (timestamp/ltv.py)
     "GSP-E240": ("error", "TSA certificate revoked at or before the token's genTime"),
     "GSP-E241": ("warning", "no usable revocation data for a TSA certificate"),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up used by both Quickstart commands: system tools the tests drive for real
-# (zstd, OpenSSL, Chromium, npm) and a project virtualenv with the package and its test extra.
+# (zstd, OpenSSL, Chromium, npm, a JDK with Bouncy Castle) and a project virtualenv with the
+# package and its test extra.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 want_system=${1:-all}
@@ -10,6 +11,12 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 if [ "$want_system" = all ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   command -v npm >/dev/null 2>&1 || need+=(npm)
+  # Bouncy Castle's RFC 4998 code and a JDK: the Evidence Record interop test
+  # (tests/timestamp/test_ers_interop.py) compiles tests/interop_java against these jars.
+  command -v javac >/dev/null 2>&1 || need+=(default-jdk-headless)
+  for jar in bcprov bcpkix bcutil; do
+    [ -f "/usr/share/java/$jar.jar" ] || need+=("lib$jar-java")
+  done
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

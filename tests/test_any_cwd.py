@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from glyphserpack import canonical
 from glyphserpack.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -190,11 +191,15 @@ def test_tsa_and_timestamp(here: Path, capsys: pytest.CaptureFixture[str]) -> No
     ok(capsys, "verify", "r.glyphserpack", "--tsa-trust", "tsa-b/root.pem")
     members = ["timestamps/link-00/tsa-1.tsr", "timestamps/link-00/input.cbor", "timestamps/link-00/tsa-1-chain.pem"]
     ok(capsys, "extract", "r.glyphserpack", "t", *members)
+    # A format 1.1 link stamps the RFC 4998 hash-tree root, which its input.cbor records.
+    stamped = canonical.loads((here / "t" / "timestamps" / "link-00" / "input.cbor").read_bytes())["stamped"]
     ok(
         capsys,
-        *("tsa", "verify", "t/timestamps/link-00/tsa-1.tsr", "--data", "t/timestamps/link-00/input.cbor"),
+        *("tsa", "verify", "t/timestamps/link-00/tsa-1.tsr", "--digest", stamped.hex()),
         *("--trust", "tsa-b/root.pem", "--untrusted", "t/timestamps/link-00/tsa-1-chain.pem"),
     )
+    ok(capsys, "ers", "export", "r.glyphserpack", "-o", "records")
+    assert (here / "records" / "manifest.cbor.ers").is_file()
 
 
 def _announced(proc: subprocess.Popen[str], prefix: str) -> str:

@@ -5,6 +5,12 @@ Released corpus entries are never rebuilt (tests pin them forever); run this onl
 format version is released, e.g. ``.venv/bin/python archive/corpus/regenerate.py``. The
 signing key is generated fresh and thrown away: no private key is ever stored in the repo.
 The payload is a small, fixed, evidence-like tree created by this script.
+
+From format 1.1 on, the reference pack is also time-stamped by a throw-away embedded TSA
+(its root certificate is kept as ``tsa-root.pem``; its CRL and OCSP answers are stored with
+each token): an RFC 4998 hash-tree
+stamp, a time-stamp renewal and a SHA-512 hash-tree renewal, so every kind of link that
+``ers export`` turns into Evidence Records is pinned by the corpus.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -22,8 +29,9 @@ sys.path.insert(0, str(HERE.parents[1]))
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 
 from glyphserpack import canonical  # noqa: E402
-from glyphserpack.pack import FORMAT_MAJOR, FORMAT_MINOR, verify, write  # noqa: E402
+from glyphserpack.pack import FORMAT_MAJOR, FORMAT_MINOR, stamp_pack, verify, write  # noqa: E402
 from glyphserpack.signing import key_id, public_key_raw  # noqa: E402
+from glyphserpack.timestamp import TsaServer, init_tsa  # noqa: E402
 from glyphserpack.trust import TrustedKey, TrustStore  # noqa: E402
 
 CREATED = "2026-01-01T00:00:00Z"
@@ -46,6 +54,23 @@ def payload(root: Path) -> None:
         (root / name).write_bytes(data)
 
 
+#: Hash algorithm of each time-stamp link of a 1.1+ reference pack (the TSA's clock is real:
+#: its certificate is only valid from the day the corpus entry is made).
+STAMPS = ("sha256", "sha256", "sha512")
+
+
+def timestamp(pack: Path, out: Path, tmp: Path) -> None:
+    """Stamp ``pack`` as STAMPS says with a fresh TSA whose root goes to ``out/tsa-root.pem``."""
+    with socket.socket() as probe:  # the CA names its CRL/OCSP URL before the server runs
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    tsa = init_tsa(tmp / "tsa", key_type="ec", revocation_url=f"http://127.0.0.1:{port}/")
+    with TsaServer(tsa.directory, port=port) as server:
+        for n, alg in enumerate(STAMPS):
+            stamp_pack(pack, [server.url], hash_alg=alg, renew=n > 0, trust=[tsa.root])
+    shutil.copyfile(tsa.root_pem, out / "tsa-root.pem")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--force", action="store_true", help="overwrite an existing corpus entry (never for released ones)")
@@ -65,6 +90,8 @@ def main() -> int:
         src = Path(tmp) / "src"
         payload(src)
         write(src, out / "reference.glyphserpack", sign_keys=[key], trust=trust, created=CREATED, threads=1)
+        if (FORMAT_MAJOR, FORMAT_MINOR) >= (1, 1):
+            timestamp(out / "reference.glyphserpack", out, Path(tmp))
     report = verify(out / "reference.glyphserpack", trust=TrustStore.load(out / "trust"))
     assert report.valid, report.to_json()
     (out / "expected_report.json").write_text(report.to_json())

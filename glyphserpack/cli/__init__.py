@@ -22,6 +22,7 @@ __all__ = ["main"]
 COMMANDS: dict[str, str] = {
     "cert": "glyphserpack.cli.cert_cmd:cert",
     "check": "glyphserpack.cli.check_cmd:check",
+    "ers": "glyphserpack.cli.ers_cmd:ers",
     "evidence": "glyphserpack.cli.evidence_cmd:evidence",
     "hash": "glyphserpack.cli.hash_cmd:hash_cmd",
     "log": "glyphserpack.cli.log_cmd:log",

@@ -278,7 +278,11 @@ def verify_cmd(
 @click.argument("pack", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.option("--tsa", "tsa_urls", multiple=True, required=True, help="TSA URL (repeatable).")
 @click.option("--quorum", type=click.IntRange(1), default=1, show_default=True, help="Good tokens needed.")
-@click.option("--renew", is_flag=True, help="Add an archive time-stamp over the root and all earlier tokens.")
+@click.option(
+    "--renew",
+    is_flag=True,
+    help="Add an archive time-stamp: same --hash renews the last token, a new --hash the hash tree (RFC 4998).",
+)
 @click.option(
     "--hash",
     "hash_alg",

@@ -14,7 +14,7 @@ from cryptography import x509
 
 from glyphserpack.pack.read import open_pack
 from glyphserpack.pack.write import attach
-from glyphserpack.timestamp.packstamp import StampOutcome, stamp_members
+from glyphserpack.timestamp.packstamp import StampOutcome, reader_data_objects, stamp_members
 from glyphserpack.timestamp.renewal import PREFIX
 
 __all__ = ["stamp_pack"]
@@ -33,18 +33,19 @@ def stamp_pack(
 ) -> StampOutcome:
     """Time-stamp the pack at ``path`` in place (atomic; unchanged on any failure)."""
     with open_pack(path) as reader:
-        root_hash = reader.root_hash
-        existing = reader.attachments()
-    members, outcome = stamp_members(
-        root_hash,
-        existing,
-        tsa_urls,
-        quorum=quorum,
-        hash_alg=hash_alg,
-        renew=renew,
-        timeout=timeout,
-        retries=retries,
-        trust=trust,
-    )
+        # Format 1.1 stamps the RFC 4998 target; a hash-tree renewal reads the payload, so the
+        # pack stays open while stamping (it is replaced atomically only afterwards).
+        members, outcome = stamp_members(
+            reader.root_hash,
+            reader.attachments(),
+            tsa_urls,
+            quorum=quorum,
+            hash_alg=hash_alg,
+            renew=renew,
+            timeout=timeout,
+            retries=retries,
+            trust=trust,
+            objects=reader_data_objects(reader),
+        )
     attach(path, members, replace_prefix=PREFIX)
     return outcome

@@ -24,14 +24,15 @@ from glyphserpack import canonical
 from glyphserpack._internal.pack import bag
 from glyphserpack._internal.pack.frames import TrailerProblem
 from glyphserpack._internal.pack.reader import Limits, RawPack
-from glyphserpack.errors import CanonicalError, PackError
-from glyphserpack.pack.read import MANIFEST_LIMIT, check_manifest
+from glyphserpack.errors import CanonicalError, GlyphserpackError, PackError
+from glyphserpack.pack.read import MANIFEST_LIMIT, check_manifest, open_pack
 from glyphserpack.pack.report import PackReport
 
 if TYPE_CHECKING:
     from cryptography import x509
 
     from glyphserpack._internal.pack.scan import Opener, Scanned, ScanResult
+    from glyphserpack.timestamp.ers import DataObjects
     from glyphserpack.trust import TrustStore
 
     #: TSA trust roots: a PEM file, or certificates already loaded.
@@ -85,7 +86,7 @@ def verify(
         report.add_finding("GSP-E101", path.name, exc.message)
         report.add_check("1-2.trailer", "fail", exc.message)
     # T. The time-stamp chain over the root hash.
-    _check_timestamps(report, result, roots, tsa_quorum)
+    _check_timestamps(report, result, roots, tsa_quorum, path)
     # 11. Parity.
     if parity:
         from glyphserpack.pack.paritycheck import add_parity_check
@@ -103,7 +104,11 @@ def _tsa_roots(tsa_trust: TsaTrust) -> Sequence[x509.Certificate] | None:
 
 
 def _check_timestamps(
-    report: PackReport, result: ScanResult | None, roots: Sequence[x509.Certificate] | None, quorum: int
+    report: PackReport,
+    result: ScanResult | None,
+    roots: Sequence[x509.Certificate] | None,
+    quorum: int,
+    path: Path | None = None,
 ) -> None:
     """Step T: the ``timestamps/`` members of the stream, checked against the signed root hash.
 
@@ -122,7 +127,13 @@ def _check_timestamps(
         if result is not None and any(s.name.startswith(_TIMESTAMPS) for s in result.members):
             report.add_check("timestamps", "skip", "not checked: no usable signed manifest, so no root hash")
         return
-    chain = verify_members(bytes.fromhex(report.root_hash), members, trust_roots=roots, min_quorum=quorum)
+    chain = verify_members(
+        bytes.fromhex(report.root_hash),
+        members,
+        trust_roots=roots,
+        min_quorum=quorum,
+        objects=_data_objects(result, path),
+    )
     report.timestamp_chain = chain
     if not chain.links and not chain.findings:
         if roots is not None:
@@ -134,6 +145,31 @@ def _check_timestamps(
     report.add_check(
         "timestamps", "fail" if errors else "pass", f"RFC 3161 chain of {len(chain.links)} link(s), {trusted}"
     )
+
+
+def _data_objects(result: ScanResult | None, path: Path | None) -> DataObjects | None:
+    """Format 1.1: the RFC 4998 data objects the time-stamps cover (step 6 found the manifest usable).
+
+    SHA-256 digests come from the signed manifest; only a hash-tree renewal under another
+    algorithm reads payload members again, through the pack's hash-checked reader.
+    """
+    from glyphserpack.timestamp.packstamp import pack_data_objects
+
+    mf = next((s for s in result.members if s.name == "manifest.cbor"), None) if result is not None else None
+    if mf is None or mf.data is None:
+        return None
+    manifest = canonical.loads(mf.data)
+
+    def read(name: str) -> bytes:
+        if path is None:
+            raise LookupError(f"{name}: payload bytes unavailable")
+        try:
+            with open_pack(path) as reader:
+                return reader.read_member(name)
+        except (GlyphserpackError, OSError) as exc:
+            raise LookupError(f"{name}: unreadable ({exc})") from None
+
+    return pack_data_objects(manifest, mf.data, read)
 
 
 def run_verification(

@@ -102,6 +102,7 @@ def timestamp_step(ctx: BuildContext) -> StepResult:
     """Step 12: RFC 3161 tokens over the pack root (quorum of TSAs), reused once obtained."""
     from glyphserpack.pack import attach, open_pack
     from glyphserpack.timestamp import load_certificates, stamp_members
+    from glyphserpack.timestamp.packstamp import reader_data_objects
 
     out = StepResult()
     cfg = ctx.config
@@ -112,14 +113,14 @@ def timestamp_step(ctx: BuildContext) -> StepResult:
     key = f"pack-{ctx.state['pack_root']}.cbor"
     saved = _cached(ctx, key)
     if saved is None:
-        with open_pack(ctx.path(rel)) as reader:
-            root, existing = reader.root_hash, reader.attachments()
-        ctx.progress(f"asking {len(cfg.tsa_urls)} TSA(s) for a time-stamp")
         # the roots let the stamp keep each TSA chain's revocation data (LTV) beside its token
         roots = load_certificates(cfg.tsa_roots, what=cfg.option("tsa_roots")) if cfg.tsa_roots is not None else ()
-        members, stamped = stamp_members(
-            root, existing, cfg.tsa_urls, quorum=cfg.quorum, hash_alg=cfg.hash_alg, trust=roots
-        )
+        with open_pack(ctx.path(rel)) as reader:  # open while stamping: a SHA-512 tree reads the payload
+            root, existing, objects = reader.root_hash, reader.attachments(), reader_data_objects(reader)
+            ctx.progress(f"asking {len(cfg.tsa_urls)} TSA(s) for a time-stamp")
+            members, stamped = stamp_members(
+                root, existing, cfg.tsa_urls, quorum=cfg.quorum, hash_alg=cfg.hash_alg, trust=roots, objects=objects
+            )
         for warning in stamped.warnings:
             ctx.progress(warning)
         saved = canonical.dumps(dict(sorted(members.items())))

@@ -15,6 +15,13 @@ are, it is never trusted for times or hashes. Members live under ``timestamps/``
     timestamps/link-00/input.cbor
     timestamps/link-00/tsa-1.tsr, tsa-1.tst, tsa-1-chain.pem   (one set per TSA)
     timestamps/link-00/tsa-1-ltv.cbor                          (revocation data, ltv.py; optional)
+
+Packs of format 1.1 pass their *data objects* (payload members and ``manifest.cbor``) and
+then each link stamps what RFC 4998 says instead (``glyphserpack.timestamp.ers``): link 0
+the hash-tree root over the objects, a link with the previous link's algorithm the hash of
+that link's first token (time-stamp renewal), a link with a new algorithm a new hash tree
+over the objects and their earlier Evidence Records (hash-tree renewal). ``input.cbor`` then
+records what was stamped; ``glyphserpack ers export`` turns the chain into Evidence Records.
 """
 
 from __future__ import annotations
@@ -32,16 +39,20 @@ from glyphserpack._internal.cms.certpath import cert_label, load_pem_bundle
 from glyphserpack.errors import CanonicalError
 from glyphserpack.findings import Finding, Report, finding
 from glyphserpack.timestamp.client import StampResult
+from glyphserpack.timestamp.ers import DataObjects, Step, stamp_target
 from glyphserpack.timestamp.ltv import ltv_member, stored_ltv
 from glyphserpack.timestamp.verify import IMPRINT_HASHES, TimestampReport, verify_timestamp
 
 __all__ = [
     "DOMAIN",
+    "ERS_DOMAIN",
     "INDEX",
     "PREFIX",
     "ChainReport",
     "LinkReport",
     "add_link",
+    "ers_input",
+    "ers_steps",
     "link_input",
     "load_index",
     "verify_chain",
@@ -50,6 +61,7 @@ __all__ = [
 PREFIX = "timestamps/"
 INDEX = "timestamps/index.cbor"
 DOMAIN = "glyphserpack/archive-timestamp/v1"
+ERS_DOMAIN = "glyphserpack/ers-archive-timestamp/v1"
 FORMAT = "glyphserpack-timestamps/1"
 TOKEN_KEYS = ("tsa", "tsr", "tst", "chain", "gen_time", "serial")
 
@@ -71,6 +83,33 @@ def link_input(root_hash: bytes, n: int, hash_alg: str, covered: Mapping[str, by
             ],
         }
     )
+
+
+def ers_steps(index: Mapping[str, Any], members: Mapping[str, bytes], upto: int) -> list[Step]:
+    """Links ``0..upto-1`` as RFC 4998 steps: each link's first token is its ArchiveTimeStamp."""
+    return [
+        Step(str(link["hash_alg"]), members.get(str(link["tokens"][0]["tst"]), b"")) for link in index["links"][:upto]
+    ]
+
+
+def ers_input(root_hash: bytes, n: int, hash_alg: str, objects: DataObjects, stamped: bytes) -> bytes:
+    """The ``input.cbor`` of a format 1.1 link: what it stamped, over which objects (informational)."""
+    return canonical.dumps(
+        {
+            "domain": ERS_DOMAIN,
+            "link": n,
+            "hash_alg": hash_alg,
+            "root_hash": root_hash,
+            "objects": list(objects.names),
+            "stamped": stamped,
+        }
+    )
+
+
+def _ers_target(
+    index: Mapping[str, Any] | None, members: Mapping[str, bytes], n: int, hash_alg: str, objects: DataObjects
+) -> bytes:
+    return stamp_target(objects.names, objects.digest, [] if index is None else ers_steps(index, members, n), hash_alg)
 
 
 def load_index(members: Mapping[str, bytes]) -> dict[str, Any] | None:
@@ -127,16 +166,23 @@ def add_link(
     hash_alg: str,
     quorum: int,
     stamp: Any,
+    objects: DataObjects | None = None,
 ) -> dict[str, bytes]:
     """Make the next link: build its input, call ``stamp(digest) -> list[StampResult]``, return all members.
 
     ``members`` holds the existing ``timestamps/`` members (empty for a first stamp). The
-    return value is the complete new ``timestamps/`` tree, index included.
+    return value is the complete new ``timestamps/`` tree, index included. With ``objects``
+    (format 1.1) the link stamps the RFC 4998 target instead of the hash of ``input.cbor``.
     """
     index = load_index(members)
     n = 0 if index is None else len(index["links"])
-    data = link_input(root_hash, n, hash_alg, _covered(index, members, n))
-    results: Sequence[StampResult] = stamp(hashlib.new(hash_alg, data).digest())
+    if objects is None:
+        data = link_input(root_hash, n, hash_alg, _covered(index, members, n))
+        digest = hashlib.new(hash_alg, data).digest()
+    else:
+        digest = _ers_target(index, members, n, hash_alg, objects)
+        data = ers_input(root_hash, n, hash_alg, objects, digest)
+    results: Sequence[StampResult] = stamp(digest)
     base = _link_dir(n)
     out = dict(members)
     out[base + "input.cbor"] = data
@@ -218,10 +264,12 @@ def verify_chain(
     trust_roots: Sequence[x509.Certificate],
     allowed_policies: Sequence[str] | None = None,
     min_quorum: int = 1,
+    objects: DataObjects | None = None,
 ) -> ChainReport:
     """Walk the chain link by link; each link must verify and cover exactly what came before.
 
     The quorum recorded in the (unsigned) index can only raise ``min_quorum``, never lower it.
+    ``objects`` (format 1.1 packs) makes each link's expected imprint the RFC 4998 target.
     """
     report = ChainReport()
     try:
@@ -239,9 +287,18 @@ def verify_chain(
         where = _link_dir(n).rstrip("/")
         hash_alg, input_name, tokens = str(link["hash_alg"]), str(link["input"]), list(link["tokens"])
         quorum = max(int(link["quorum"]), min_quorum)
-        expected = link_input(root_hash, n, hash_alg, _covered(index, members, n))
         lr = LinkReport(n, hash_alg, quorum)
         report.links.append(lr)
+        imprint: bytes | None = None
+        if objects is None:
+            expected = link_input(root_hash, n, hash_alg, _covered(index, members, n))
+        else:
+            try:
+                imprint = _ers_target(index, members, n, hash_alg, objects)
+            except (ValueError, TypeError, KeyError, LookupError, OSError) as exc:
+                report.findings.append(finding("GSP-E213", where, f"cannot recompute the RFC 4998 target: {exc}"))
+                imprint = b""
+            expected = ers_input(root_hash, n, hash_alg, objects, imprint)
         if members.get(input_name) != expected:
             report.findings.append(
                 finding("GSP-E213", where, "input.cbor is not the recomputed cover of the root and earlier links")
@@ -259,7 +316,8 @@ def verify_chain(
                 report.findings.append(finding("GSP-E245", ltv_member(name), ltv_problem))
             rep = verify_timestamp(
                 members.get(name, b""),
-                data=expected,
+                data=expected if imprint is None else None,
+                digest=imprint,
                 trust_roots=trust_roots,
                 untrusted=untrusted,
                 allowed_policies=allowed_policies,
@@ -276,7 +334,15 @@ def verify_chain(
                 finding("GSP-E214", where, f"{lr.valid_count} of {len(tokens)} tokens valid, quorum is {quorum}")
             )
         when = min(times).strftime("%Y-%m-%dT%H:%M:%SZ") if times else "unknown time"
-        what = "the pack root" if n == 0 else f"the pack root and {len(_covered(index, members, n))} earlier members"
+        if objects is not None:
+            kinds = {0: "the pack root and its payload (RFC 4998 hash tree)"}
+            same = n > 0 and index["links"][n - 1]["hash_alg"] == hash_alg
+            what = kinds.get(n, "the previous time-stamp (RFC 4998 time-stamp renewal)" if same else "")
+            what = what or f"the payload and its earlier evidence under {hash_alg} (RFC 4998 hash-tree renewal)"
+        else:
+            what = (
+                "the pack root" if n == 0 else f"the pack root and {len(_covered(index, members, n))} earlier members"
+            )
         lr.vouches = f"{what} existed at {when} ({lr.valid_count} of {len(tokens)} TSAs valid)"
         if lr.valid_count >= quorum:
             report.findings.append(finding("GSP-E217", where, lr.vouches))

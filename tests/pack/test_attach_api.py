@@ -15,7 +15,7 @@ from glyphserpack.pack import attach, open_pack, verify
 def test_open_pack_exposes_manifest_root_hash_and_members(packed: Path) -> None:
     with open_pack(packed) as reader:
         assert len(reader.root_hash) == 32
-        assert reader.manifest["format_version"] == [1, 0]
+        assert reader.manifest["format_version"] == [1, 1]
         names = [m.name for m in reader.members()]
         assert "data/certs/cert.cbor" in names
         assert "manifest.cbor" in names

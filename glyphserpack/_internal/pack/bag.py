@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 FORMAT_MAJOR = 1
-FORMAT_MINOR = 0
+FORMAT_MINOR = 1
 ROOT_TAG: Final = "glyphserpack.manifest.v1"
 ATTACHMENT_PREFIXES = ("timestamps/", "proofs/")
 #: Members the root hash cannot cover: itself, its mirror, signatures over it, derived bag files.
