@@ -14,7 +14,7 @@ from glyphserpack.site.verify import verify_site
 from glyphserpack.trust import TrustStore
 
 from .conftest import AT, Registry
-from .helpers import build, log_entries
+from .helpers import build, flip_pack_byte, log_entries
 from .test_search import Index
 
 REPO = Path(__file__).resolve().parents[2]
@@ -69,10 +69,7 @@ def test_support_page_shows_the_matrix_and_a_revoked_adapter_cell(registry: Regi
 
 def test_a_release_shown_fail_is_not_counted(registry: Registry, tmp_path: Path) -> None:
     root = registry.copy(tmp_path / "REG")
-    pack = root / "releases" / "glyphser-1.5.0" / "packs" / "glyphser-1.5.0.glyphserpack"
-    data = bytearray(pack.read_bytes())
-    data[len(data) // 2] ^= 0x01
-    pack.write_bytes(bytes(data))
+    flip_pack_byte(root, "glyphser-1.5.0")
     out = tmp_path / "SITE"
     assert build(registry, root, out).failed == ("glyphser/1.5.0",)
     html = (out / "support" / "index.html").read_text()
