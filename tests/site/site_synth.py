@@ -39,9 +39,9 @@ def _demo_module() -> Any:
     assert spec.loader is not None
     mod = importlib.util.module_from_spec(spec)
     # registered before it runs: its dataclasses look their module up in sys.modules
-    sys.modules.setdefault(spec.name, mod)
+    sys.modules[spec.name] = mod
     spec.loader.exec_module(mod)
-    return sys.modules[spec.name]
+    return mod
 
 
 def _sha(path: Path) -> str:
