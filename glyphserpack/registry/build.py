@@ -61,7 +61,14 @@ from glyphserpack.trust import TrustStore, is_utc_timestamp
 __all__ = ["SECTIONS", "RegistryBuildResult", "build_registry"]
 
 #: The registry site, section by section (pages + files). Add a section here, nowhere else.
-SECTIONS: list[Section] = [sections.home, sections.certificates, sections.archive, sections.feeds]
+SECTIONS: list[Section] = [
+    sections.home,
+    sections.certificates,
+    sections.support,
+    sections.search,
+    sections.archive,
+    sections.feeds,
+]
 LOG_DIR = "log"
 
 

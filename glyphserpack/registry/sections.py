@@ -9,8 +9,9 @@ site (support matrix, search) is one more function in that list.
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +20,33 @@ from glyphserpack.errors import GlyphserpackError, SiteBuildError
 from glyphserpack.registry.discover import Release
 from glyphserpack.registry.events import Event
 from glyphserpack.registry.feeds import feed_files
+from glyphserpack.registry.rows import adapter_rows, cert_state, release_certificates, search_rows
 from glyphserpack.site.context import PREFIX
 from glyphserpack.site.escape import Markup
 from glyphserpack.site.logview import SiteLog
 from glyphserpack.site.manifest import _sha256_file
 from glyphserpack.site.render import _checked_href, _env, _md_finalize
 
-__all__ = ["ArchiveFile", "Page", "Parts", "RegistryModel", "Section", "archive", "certificates", "feeds", "home"]
+__all__ = [
+    "SEARCH_DIR",
+    "SEARCH_INDEX",
+    "ArchiveFile",
+    "Page",
+    "Parts",
+    "RegistryModel",
+    "Section",
+    "archive",
+    "certificates",
+    "feeds",
+    "home",
+    "search",
+    "support",
+]
+
+#: The search page's folder. Not ``search/``: mkdocs-material's search plugin owns that one.
+SEARCH_DIR = "find"
+#: The sharded index beside the page (:mod:`glyphserpack.registry.search`).
+SEARCH_INDEX = f"{SEARCH_DIR}/index"
 
 
 @dataclass(frozen=True)
@@ -144,12 +165,10 @@ def certificates(model: RegistryModel) -> Parts:
     """One registry of every certificate across releases; statuses from the log (``state_of``)."""
     seen: dict[str, dict[str, Any]] = {}
     for r in model.releases:
-        for c in r.certificates:
-            sha = str(c.get("sha256", ""))
-            if len(sha) != 64:
-                continue
+        for c in release_certificates(r):
+            sha = str(c["sha256"])
             if sha not in seen:
-                st = model.log.derived.state_of(bytes.fromhex(sha))
+                st = cert_state(model.log, sha)
                 seen[sha] = {
                     "sha256": sha,
                     "id": str(c.get("id", "")),
@@ -213,3 +232,49 @@ def archive(model: RegistryModel) -> Parts:
 
 def feeds(model: RegistryModel) -> Parts:
     return Parts(files=feed_files(model.events, origin=model.log.store.origin, base_url=model.base_url, at=model.at))
+
+
+def support(model: RegistryModel) -> Parts:
+    """The support matrix and adapters × versions (``support/``) and endoflife.date-shaped ``api/eol/``.
+
+    Facts come from each release's build output (:func:`release_facts_from_build`); a release
+    shown FAIL is not counted and is listed with why, as is one whose facts cannot be read.
+    Adapter cells take the certificate statuses of :func:`~glyphserpack.registry.rows.cert_state`.
+    """
+    from glyphserpack.registry.adapters import adapter_matrix
+    from glyphserpack.registry.support import release_facts_from_build, support_matrix
+    from glyphserpack.registry.support_site import render_support_page, support_api_files
+
+    facts = []
+    skipped: set[tuple[str, str]] = set()
+    for r in model.releases:
+        if not r.ok:
+            first = r.problems[0]
+            more = f" (+{len(r.problems) - 1} more)" if len(r.problems) > 1 else ""
+            skipped.add((r.release_id, f"shown FAIL in this registry: {first}{more}"))
+            continue
+        try:
+            facts.append(release_facts_from_build(r.path))
+        except GlyphserpackError as exc:
+            skipped.add((r.release_id, f"its support facts cannot be read: {exc.message}"))
+    matrix = support_matrix(facts, at=model.at)
+    matrix = replace(matrix, excluded=tuple(sorted(set(matrix.excluded) | skipped)))
+    text = render_support_page(matrix, adapter_matrix(adapter_rows(model.releases, model.log)))
+    return Parts([Page("support/index.md", "Support", text)], support_api_files(matrix))
+
+
+def search(model: RegistryModel) -> Parts:
+    """The search page (``find/``) and its sharded index (``find/index/``), one row per certificate per release."""
+    from glyphserpack.registry.search import write_search_index
+    from glyphserpack.registry.search_page import render_search_page
+
+    parts = Parts()
+    with tempfile.TemporaryDirectory(prefix="gsp-registry-search-") as tmp:
+        index = Path(tmp) / "index"
+        info = write_search_index(search_rows(model.releases, model.log), index)
+        for path in sorted(index.rglob("*")):
+            if path.is_file():
+                parts.files[f"{SEARCH_INDEX}/{path.relative_to(index).as_posix()}"] = path.read_bytes()
+    text = render_search_page(info, index_url="index/", site_root="../")
+    parts.pages.append(Page(f"{SEARCH_DIR}/index.md", "Search", text))
+    return parts

@@ -19,14 +19,15 @@ import re
 from datetime import date
 from pathlib import Path
 
-from glyphserpack._internal.jsonout import write_json
+from glyphserpack._internal.fsio import atomic_write
+from glyphserpack._internal.jsonout import to_bytes
 from glyphserpack.errors import InputError
 from glyphserpack.evidence.models import PROFILES
 from glyphserpack.registry.adapters import AdapterCell, AdapterMatrix
 from glyphserpack.registry.support import DEFAULT_PROFILE, CycleSupport, SupportMatrix, endoflife_cycles
 from glyphserpack.site.escape import html_text, md_text
 
-__all__ = ["API_DIR", "render_support_page", "write_support_api"]
+__all__ = ["API_DIR", "render_support_page", "support_api_files", "write_support_api"]
 
 #: Where the endoflife.date-shaped files go, relative to the site root.
 API_DIR = "api/eol"
@@ -159,15 +160,20 @@ def _product_name(product: str) -> str:
     return product
 
 
+def support_api_files(matrix: SupportMatrix) -> dict[str, bytes]:
+    """The ``api/eol/`` files (module docstring) by site path, as bytes: what a registry section adds."""
+    products = [_product_name(p) for p in matrix.products]
+    docs: dict[str, object] = {f"{API_DIR}/all.json": products}
+    for product in products:
+        docs[f"{API_DIR}/{product}.json"] = endoflife_cycles(matrix, product, DEFAULT_PROFILE)
+        for profile in PROFILES:
+            docs[f"{API_DIR}/{product}/{profile}.json"] = endoflife_cycles(matrix, product, profile)
+    return {name: to_bytes(obj, indent=1) for name, obj in sorted(docs.items())}
+
+
 def write_support_api(matrix: SupportMatrix, out_dir: Path) -> list[Path]:
     """Write ``api/eol/`` under ``out_dir`` (module docstring); the written paths, sorted."""
-    products = [_product_name(p) for p in matrix.products]
-    docs: dict[Path, object] = {Path(out_dir) / API_DIR / "all.json": products}
-    for product in products:
-        base = Path(out_dir) / API_DIR
-        docs[base / f"{product}.json"] = endoflife_cycles(matrix, product, DEFAULT_PROFILE)
-        for profile in PROFILES:
-            docs[base / product / f"{profile}.json"] = endoflife_cycles(matrix, product, profile)
-    for path, obj in docs.items():
-        write_json(path, obj, indent=1)
-    return sorted(docs)
+    files = support_api_files(matrix)  # every file encoded before the first is written
+    for name, data in files.items():
+        atomic_write(Path(out_dir) / name, data)
+    return sorted(Path(out_dir) / name for name in files)

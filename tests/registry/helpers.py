@@ -26,3 +26,12 @@ def log_entries(root: Path) -> list[tuple[int, dict[str, Any]]]:
 
 def snapshot(site: Path) -> dict[str, bytes]:
     return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def flip_pack_byte(root: Path, release: str) -> Path:
+    """Flip one bit in the middle of ``release``'s pack under ``root`` (a copy): it no longer verifies."""
+    pack = root / "releases" / release / "packs" / f"{release}.glyphserpack"
+    data = bytearray(pack.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    pack.write_bytes(bytes(data))
+    return pack

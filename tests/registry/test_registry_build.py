@@ -17,7 +17,7 @@ from glyphserpack.site.verify import verify_site
 from glyphserpack.trust import TrustStore
 
 from .conftest import AT, Registry
-from .helpers import build, log_entries, snapshot
+from .helpers import build, flip_pack_byte, log_entries, snapshot
 
 
 @pytest.fixture(scope="module")
@@ -151,10 +151,7 @@ def test_a_tampered_pack_is_published_with_fail(
     registry: Registry, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = registry.copy(tmp_path / "REG")
-    pack = root / "releases" / "glyphser-1.4.0" / "packs" / "glyphser-1.4.0.glyphserpack"
-    data = bytearray(pack.read_bytes())
-    data[len(data) // 2] ^= 0x01
-    pack.write_bytes(bytes(data))
+    flip_pack_byte(root, "glyphser-1.4.0")
     out = tmp_path / "SITE"
     args = ["registry", "build", str(root), "-o", str(out), "--trust", str(registry.trust), "--at", AT]
     assert main(args) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,12 @@ from site_synth import make_tree
 from glyphserpack.signing import key_id, public_key_raw
 from glyphserpack.site import build_site
 from glyphserpack.trust import TrustedKey, TrustStore
+
+# The registry of two releases (tests/registry/conftest.py) for the registry site's browser
+# checks; tests/ is on the path already when tests/registry is collected too.
+if str(Path(__file__).resolve().parents[1]) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from registry.conftest import registry  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "site"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -67,18 +67,25 @@ def served_demo(demo_site: Path) -> Iterator[str]:
         yield base
 
 
-def test_every_page_passes_wcag21_aa(demo_site: Path, served_demo: str, browser: Any) -> None:
+def axe_problems(
+    browser: Any, base: str, pages: list[str], *, settle: Callable[[Any], None] | None = None
+) -> list[str]:
+    """axe-core's WCAG 2.1 A/AA violations on each page (URL relative to ``base``), light and dark.
+
+    One browser context visits the pages in turn; ``settle(tab)`` waits until a page that
+    fills itself in by script is filled, so axe sees it finished, not half-built.
+    """
     if not AXE_JS.is_file():
         pytest.fail(f"{AXE_JS} is missing: run scripts/setup.sh all (installs axe-core from npm)")
     axe = AXE_JS.read_text(encoding="utf-8")
-    pages = site_pages(demo_site)
-    assert len(pages) >= 20, pages  # the demo site is a few dozen pages; fewer means a broken walk
     context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
     problems: list[str] = []
     try:
         tab = context.new_page()
         for rel in pages:
-            tab.goto(served_demo + rel, wait_until="load")
+            tab.goto(base + rel, wait_until="load")
+            if settle is not None:
+                settle(tab)
             tab.add_script_tag(content=axe)
             tab.add_style_tag(content=NO_FADES)
             for scheme in SCHEMES:
@@ -87,7 +94,49 @@ def test_every_page_passes_wcag21_aa(demo_site: Path, served_demo: str, browser:
                 problems += describe(f"{rel} [{scheme}]", result["violations"])
     finally:
         context.close()
+    return problems
+
+
+def test_every_page_passes_wcag21_aa(demo_site: Path, served_demo: str, browser: Any) -> None:
+    pages = site_pages(demo_site)
+    assert len(pages) >= 20, pages  # the demo site is a few dozen pages; fewer means a broken walk
+    problems = axe_problems(browser, served_demo, pages)
     assert not problems, f"{len(problems)} WCAG 2.1 A/AA violations on {len(pages)} pages:\n" + "\n".join(problems)
+
+
+#: The registry site's own pages (the release sites under releases/ are the demo site's kind);
+#: the search page is checked empty, with results and with none.
+REGISTRY_PAGES = [
+    "404.html",
+    "index.html",
+    "certificates/index.html",
+    "support/index.html",
+    "archive/index.html",
+    "find/index.html",
+    "find/index.html?query=cert",
+    "find/index.html?query=no-such-thing",
+]
+
+
+def search_ready(tab: Any) -> None:
+    """On the search page, wait until search.js has loaded the index and shown its results."""
+    if tab.locator("#gsp-search").count():
+        tab.wait_for_selector("#gsp-search[data-state=ready]", timeout=20_000)
+
+
+def test_the_registry_sites_own_pages_pass_wcag21_aa(registry: Any, browser: Any, tmp_path: Path) -> None:
+    from glyphserpack.registry.build import build_registry
+    from glyphserpack.trust import TrustStore
+
+    site = tmp_path / "SITE"
+    build_registry(
+        registry.root, site, sign_key=registry.key, trust=TrustStore.load(registry.trust), at="2026-11-01T00:00:00Z"
+    )
+    own = sorted(p for p in site_pages(site) if not p.startswith(("releases/", "search/")))
+    assert own == sorted({p.split("?")[0] for p in REGISTRY_PAGES}), own  # a new page must be listed here
+    with serving(site) as base:
+        problems = axe_problems(browser, base, REGISTRY_PAGES, settle=search_ready)
+    assert not problems, f"{len(problems)} WCAG 2.1 A/AA violations on the registry site:\n" + "\n".join(problems)
 
 
 def test_describe_names_page_rule_impact_and_target() -> None:
