@@ -127,10 +127,93 @@ def _encode(obj: object, out: list[bytes], path: str, depth: int) -> None:
         )
 
 
+class _Unusual(Exception):
+    """The fast encoder met something it leaves to :func:`_encode` (an error, a non-dict map)."""
+
+
+#: Encoded map keys and key orders, reused across calls: manifests and indexes repeat the
+#: same few keys for every member. Bounded so arbitrary documents cannot grow them.
+_KEY_BYTES: dict[str, bytes] = {}
+_KEY_ORDER: dict[tuple[str, ...], list[tuple[bytes, str]]] = {}
+_CACHE_MAX = 4096
+
+
+def _sorted_keys(keys: tuple[str, ...]) -> list[tuple[bytes, str]]:
+    order = _KEY_ORDER.get(keys)
+    if order is None:
+        pairs = []
+        for key in keys:
+            if type(key) is not str:
+                raise _Unusual
+            kb = _KEY_BYTES.get(key)
+            if kb is None:
+                try:
+                    raw = key.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise _Unusual from None
+                kb = _head(_TEXT, len(raw)) + raw
+                if len(_KEY_BYTES) < _CACHE_MAX:
+                    _KEY_BYTES[key] = kb
+            pairs.append((kb, key))
+        order = sorted(pairs)
+        if len(_KEY_ORDER) < _CACHE_MAX:
+            _KEY_ORDER[keys] = order
+    return order
+
+
+def _encode_fast(obj: object, out: list[bytes], depth: int) -> None:
+    """:func:`_encode` for well-formed input without the error paths it builds per item (a
+    million-member manifest spent most of its encoding time formatting paths it never
+    printed). Anything it would reject, or a map that is not a ``dict``, raises
+    :class:`_Unusual`, and :func:`dumps` starts over with :func:`_encode`, which says why."""
+    if depth > _MAX_DEPTH:
+        raise _Unusual
+    t = type(obj)
+    if t is str:
+        try:
+            raw = obj.encode("utf-8")  # type: ignore[attr-defined]
+        except UnicodeEncodeError:
+            raise _Unusual from None
+        n = len(raw)
+        out.append(bytes((0x60 | n,)) if n < 24 else _head(_TEXT, n))
+        out.append(raw)
+    elif t is int:
+        if 0 <= obj < 24:  # type: ignore[operator]
+            out.append(bytes((obj,)))  # type: ignore[arg-type]
+        elif 0 <= obj <= _UINT64_MAX:  # type: ignore[operator]
+            out.append(_head(_UINT, obj))  # type: ignore[arg-type]
+        elif -_UINT64_MAX - 1 <= obj < 0:  # type: ignore[operator]
+            out.append(_head(_NINT, -1 - obj))  # type: ignore[operator]
+        else:
+            raise _Unusual
+    elif t is dict:
+        d: dict[str, object] = obj  # type: ignore[assignment]
+        out.append(_head(_MAP, len(d)))
+        for kb, key in _sorted_keys(tuple(d)):
+            out.append(kb)
+            _encode_fast(d[key], out, depth + 1)
+    elif t is list or t is tuple:
+        seq: Sequence[object] = obj  # type: ignore[assignment]
+        out.append(_head(_ARRAY, len(seq)))
+        for item in seq:
+            _encode_fast(item, out, depth + 1)
+    elif t is bytes:
+        out.append(_head(_BYTES, len(obj)))  # type: ignore[arg-type]
+        out.append(obj)  # type: ignore[arg-type]
+    elif obj is None or obj is True or obj is False or t is float:
+        _encode(obj, out, "$", depth)
+    else:
+        raise _Unusual
+
+
 def dumps(obj: object) -> bytes:
     """Encode ``obj`` as canonical CBOR, or raise :class:`CanonicalError` naming the offending path."""
     out: list[bytes] = []
-    _encode(obj, out, "$", 0)
+    try:
+        _encode_fast(obj, out, 0)
+    except (_Unusual, CanonicalError):
+        out = []
+        _encode(obj, out, "$", 0)
     return b"".join(out)
 
 
