@@ -64,6 +64,8 @@ class ScanResult:
 _HDR, _PAX, _HDR2, _DATA, _PAD, _EOA, _DONE, _SKIP = range(8)
 #: Where every header's ustar magic and version lie (FORMAT.md §3.2): what probing looks for.
 _USTAR_MAGIC, _MAGIC_AT = b"ustar\x0000", 257
+#: Compared against rather than ``any(block)``, which walks the block byte by byte in Python.
+_ZERO_BLOCK = bytes(BLOCK)
 
 
 class _TarScanner:
@@ -122,7 +124,7 @@ class _TarScanner:
                 self.remaining -= k
             elif st == _PAD:
                 k = min(n - i, self.remaining)
-                if any(mv[i : i + k]):
+                if mv[i : i + k] != _ZERO_BLOCK[:k]:
                     self.problem("GSP-E124", self._where(), "non-zero padding after member data")
                 self.remaining -= k
             elif st == _DONE:
@@ -223,7 +225,7 @@ class _TarScanner:
 
     def _on_block(self, st: int, block: bytes) -> None:
         if st == _EOA:
-            if any(block):
+            if block != _ZERO_BLOCK:
                 raise HeaderProblem("GSP-E124", "end-of-archive marker is not two zero blocks")
             self.state = _DONE
             self.ended = True
@@ -232,7 +234,7 @@ class _TarScanner:
             self.pax = parse_pax(block[: self.pax_len])
             self.state, self.need = _HDR2, BLOCK
             return
-        if st == _HDR and not any(block):
+        if st == _HDR and block == _ZERO_BLOCK:
             if not self.layout_known and self.start + 2 * BLOCK != self.index.d_total:
                 # Recovered pack: the marker ends the last frame; elsewhere it is not a header.
                 raise HeaderProblem("GSP-E119", "zero block before the end of the recovered stream")

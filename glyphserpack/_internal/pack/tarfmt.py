@@ -76,6 +76,8 @@ def _pax_record(key: str, value: bytes) -> bytes:
 _FIXED_MID = _octal(MODE, 8) + _octal(0, 8) * 2
 _FIXED_END = b"0" + bytes(100) + b"ustar\0" + b"00" + bytes(BLOCK - 265)
 _FIXED_SUM = sum(_FIXED_MID) + sum(_FIXED_END) + 8 * 32
+_ZERO_100 = bytes(100)
+_ZERO_TAIL = bytes(BLOCK - 265)
 
 
 def _plain_header(raw: bytes, size: int, mtime: int) -> bytes:
@@ -141,7 +143,7 @@ _TYPE_NAMES = {
 
 def _num(field: bytes, what: str) -> int:
     text = field.rstrip(b"\0 ").lstrip(b" ")
-    if not text or any(c not in b"01234567" for c in text):
+    if not text or text.translate(None, b"01234567"):
         raise HeaderProblem("GSP-E124", f"{what} field {field!r} is not octal")
     return int(text, 8)
 
@@ -162,9 +164,9 @@ def parse_ustar(block: bytes) -> ParsedHeader:
     size = _num(block[124:136], "size")
     mtime = _num(block[136:148], "mtime")
     normalized = (
-        block[100:124] == _octal(MODE, 8) + _octal(0, 8) * 2
-        and block[157:257] == bytes(100)
-        and block[265:] == bytes(BLOCK - 265)
+        block[100:124] == _FIXED_MID
+        and block[157:257] == _ZERO_100
+        and block[265:] == _ZERO_TAIL
         and block[0:100] == name.ljust(100, b"\0")
     )
     return ParsedHeader(name, size, mtime, typeflag, normalized)
