@@ -139,6 +139,13 @@ class _TarScanner:
                     self.hbuf += mv[i : i + k]
                 else:
                     self.start = self.pos + k
+            elif not self.hbuf and n - i >= self.need:
+                # A whole header block (or pax record) in this chunk: no staging copy.
+                k = self.need
+                i += k
+                self.pos += k
+                self._on_header_bytes(st, bytes(data[i - k : i]))
+                continue
             else:
                 k = min(n - i, self.need - len(self.hbuf))
                 self.hbuf += mv[i : i + k]
@@ -179,13 +186,16 @@ class _TarScanner:
         elif st in (_HDR, _PAX, _HDR2, _EOA) and len(self.hbuf) == self.need:
             block = bytes(self.hbuf)
             self.hbuf.clear()
-            try:
-                self._on_block(st, block)
-            except HeaderProblem as exc:
-                # While probing (recovered pack, after damage) blocks are only candidate headers.
-                if not self.probing:
-                    self.problem(exc.code, f"stream@{self.start}", exc.detail)
-                self._resync(self.start + 1)
+            self._on_header_bytes(st, block)
+
+    def _on_header_bytes(self, st: int, block: bytes) -> None:
+        try:
+            self._on_block(st, block)
+        except HeaderProblem as exc:
+            # While probing (recovered pack, after damage) blocks are only candidate headers.
+            if not self.probing:
+                self.problem(exc.code, f"stream@{self.start}", exc.detail)
+            self._resync(self.start + 1)
 
     def _to_header(self) -> None:
         self.state, self.need, self.start = _HDR, BLOCK, self.pos
