@@ -191,7 +191,12 @@ def bench_small(count: int, args: argparse.Namespace) -> int:
 
     threads = str(args.threads)
     for _ in range(args.repeat):
-        best("baseline_pack", [f"tar -c -C '{tree}' . | zstd -T0 -3 -q -o '{base}' && sync '{base}'"], shell=True, before=base)
+        best(
+            "baseline_pack",
+            [f"tar -c -C '{tree}' . | zstd -T0 -3 -q -o '{base}' && sync '{base}'"],
+            shell=True,
+            before=base,
+        )
         best("pack", [*cli, "pack", str(tree), "-o", str(pack), "--threads", threads], before=pack)
     for _ in range(args.repeat):
         best("baseline_verify", [f"zstd -dc -q '{base}' | sha256sum > /dev/null"], shell=True)
@@ -214,7 +219,8 @@ def bench_small(count: int, args: argparse.Namespace) -> int:
         f" -> verify ratio {vr:.2f}x (target <= 1.5x)\n"
         f"small-files {count}: ls {res['ls_s']:.3f}s, extract one member {res['extract_one_s']:.3f}s (target < 0.5s)\n"
         f"small-files {count}: peak RSS pack {res['pack_rss_mb']:.0f} MB, verify {res['verify_rss_mb']:.0f} MB,"
-        f" ls {res['ls_rss_mb']:.0f} MB, extract {res['extract_one_rss_mb']:.0f} MB -> max {rss:.0f} MB (target < 500 MB)\n"
+        f" ls {res['ls_rss_mb']:.0f} MB, extract {res['extract_one_rss_mb']:.0f} MB"
+        f" -> max {rss:.0f} MB (target < 500 MB)\n"
         f"load average (1 min) before {load_before[0]:.2f}, after {load_after[0]:.2f} on {os.cpu_count()} CPUs",
         flush=True,
     )
@@ -235,7 +241,10 @@ def main() -> int:
         "--extract-only", action="store_true", help="only the single-member extract (reuses a --keep pack if present)"
     )
     ap.add_argument(
-        "--small-files", type=int, metavar="N", help="instead: N members of ~1 KiB (issue 17; quick 20000, full 1000000)"
+        "--small-files",
+        type=int,
+        metavar="N",
+        help="instead: N members of ~1 KiB (issue 17; quick 20000, full 1000000)",
     )
     args = ap.parse_args()
     if args.small_files:

@@ -329,11 +329,10 @@ def _loads_fast(data: bytes) -> Any:
 
     try:
         obj = cbor2.loads(data)
-        if dumps(obj) == data:
-            return obj
+        same = dumps(obj) == data
     except Exception:  # noqa: BLE001 - cbor2 raises many unrelated types on garbage; decided below
-        pass
-    return _NO_VALUE
+        same = False
+    return obj if same else _NO_VALUE
 
 
 def loads(data: bytes) -> Any:

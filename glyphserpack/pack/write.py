@@ -11,15 +11,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from glyphserpack import canonical
-from glyphserpack._internal.fsio import atomic_writer, check_name_text, check_relative_name, refuse_output_inside, source_date_epoch
+from glyphserpack._internal.fsio import (
+    atomic_writer,
+    check_name_text,
+    check_relative_name,
+    refuse_output_inside,
+    source_date_epoch,
+)
 from glyphserpack._internal.pack import bag
 from glyphserpack._internal.pack.reader import RawPack
 from glyphserpack.errors import InputError, PackError, UnsafePathError, UsageError
 
 if TYPE_CHECKING:
-    from glyphserpack._internal.pack.writer import FrameSink
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+    from glyphserpack._internal.pack.writer import FrameSink
     from glyphserpack.trust import TrustStore
 
 # cryptography, the trust store (PyYAML) and the threaded frame writer are imported inside
