@@ -191,12 +191,12 @@ def _encode_fast(obj: object, out: list[bytes], depth: int) -> None:
         out.append(_head(_MAP, len(d)))
         for kb, key in _sorted_keys(tuple(d)):
             out.append(kb)
-            _encode_fast(d[key], out, depth + 1)
+            _encode_leaf(d[key], out, depth + 1)
     elif t is list or t is tuple:
         seq: Sequence[object] = obj  # type: ignore[assignment]
         out.append(_head(_ARRAY, len(seq)))
         for item in seq:
-            _encode_fast(item, out, depth + 1)
+            _encode_leaf(item, out, depth + 1)
     elif t is bytes:
         out.append(_head(_BYTES, len(obj)))  # type: ignore[arg-type]
         out.append(obj)  # type: ignore[arg-type]
@@ -204,6 +204,26 @@ def _encode_fast(obj: object, out: list[bytes], depth: int) -> None:
         _encode(obj, out, "$", depth)
     else:
         raise _Unusual
+
+
+def _encode_leaf(obj: object, out: list[bytes], depth: int) -> None:
+    """:func:`_encode_fast` with the two commonest leaves (text, unsigned ints) handled
+    without a further call."""
+    t = type(obj)
+    if depth > _MAX_DEPTH:
+        raise _Unusual
+    if t is str:
+        try:
+            raw = obj.encode("utf-8")  # type: ignore[attr-defined]
+        except UnicodeEncodeError:
+            raise _Unusual from None
+        n = len(raw)
+        out.append(bytes((0x60 | n,)) if n < 24 else _head(_TEXT, n))
+        out.append(raw)
+    elif t is int and 0 <= obj <= _UINT64_MAX:  # type: ignore[operator]
+        out.append(bytes((obj,)) if obj < 24 else _head(_UINT, obj))  # type: ignore[arg-type, operator]
+    else:
+        _encode_fast(obj, out, depth)
 
 
 def dumps(obj: object) -> bytes:
