@@ -161,7 +161,7 @@ def _sorted_keys(keys: tuple[str, ...]) -> list[tuple[bytes, str]]:
     return order
 
 
-def _encode_fast(obj: object, out: list[bytes], depth: int) -> None:
+def _encode_fast(obj: object, out: bytearray, depth: int) -> None:
     """:func:`_encode` for well-formed input without the error paths it builds per item (a
     million-member manifest spent most of its encoding time formatting paths it never
     printed). Anything it would reject, or a map that is not a ``dict``, raises
@@ -175,38 +175,40 @@ def _encode_fast(obj: object, out: list[bytes], depth: int) -> None:
         except UnicodeEncodeError:
             raise _Unusual from None
         n = len(raw)
-        out.append(bytes((0x60 | n,)) if n < 24 else _head(_TEXT, n))
-        out.append(raw)
+        out += bytes((0x60 | n,)) if n < 24 else _head(_TEXT, n)
+        out += raw
     elif t is int:
         if 0 <= obj < 24:  # type: ignore[operator]
-            out.append(bytes((obj,)))  # type: ignore[arg-type]
+            out += bytes((obj,))  # type: ignore[arg-type]
         elif 0 <= obj <= _UINT64_MAX:  # type: ignore[operator]
-            out.append(_head(_UINT, obj))  # type: ignore[arg-type]
+            out += _head(_UINT, obj)  # type: ignore[arg-type]
         elif -_UINT64_MAX - 1 <= obj < 0:  # type: ignore[operator]
-            out.append(_head(_NINT, -1 - obj))  # type: ignore[operator]
+            out += _head(_NINT, -1 - obj)  # type: ignore[operator]
         else:
             raise _Unusual
     elif t is dict:
         d: dict[str, object] = obj  # type: ignore[assignment]
-        out.append(_head(_MAP, len(d)))
+        out += _head(_MAP, len(d))
         for kb, key in _sorted_keys(tuple(d)):
-            out.append(kb)
+            out += kb
             _encode_leaf(d[key], out, depth + 1)
     elif t is list or t is tuple:
         seq: Sequence[object] = obj  # type: ignore[assignment]
-        out.append(_head(_ARRAY, len(seq)))
+        out += _head(_ARRAY, len(seq))
         for item in seq:
             _encode_leaf(item, out, depth + 1)
     elif t is bytes:
-        out.append(_head(_BYTES, len(obj)))  # type: ignore[arg-type]
-        out.append(obj)  # type: ignore[arg-type]
+        out += _head(_BYTES, len(obj))  # type: ignore[arg-type]
+        out += obj  # type: ignore[arg-type]
     elif obj is None or obj is True or obj is False or t is float:
-        _encode(obj, out, "$", depth)
+        scalar: list[bytes] = []
+        _encode(obj, scalar, "$", depth)
+        out += scalar[0]
     else:
         raise _Unusual
 
 
-def _encode_leaf(obj: object, out: list[bytes], depth: int) -> None:
+def _encode_leaf(obj: object, out: bytearray, depth: int) -> None:
     """:func:`_encode_fast` with the two commonest leaves (text, unsigned ints) handled
     without a further call."""
     t = type(obj)
@@ -218,23 +220,26 @@ def _encode_leaf(obj: object, out: list[bytes], depth: int) -> None:
         except UnicodeEncodeError:
             raise _Unusual from None
         n = len(raw)
-        out.append(bytes((0x60 | n,)) if n < 24 else _head(_TEXT, n))
-        out.append(raw)
+        out += bytes((0x60 | n,)) if n < 24 else _head(_TEXT, n)
+        out += raw
     elif t is int and 0 <= obj <= _UINT64_MAX:  # type: ignore[operator]
-        out.append(bytes((obj,)) if obj < 24 else _head(_UINT, obj))  # type: ignore[arg-type, operator]
+        out += bytes((obj,)) if obj < 24 else _head(_UINT, obj)  # type: ignore[arg-type, operator]
     else:
         _encode_fast(obj, out, depth)
 
 
 def dumps(obj: object) -> bytes:
     """Encode ``obj`` as canonical CBOR, or raise :class:`CanonicalError` naming the offending path."""
-    out: list[bytes] = []
+    # One growing buffer rather than a list of pieces: a million-member manifest as a list
+    # of small bytes objects held several times its encoded size.
+    buf = bytearray()
     try:
-        _encode_fast(obj, out, 0)
+        _encode_fast(obj, buf, 0)
     except (_Unusual, CanonicalError):
-        out = []
+        out: list[bytes] = []
         _encode(obj, out, "$", 0)
-    return b"".join(out)
+        return b"".join(out)
+    return bytes(buf)
 
 
 class _Decoder:

@@ -109,6 +109,13 @@ def _indented(obj: Any, indent: int, *, sort_keys: bool, ensure_ascii: bool) -> 
     parts: list[str] = []
     add = parts.append
 
+    def _collapse(start: int) -> None:
+        # A finished small container becomes one string: a list of a million small dicts
+        # would otherwise sit in memory as twenty million small strings until the final
+        # join. Large ones stay in pieces, so no text is copied more than a few times.
+        if 1 < len(parts) - start <= 256:
+            parts[start:] = ["".join(parts[start:])]
+
     def render(o: Any, level: int) -> None:
         t = type(o)
         if t is str:
@@ -129,6 +136,7 @@ def _indented(obj: Any, indent: int, *, sort_keys: bool, ensure_ascii: bool) -> 
             if not o:
                 add("{}")
                 return
+            start = len(parts)
             keys = list(o)
             for k in keys:
                 if type(k) is not str:
@@ -144,10 +152,12 @@ def _indented(obj: Any, indent: int, *, sort_keys: bool, ensure_ascii: bool) -> 
                 render(o[k], level + 1)
                 sep = "," + inner
             add("\n" + " " * (indent * level) + "}")
+            _collapse(start)
         elif t is list or t is tuple:
             if not o:
                 add("[]")
                 return
+            start = len(parts)
             inner = "\n" + " " * (indent * (level + 1))
             sep = "[" + inner
             for item in o:
@@ -155,6 +165,7 @@ def _indented(obj: Any, indent: int, *, sort_keys: bool, ensure_ascii: bool) -> 
                 render(item, level + 1)
                 sep = "," + inner
             add("\n" + " " * (indent * level) + "]")
+            _collapse(start)
         else:
             raise _Unusual
 

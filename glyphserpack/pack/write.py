@@ -181,6 +181,7 @@ def write(
             for name, path, size, _ in files:
                 sha = _read_member(sink, name, path, size, mtime)
                 members.append({"name": name, "size": size, "sha256": sha, "media_type": bag.media_type(name)})
+            del files  # the tail (manifest, mirror) is where memory peaks
             tail, root = _signed_tail(members, sign_keys, trust, created_text)
             sink.write_tail(tail, mtime)
         except BaseException:

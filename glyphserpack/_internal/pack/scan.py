@@ -40,7 +40,7 @@ Problem = tuple[str, str, str]
 Opener = Callable[[str, int], BinaryIO | None]
 
 
-@dataclass
+@dataclass(slots=True)
 class Scanned:
     """What the stream really holds for one member."""
 
