@@ -14,4 +14,4 @@ test:
 
 bench:
 	@scripts/setup.sh demo
-	.venv/bin/python benchmarks/run.py
+	.venv/bin/python benchmarks/run.py --quick

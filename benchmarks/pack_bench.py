@@ -86,6 +86,22 @@ def generate(tree: Path, total: int, seed: int = 20260301) -> None:
     print(f"generated {i} small files + 1 MiB file + {nbig} large files, {total / 2**20:.0f} MiB", flush=True)
 
 
+def generate_small(tree: Path, count: int, seed: int = 20260302) -> None:
+    """``count`` files of 512 B–1.5 KiB (about 1 KiB each), 1,000 to a directory, text-like
+    with a random tail so they compress roughly as JSON evidence does."""
+    rng = random.Random(seed)
+    vocab = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(2, 10))) for _ in range(2000)]
+    text = (" ".join(rng.choices(vocab, k=400_000)) + "\n").encode()
+    for i in range(count):
+        d = tree / f"d{i // 1000:04}"
+        if i % 1000 == 0:
+            d.mkdir(parents=True, exist_ok=True)
+        n = rng.randint(512, 1536)
+        off = rng.randrange(0, len(text) - n)
+        (d / f"f{i:07}.json").write_bytes(text[off : off + n - 64] + rng.randbytes(64))
+    print(f"generated {count} small files", flush=True)
+
+
 def run(cmd: list[str], *, shell: bool = False) -> tuple[float, int, float]:
     """Wall seconds, peak RSS (KiB) and CPU seconds of one command, in a fresh wrapper process."""
     argv = ["bash", "-c", cmd[0]] if shell else cmd
@@ -151,6 +167,68 @@ def bench_extract(cli: list[str], pack: Path, work: Path, repeat: int, results: 
     results["extract_cli_ratio_vs_baseline"] = results["extract_1mib_cli_s"] / base
 
 
+def bench_small(count: int, args: argparse.Namespace) -> int:
+    """Issue 17 item 4: ``count`` members of ~1 KiB; pack/verify ratios, ``ls``, one-member
+    extract (fresh CLI processes) and peak RSS, each the minimum of ``--repeat`` runs."""
+    work = args.work / f"small-{count}"
+    tree = work / "tree"
+    if not tree.is_dir():
+        drop(work)
+        generate_small(tree, count)
+    base = work / "baseline.tar.zst"
+    pack = work / "bench.glyphserpack"
+    cli = [str(Path(PY).parent / "glyphserpack")]
+    os.environ["SOURCE_DATE_EPOCH"] = "1767225600"
+    load_before = os.getloadavg()
+    res: dict[str, float] = {}
+
+    def best(key: str, cmd: list[str], *, shell: bool = False, before: Path | None = None) -> None:
+        if before is not None:
+            drop(before)
+        wall, rss, _ = run(cmd, shell=shell)
+        res[f"{key}_s"] = min(res.get(f"{key}_s", wall), wall)
+        res[f"{key}_rss_mb"] = max(res.get(f"{key}_rss_mb", 0.0), rss / 1024)
+
+    threads = str(args.threads)
+    for _ in range(args.repeat):
+        best(
+            "baseline_pack",
+            [f"tar -c -C '{tree}' . | zstd -T0 -3 -q -o '{base}' && sync '{base}'"],
+            shell=True,
+            before=base,
+        )
+        best("pack", [*cli, "pack", str(tree), "-o", str(pack), "--threads", threads], before=pack)
+    for _ in range(args.repeat):
+        best("baseline_verify", [f"zstd -dc -q '{base}' | sha256sum > /dev/null"], shell=True)
+        best("verify", [*cli, "verify", str(pack), "--threads", threads])
+    member = f"data/d{(count // 2) // 1000:04}/f{count // 2:07}.json"
+    dest = work / "one"
+    for _ in range(args.repeat):
+        best("ls", [f"'{cli[0]}' ls '{pack}' > /dev/null"], shell=True)
+        best("extract_one", [*cli, "extract", str(pack), str(dest), member], before=dest)
+    drop(dest)
+    load_after = os.getloadavg()
+    pr = res["pack_s"] / res["baseline_pack_s"]
+    vr = res["verify_s"] / res["baseline_verify_s"]
+    rss = max(res["pack_rss_mb"], res["verify_rss_mb"], res["ls_rss_mb"], res["extract_one_rss_mb"])
+    print(json.dumps({k: round(v, 3) for k, v in sorted(res.items())}, indent=2))
+    print(
+        f"small-files {count}: pack {res['pack_s']:.2f}s vs tar|zstd && sync {res['baseline_pack_s']:.2f}s"
+        f" -> pack ratio {pr:.2f}x (target <= 1.5x)\n"
+        f"small-files {count}: verify {res['verify_s']:.2f}s vs zstd -dc|sha256sum {res['baseline_verify_s']:.2f}s"
+        f" -> verify ratio {vr:.2f}x (target <= 1.5x)\n"
+        f"small-files {count}: ls {res['ls_s']:.3f}s, extract one member {res['extract_one_s']:.3f}s (target < 0.5s)\n"
+        f"small-files {count}: peak RSS pack {res['pack_rss_mb']:.0f} MB, verify {res['verify_rss_mb']:.0f} MB,"
+        f" ls {res['ls_rss_mb']:.0f} MB, extract {res['extract_one_rss_mb']:.0f} MB"
+        f" -> max {rss:.0f} MB (target < 500 MB)\n"
+        f"load average (1 min) before {load_before[0]:.2f}, after {load_after[0]:.2f} on {os.cpu_count()} CPUs",
+        flush=True,
+    )
+    if not args.keep:
+        drop(work)
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--size", default="1G", help="tree size, e.g. 256M or 1G (default 1G)")
@@ -162,7 +240,15 @@ def main() -> int:
     ap.add_argument(
         "--extract-only", action="store_true", help="only the single-member extract (reuses a --keep pack if present)"
     )
+    ap.add_argument(
+        "--small-files",
+        type=int,
+        metavar="N",
+        help="instead: N members of ~1 KiB (issue 17; quick 20000, full 1000000)",
+    )
     args = ap.parse_args()
+    if args.small_files:
+        return bench_small(args.small_files, args)
     total = parse_size(args.size)
     work = args.work / f"tree-{total}"
     tree = work / "tree"

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Benchmark parity: what ``--parity 5%`` adds to ``pack``, and repair of one damaged block.
 
-Targets (issue 6): parity adds <= 15% to pack time at 5% parity; repairing one damaged block
-of a large pack takes well under a full re-pack (checked here as <= 30% of a pack).
+Targets (issue 17 item 5): parity adds <= 10% to pack time at 5% parity; repairing one
+damaged block takes <= 20% of a pack. The exit status is 0 when the benchmark ran (and the
+repaired pack is identical); ``--enforce`` also fails it when a target is missed.
 
-    .venv/bin/python benchmarks/parity_bench.py --size 1G [--repeat 3] [--work DIR] [--keep]
+    .venv/bin/python benchmarks/parity_bench.py --size 1G [--repeat 3] [--work DIR] [--keep] [--enforce]
 
 The tree is the one of ``pack_bench.py`` (seeded, ~1.4-fold compressible). Commands run as
 CLI subprocesses, interleaved, and the minimum of ``--repeat`` runs is reported, both as
@@ -66,6 +67,7 @@ def main() -> int:
     ap.add_argument("--work", type=Path, default=ROOT / "benchmarks" / ".work-parity", help="scratch directory")
     ap.add_argument("--repeat", type=int, default=3, help="runs per command, interleaved; the minimum is reported")
     ap.add_argument("--keep", action="store_true", help="keep the generated tree for the next run")
+    ap.add_argument("--enforce", action="store_true", help="exit 1 when a target is missed")
     args = ap.parse_args()
     size = parse_size(args.size)
     work: Path = args.work
@@ -129,15 +131,15 @@ def main() -> int:
         "pure_reedsolo_est_seconds": round(pack_size / 1e6 / rs_rate, 1),
     }
     print(json.dumps(figures, indent=2, sort_keys=True))
-    ok = overhead <= 0.15 and repair_share <= 0.3 and identical
+    met = overhead <= 0.10 and repair_share <= 0.20
     print(
-        f"parity at 5% adds {overhead:.1%} to pack (target <= 15%); "
-        f"repair of one block takes {repair_share:.1%} of a pack (target <= 30%); "
+        f"parity at 5% adds {overhead:.1%} to pack (target <= 10%); "
+        f"repair of one block takes {repair_share:.1%} of a pack (target <= 20%); "
         f"pure-Python reedsolo would need ~{figures['pure_reedsolo_est_seconds']} s for the parity alone"
     )
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
-    return 0 if ok else 1
+    return 0 if identical and (met or not args.enforce) else 1
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ __all__ = [
     "absolute",
     "atomic_write",
     "atomic_writer",
+    "check_name_text",
     "check_relative_name",
     "deferred_sync",
     "file_sha256",
@@ -49,19 +50,25 @@ def check_relative_name(name: str, *, what: str = "path") -> PurePosixPath:
     control characters (C0, C1, and Unicode format characters such as bidi overrides, which
     can make a listing lie about a name).
     """
+    check_name_text(name, what=what)
+    return PurePosixPath(name)
+
+
+def check_name_text(name: str, *, what: str = "path") -> None:
+    """:func:`check_relative_name` without building the path object: packs vet every member
+    name with it (a million of them in a large pack), where the object was a third of the cost."""
     if not name:
         raise UnsafePathError(f"{what}: empty name")
-    for ch in name:
-        cat = unicodedata.category(ch)
-        if cat in ("Cc", "Cf", "Cs") or ch == "\\":
-            raise UnsafePathError(f"{what} {name!r}: contains control or format character U+{ord(ch):04X}")
+    # Printable ASCII holds no Cc/Cf/Cs character, so only non-ASCII names need the table.
+    if not (name.isascii() and name.isprintable()) or "\\" in name:
+        for ch in name:
+            cat = unicodedata.category(ch)
+            if cat in ("Cc", "Cf", "Cs") or ch == "\\":
+                raise UnsafePathError(f"{what} {name!r}: contains control or format character U+{ord(ch):04X}")
     if name.startswith("/"):
         raise UnsafePathError(f"{what} {name!r}: absolute paths are not allowed")
-    parts = name.split("/")
-    for part in parts:
-        if part in ("", ".", ".."):
-            raise UnsafePathError(f"{what} {name!r}: empty, '.' or '..' component")
-    return PurePosixPath(name)
+    if "//" in name or name.endswith("/") or "/./" in f"/{name}/" or "/../" in f"/{name}/":
+        raise UnsafePathError(f"{what} {name!r}: empty, '.' or '..' component")
 
 
 def resolve_inside(root: Path, name: str, *, what: str = "path") -> Path:

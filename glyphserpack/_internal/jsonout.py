@@ -42,6 +42,10 @@ def dumps(
 ) -> str:
     """``obj`` as JSON text without a trailing newline (``click.echo`` and JSON Lines add theirs)."""
     separators = (",", ":") if compact else None
+    if indent is not None and not compact:
+        fast = _indented(obj, indent, sort_keys=sort_keys, ensure_ascii=ensure_ascii)
+        if fast is not None:
+            return fast
     try:
         return json.dumps(
             obj,
@@ -87,6 +91,89 @@ def write_json(
     """Write ``obj`` to ``path`` atomically (temp file, fsync, rename); encoded before anything is written."""
     data = to_bytes(obj, indent=indent, sort_keys=sort_keys, ensure_ascii=ensure_ascii, compact=compact)
     atomic_write(path, data)
+
+
+class _Unusual(Exception):
+    """A value :func:`_indented` leaves to :mod:`json` (a subclass, a non-text key, NaN)."""
+
+
+def _indented(obj: Any, indent: int, *, sort_keys: bool, ensure_ascii: bool) -> str | None:
+    """The exact text ``json.dumps(obj, indent=indent, ...)`` gives, for documents of plain
+    dicts with text keys, lists, text, ints, finite floats, bools and None; else None.
+
+    ``json`` renders indented output in pure Python, one generator step per token; a pack
+    manifest mirror of a million members took longer than compressing the payload. Leaves go
+    through the C string encoder and containers are joined once per level.
+    """
+    quote = json.encoder.encode_basestring_ascii if ensure_ascii else json.encoder.encode_basestring
+    parts: list[str] = []
+    add = parts.append
+
+    def _collapse(start: int) -> None:
+        # A finished small container becomes one string: a list of a million small dicts
+        # would otherwise sit in memory as twenty million small strings until the final
+        # join. Large ones stay in pieces, so no text is copied more than a few times.
+        if 1 < len(parts) - start <= 256:
+            parts[start:] = ["".join(parts[start:])]
+
+    def render(o: Any, level: int) -> None:
+        t = type(o)
+        if t is str:
+            add(quote(o))
+        elif t is int:
+            add(int.__repr__(o))
+        elif o is None:
+            add("null")
+        elif o is True:
+            add("true")
+        elif o is False:
+            add("false")
+        elif t is float:
+            if not math.isfinite(o):
+                raise _Unusual
+            add(float.__repr__(o))
+        elif t is dict:
+            if not o:
+                add("{}")
+                return
+            start = len(parts)
+            keys = list(o)
+            for k in keys:
+                if type(k) is not str:
+                    raise _Unusual
+            if sort_keys:
+                keys.sort()
+            inner = "\n" + " " * (indent * (level + 1))
+            sep = "{" + inner
+            for k in keys:
+                add(sep)
+                add(quote(k))
+                add(": ")
+                render(o[k], level + 1)
+                sep = "," + inner
+            add("\n" + " " * (indent * level) + "}")
+            _collapse(start)
+        elif t is list or t is tuple:
+            if not o:
+                add("[]")
+                return
+            start = len(parts)
+            inner = "\n" + " " * (indent * (level + 1))
+            sep = "[" + inner
+            for item in o:
+                add(sep)
+                render(item, level + 1)
+                sep = "," + inner
+            add("\n" + " " * (indent * level) + "]")
+            _collapse(start)
+        else:
+            raise _Unusual
+
+    try:
+        render(obj, 0)
+    except (_Unusual, RecursionError):
+        return None
+    return "".join(parts)
 
 
 def _non_finite(obj: Any, path: str) -> tuple[str, float] | None:

@@ -51,7 +51,7 @@ def compress_bound(d_size: int) -> int:
     return d_size + (d_size >> 7) + 1024
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FrameEntry:
     """One data frame: where it is in the file and in the decompressed tar stream."""
 
@@ -66,7 +66,7 @@ class FrameEntry:
     gap: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IndexMember:
     """Where one tar member lies in the decompressed stream (from the unsigned index)."""
 

@@ -40,7 +40,7 @@ Problem = tuple[str, str, str]
 Opener = Callable[[str, int], BinaryIO | None]
 
 
-@dataclass
+@dataclass(slots=True)
 class Scanned:
     """What the stream really holds for one member."""
 
@@ -64,6 +64,8 @@ class ScanResult:
 _HDR, _PAX, _HDR2, _DATA, _PAD, _EOA, _DONE, _SKIP = range(8)
 #: Where every header's ustar magic and version lie (FORMAT.md §3.2): what probing looks for.
 _USTAR_MAGIC, _MAGIC_AT = b"ustar\x0000", 257
+#: Compared against rather than ``any(block)``, which walks the block byte by byte in Python.
+_ZERO_BLOCK = bytes(BLOCK)
 
 
 class _TarScanner:
@@ -122,7 +124,7 @@ class _TarScanner:
                 self.remaining -= k
             elif st == _PAD:
                 k = min(n - i, self.remaining)
-                if any(mv[i : i + k]):
+                if mv[i : i + k] != _ZERO_BLOCK[:k]:
                     self.problem("GSP-E124", self._where(), "non-zero padding after member data")
                 self.remaining -= k
             elif st == _DONE:
@@ -137,6 +139,13 @@ class _TarScanner:
                     self.hbuf += mv[i : i + k]
                 else:
                     self.start = self.pos + k
+            elif not self.hbuf and n - i >= self.need:
+                # A whole header block (or pax record) in this chunk: no staging copy.
+                k = self.need
+                i += k
+                self.pos += k
+                self._on_header_bytes(st, bytes(data[i - k : i]))
+                continue
             else:
                 k = min(n - i, self.need - len(self.hbuf))
                 self.hbuf += mv[i : i + k]
@@ -177,13 +186,16 @@ class _TarScanner:
         elif st in (_HDR, _PAX, _HDR2, _EOA) and len(self.hbuf) == self.need:
             block = bytes(self.hbuf)
             self.hbuf.clear()
-            try:
-                self._on_block(st, block)
-            except HeaderProblem as exc:
-                # While probing (recovered pack, after damage) blocks are only candidate headers.
-                if not self.probing:
-                    self.problem(exc.code, f"stream@{self.start}", exc.detail)
-                self._resync(self.start + 1)
+            self._on_header_bytes(st, block)
+
+    def _on_header_bytes(self, st: int, block: bytes) -> None:
+        try:
+            self._on_block(st, block)
+        except HeaderProblem as exc:
+            # While probing (recovered pack, after damage) blocks are only candidate headers.
+            if not self.probing:
+                self.problem(exc.code, f"stream@{self.start}", exc.detail)
+            self._resync(self.start + 1)
 
     def _to_header(self) -> None:
         self.state, self.need, self.start = _HDR, BLOCK, self.pos
@@ -223,7 +235,7 @@ class _TarScanner:
 
     def _on_block(self, st: int, block: bytes) -> None:
         if st == _EOA:
-            if any(block):
+            if block != _ZERO_BLOCK:
                 raise HeaderProblem("GSP-E124", "end-of-archive marker is not two zero blocks")
             self.state = _DONE
             self.ended = True
@@ -232,7 +244,7 @@ class _TarScanner:
             self.pax = parse_pax(block[: self.pax_len])
             self.state, self.need = _HDR2, BLOCK
             return
-        if st == _HDR and not any(block):
+        if st == _HDR and block == _ZERO_BLOCK:
             if not self.layout_known and self.start + 2 * BLOCK != self.index.d_total:
                 # Recovered pack: the marker ends the last frame; elsewhere it is not a header.
                 raise HeaderProblem("GSP-E119", "zero block before the end of the recovered stream")
