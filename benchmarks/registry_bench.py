@@ -17,6 +17,7 @@ Usage: .venv/bin/python benchmarks/registry_bench.py [NxM ...]    (default 10x20
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 import subprocess
@@ -123,8 +124,18 @@ def run(n: int, m: int) -> dict[str, Any]:
     }
 
 
+def _size(text: str) -> tuple[int, int]:
+    try:
+        n, m = (int(x) for x in text.split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected NxM, e.g. 10x200") from None
+    return n, m
+
+
 def main(argv: list[str]) -> int:
-    sizes = [tuple(int(x) for x in a.split("x")) for a in argv] or [(10, 200)]
+    parser = argparse.ArgumentParser(description="Registry build: cold / add-one / unchanged vs cp -r.")
+    parser.add_argument("sizes", nargs="*", type=_size, help="releases x certificates (default 10x200)")
+    sizes = parser.parse_args(argv).sizes or [(10, 200)]
     for n, m in sizes:
         print(json.dumps(run(n, m)), flush=True)
     return 0

@@ -21,6 +21,7 @@ RUNS: list[list[str]] = [
     ["parity_bench.py", "--size", "1G", "--repeat", "3"],
     ["check_bench.py", "--records", "1000"],
     ["search_bench.py", "10000", "100000"],
+    ["registry_bench.py", "50x200"],
 ]
 
 
@@ -36,6 +37,7 @@ QUICK: dict[tuple[str, ...], list[str]] = {
         "1",
     ],
     ("parity_bench.py", "--size", "1G", "--repeat", "3"): ["parity_bench.py", "--size", "100M", "--repeat", "1"],
+    ("registry_bench.py", "50x200"): ["registry_bench.py", "10x200"],
 }
 
 
