@@ -36,13 +36,13 @@ from glyphserpack.errors import GlyphserpackError, InputError
 from glyphserpack.log import merkle
 from glyphserpack.log.checkpoint import open_checkpoint
 from glyphserpack.log.store import CHECKPOINT, LogStore
+from glyphserpack.registry.facts import BUILD_SUMMARY
 from glyphserpack.site.manifest import MANIFEST_LIMIT, MANIFEST_NAME
 from glyphserpack.trust import TrustStore
 
 __all__ = ["RELEASES_DIR", "Discovery", "Release", "VerifyCache", "discover_releases", "release_dirs", "tree_stamp"]
 
 RELEASES_DIR = "releases"
-BUILD_JSON = "reports/build.json"
 SITE_DIR = "site"
 PACK_DIR = "packs"
 _DOC_LIMIT = 4 * 1024 * 1024
@@ -230,9 +230,9 @@ def _check_logged(rel: Path, pack_root: str, store: LogStore, size: int, publish
 def _one(
     rel: Path, *, trust: TrustStore | None, store: LogStore, size: int, published: set[bytes], cache: VerifyCache
 ) -> tuple[Release, str]:
-    build_path = rel / BUILD_JSON
+    build_path = rel / BUILD_SUMMARY
     if not build_path.is_file():
-        raise InputError(f"release {rel}: no {BUILD_JSON}; expected an unmodified `glyphserpack build` output")
+        raise InputError(f"release {rel}: no {BUILD_SUMMARY}; expected an unmodified `glyphserpack build` output")
     build = _json(build_path, "build summary")
     if not isinstance(build, dict) or not isinstance(build.get("pack"), dict):
         raise InputError(f"{build_path}: not a build summary (no pack)")

@@ -26,6 +26,7 @@ from glyphserpack.errors import EvidenceError, GlyphserpackError, InputError
 from glyphserpack.evidence.loader import MANIFEST_NAMES, EvidenceTree, parse_listed, validate_kind
 from glyphserpack.evidence.models import PROFILES, ReleaseManifest
 from glyphserpack.evidence.productization import EvolutionPolicy
+from glyphserpack.release.pipeline import SUMMARY as BUILD_SUMMARY  # where `build` writes its summary
 
 if TYPE_CHECKING:
     from glyphserpack.pack import PackReader
@@ -38,8 +39,6 @@ __all__ = [
     "release_facts_from_build",
 ]
 
-#: The build summary inside a build output directory (release/pipeline.py ``SUMMARY``).
-BUILD_SUMMARY = "reports/build.json"
 #: Where a release pack keeps the evidence tree it packed (``publish_steps._stage``).
 _PACK_EVIDENCE = "data/evidence/"
 _GATES = ("PASS", "FAIL")
